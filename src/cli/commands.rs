@@ -1,0 +1,164 @@
+//! Dispatch of CLI commands to the library.
+
+use super::{bad, BenchCmd, CandidatesCmd, Command, ImportCmd};
+use crate::dataset::benchmark::{self, ImportOptions, Layout};
+use crate::dataset::{samples, DatasetError};
+use crate::exec::{Executor, Limits, Metric};
+use crate::store::Store;
+use crate::synth::weak::{CandidateInput, Judge};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+
+pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
+    match cmd {
+        Command::Init { from } => {
+            let store = Store::open(ws)?;
+            let samples = match from {
+                Some(dir) => samples::from_dir(&dir)?,
+                None => samples::embedded()?,
+            };
+            let report = samples::init_workspace(&store, &samples)?;
+            println!("{}: {}", ws.display(), report.summary());
+            Ok(0)
+        }
+        Command::Import { what } => {
+            let store = Store::open(ws)?;
+            let report = match what {
+                ImportCmd::Spider(a) => benchmark::import_questions(
+                    &store,
+                    Layout::Spider,
+                    &a.path,
+                    &ImportOptions { db_dir: a.db_dir, split: a.split },
+                )?,
+                ImportCmd::Bird(a) => benchmark::import_questions(
+                    &store,
+                    Layout::Bird,
+                    &a.path,
+                    &ImportOptions { db_dir: a.db_dir, split: a.split },
+                )?,
+                ImportCmd::GoldSql { path, db_dir, split } => {
+                    benchmark::import_gold_sql(&store, &path, &db_dir, split)?
+                }
+            };
+            for (db, n) in &report.missing_db {
+                eprintln!("warning: database '{db}' not found: skipped its {n} records");
+            }
+            println!("{}", report.summary());
+            Ok(0)
+        }
+        Command::Eval(args) => super::eval_cmd::run(ws, args),
+        Command::Exec { db, sql, json } => {
+            let store = Store::open_existing(ws)?;
+            let row = store.database_by_name(&db).map_err(|e| bad(format!("{e} in {}", ws.display())))?;
+            let ex = Executor::open(&row.path, Limits::default())?;
+            match ex.run(&sql) {
+                Ok(r) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&r)?);
+                    } else {
+                        print!("{}", super::table::render(&r, 200));
+                    }
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(1)
+                }
+            }
+        }
+        Command::Candidates {
+            what: CandidatesCmd::Import { path, model, metric },
+        } => import_candidates(ws, &path, &model, Metric::of(metric)),
+        Command::Status => {
+            let store = Store::open_existing(ws)?;
+            let c = store.counts()?;
+            println!("workspace  {}", ws.display());
+            println!("databases  {}", c.databases);
+            println!("examples   {}", c.examples);
+            println!("candidates {}", c.candidates);
+            println!(
+                "pairs      {} (pending {}, accepted {}, rejected {}, skipped {})",
+                c.pairs, c.pending, c.accepted, c.rejected, c.skipped
+            );
+            println!("runs       {}", c.runs);
+            Ok(0)
+        }
+        Command::Bench {
+            what: BenchCmd::Eval { spider, repeat },
+        } => super::eval_cmd::bench(&spider, repeat),
+    }
+}
+
+pub fn open_workbench(ws: &Path) -> Result<i32> {
+    anyhow::bail!(
+        "the workbench is not built yet; try `sense --help` (workspace {})",
+        ws.display()
+    )
+}
+
+fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut inputs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |msg: String| DatasetError::Line { path: path.to_path_buf(), line: i + 1, msg };
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
+        let sql = v
+            .get("sql")
+            .and_then(|s| s.as_str())
+            .ok_or_else(|| at("missing string field 'sql'".into()))?;
+        let example_id = if let Some(id) = v.get("example_id").and_then(|x| x.as_i64()) {
+            store.example(id).map_err(|_| at(format!("no example #{id} in the workspace")))?;
+            id
+        } else {
+            let db = v
+                .get("db_id")
+                .or_else(|| v.get("db"))
+                .and_then(|s| s.as_str())
+                .ok_or_else(|| at("needs 'example_id', or 'db_id' and 'question'".into()))?;
+            let q = v
+                .get("question")
+                .and_then(|s| s.as_str())
+                .ok_or_else(|| at("needs 'example_id', or 'db_id' and 'question'".into()))?;
+            store
+                .find_example(db, q)?
+                .ok_or_else(|| at(format!("no example in database '{db}' with that question")))?
+        };
+        inputs.push(CandidateInput { example_id, sql: sql.to_string() });
+    }
+    let pb = progress(inputs.len() as u64, "judging");
+    let mut judge = Judge::new(metric, Limits::default());
+    let (mut correct, mut wrong, mut new_pairs, mut gold_err) = (0, 0, 0, 0);
+    for input in &inputs {
+        let r = judge.record(&store, model, input, None)?;
+        match r.verdict {
+            crate::exec::Verdict::Correct => correct += 1,
+            crate::exec::Verdict::Wrong { .. } => wrong += 1,
+            crate::exec::Verdict::GoldError { .. } => gold_err += 1,
+        }
+        new_pairs += usize::from(r.pair_id.is_some());
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    println!(
+        "{} candidates from {model}: {correct} correct, {wrong} wrong ({new_pairs} new pending pairs){}",
+        inputs.len(),
+        if gold_err > 0 { format!(", {gold_err} with failing gold SQL") } else { String::new() }
+    );
+    Ok(0)
+}
+
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}

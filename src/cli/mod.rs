@@ -1,0 +1,139 @@
+//! Command-line front end: clap commands calling the same library functions as the TUI.
+
+mod commands;
+mod eval_cmd;
+pub mod table;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Marks an error as the user's input being wrong (exit code 2), not a failure (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+pub fn bad(msg: impl std::fmt::Display) -> anyhow::Error {
+    BadInput(msg.to_string()).into()
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "sense", version, about = "A terminal workbench for text-to-SQL training data (SENSE: strong synthesis, weak sampling, preference pairs)")]
+pub struct Cli {
+    /// Workspace file (one SQLite file holding everything).
+    #[arg(long, short = 'w', global = true, env = "SENSE_WORKSPACE", default_value = "sense.db")]
+    pub workspace: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build a workspace from the bundled sample databases (or a folder laid out like sample_dbs/).
+    Init {
+        /// Folder of sample databases instead of the ones built into sense.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Import a benchmark: spider|bird questions file, or a gold-sql file.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
+    /// Execution accuracy of predictions against gold SQL.
+    Eval(eval_cmd::EvalArgs),
+    /// Run read-only SQL on a workspace database and print the result grid.
+    Exec {
+        /// Database name in the workspace.
+        #[arg(long)]
+        db: String,
+        sql: String,
+        /// Print JSON instead of a grid.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Weak-model candidates produced elsewhere.
+    Candidates {
+        #[command(subcommand)]
+        what: CandidatesCmd,
+    },
+    /// Counts of what the workspace holds.
+    Status,
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// Spider layout: questions file + tables.json + database/<db_id>/<db_id>.sqlite.
+    Spider(ImportArgs),
+    /// BIRD layout: dev.json with evidence and SQL + dev_databases/<db_id>/<db_id>.sqlite.
+    Bird(ImportArgs),
+    /// Spider's gold format: SQL<TAB>db_id per line.
+    GoldSql {
+        path: PathBuf,
+        /// Folder holding <db_id>/<db_id>.sqlite.
+        #[arg(long)]
+        db_dir: PathBuf,
+        #[arg(long)]
+        split: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    pub path: PathBuf,
+    /// Folder holding <db_id>/<db_id>.sqlite (default: beside the questions file).
+    #[arg(long)]
+    pub db_dir: Option<PathBuf>,
+    /// Split label (default from the file name).
+    #[arg(long)]
+    pub split: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CandidatesCmd {
+    /// JSONL with {"example_id", "sql"} or {"db_id", "question", "sql"} per line.
+    Import {
+        path: PathBuf,
+        #[arg(long)]
+        model: String,
+        #[arg(long, default_value = "spider")]
+        metric: crate::exec::MetricKind,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCmd {
+    /// Evaluation speed on Spider dev: gold against itself and a perturbed copy.
+    Eval {
+        /// Spider folder (dev_gold.sql + database/).
+        #[arg(long, default_value = "../shared/spider-dev")]
+        spider: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Some(cmd) => commands::dispatch(&cli.workspace, cmd),
+        None => commands::open_workbench(&cli.workspace),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<BadInput>().is_some()
+                || e.downcast_ref::<crate::dataset::DatasetError>().is_some()
+            {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Importers for the public benchmark layouts: Spider, BIRD, and Spider's gold-SQL files.
+
+use super::{DatasetError, ImportReport};
+use crate::store::{NewDatabase, NewExample, Store};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Spider,
+    Bird,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Folder holding `<db_id>/<db_id>.sqlite`; defaults by layout beside the questions file.
+    pub db_dir: Option<PathBuf>,
+    /// Split label; defaults from the file name (dev/test/train).
+    pub split: Option<String>,
+}
+
+pub fn default_db_dir(layout: Layout, questions: &Path) -> PathBuf {
+    let base = questions.parent().unwrap_or(Path::new("."));
+    match layout {
+        Layout::Spider => base.join("database"),
+        Layout::Bird => {
+            let bird = base.join("dev_databases");
+            if bird.is_dir() {
+                bird
+            } else if base.join("train_databases").is_dir() {
+                base.join("train_databases")
+            } else {
+                base.join("database")
+            }
+        }
+    }
+}
+
+fn split_from_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.contains("dev") {
+        "dev"
+    } else if name.contains("test") {
+        "test"
+    } else {
+        "train"
+    }
+    .into()
+}
+
+fn field<'a>(path: &Path, index: usize, rec: &'a Json, name: &str) -> Result<&'a str, DatasetError> {
+    match rec.get(name) {
+        Some(Json::String(s)) => Ok(s),
+        Some(other) => Err(DatasetError::Record {
+            path: path.to_path_buf(),
+            index,
+            field: name.into(),
+            msg: format!("expected a string, found {}", kind(other)),
+        }),
+        None => Err(DatasetError::Record {
+            path: path.to_path_buf(),
+            index,
+            field: name.into(),
+            msg: "missing".into(),
+        }),
+    }
+}
+
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// A record read from a benchmark file, before it meets the store.
+struct Record {
+    db: String,
+    question: String,
+    sql: String,
+    evidence: Option<String>,
+    difficulty: Option<String>,
+    estimated: bool,
+    index: usize,
+}
+
+/// Imports a Spider or BIRD questions file.
+pub fn import_questions(store: &Store, layout: Layout, path: &Path, opts: &ImportOptions) -> Result<ImportReport, DatasetError> {
+    let text = std::fs::read_to_string(path).map_err(|e| DatasetError::file(path, e))?;
+    let json: Json = serde_json::from_str(&text).map_err(|e| DatasetError::Line {
+        path: path.to_path_buf(),
+        line: e.line(),
+        msg: e.to_string(),
+    })?;
+    let Json::Array(items) = json else {
+        return Err(DatasetError::file(path, "expected a JSON array of question records"));
+    };
+    let mut records = Vec::with_capacity(items.len());
+    for (i, rec) in items.iter().enumerate() {
+        if !rec.is_object() {
+            return Err(DatasetError::Record {
+                path: path.to_path_buf(),
+                index: i,
+                field: "(record)".into(),
+                msg: format!("expected an object, found {}", kind(rec)),
+            });
+        }
+        let (sql_field, evidence) = match layout {
+            Layout::Spider => ("query", None),
+            Layout::Bird => (
+                "SQL",
+                rec.get("evidence").and_then(Json::as_str).map(str::to_string),
+            ),
+        };
+        let sql = field(path, i, rec, sql_field)?.to_string();
+        let label = rec.get("difficulty").and_then(Json::as_str).and_then(crate::sqltext::Hardness::parse);
+        records.push(Record {
+            db: field(path, i, rec, "db_id")?.to_string(),
+            question: field(path, i, rec, "question")?.to_string(),
+            difficulty: Some(label.unwrap_or_else(|| crate::sqltext::estimate_hardness(&sql)).as_str().into()),
+            estimated: label.is_none(),
+            sql,
+            evidence,
+            index: i,
+        });
+    }
+    let db_dir = opts.db_dir.clone().unwrap_or_else(|| default_db_dir(layout, path));
+    let split = opts.split.clone().unwrap_or_else(|| split_from_name(path));
+    let source = match layout {
+        Layout::Spider => "spider",
+        Layout::Bird => "bird",
+    };
+    store_records(store, path, &db_dir, &split, source, records)
+}
+
+/// Imports Spider's gold file format: one `SQL<TAB>db_id` per line.
+pub fn import_gold_sql(store: &Store, path: &Path, db_dir: &Path, split: Option<String>) -> Result<ImportReport, DatasetError> {
+    let text = std::fs::read_to_string(path).map_err(|e| DatasetError::file(path, e))?;
+    let records = parse_gold_lines(path, &text)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, (sql, db))| Record {
+            question: format!("gold line {}", i + 1),
+            difficulty: Some(crate::sqltext::estimate_hardness(&sql).as_str().into()),
+            estimated: true,
+            db,
+            sql,
+            evidence: None,
+            index: i,
+        })
+        .collect();
+    let split = split.unwrap_or_else(|| split_from_name(path));
+    store_records(store, path, db_dir, &split, "gold-sql", records)
+}
+
+/// Parses `SQL<TAB>db_id` lines (blank lines are kept as errors: they would shift alignment).
+pub fn parse_gold_lines(path: &Path, text: &str) -> Result<Vec<(String, String)>, DatasetError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() && i + 1 == text.lines().count() {
+            break;
+        }
+        let Some((sql, db)) = line.rsplit_once('\t') else {
+            return Err(DatasetError::Line {
+                path: path.to_path_buf(),
+                line: i + 1,
+                msg: "expected SQL, a tab, and a db_id".into(),
+            });
+        };
+        if db.trim().is_empty() {
+            return Err(DatasetError::Line {
+                path: path.to_path_buf(),
+                line: i + 1,
+                msg: "empty db_id".into(),
+            });
+        }
+        out.push((sql.trim().to_string(), db.trim().to_string()));
+    }
+    Ok(out)
+}
+
+pub fn db_file(db_dir: &Path, db: &str) -> PathBuf {
+    db_dir.join(db).join(format!("{db}.sqlite"))
+}
+
+fn store_records(
+    store: &Store,
+    path: &Path,
+    db_dir: &Path,
+    split: &str,
+    source: &str,
+    records: Vec<Record>,
+) -> Result<ImportReport, DatasetError> {
+    let mut report = ImportReport::default();
+    let mut by_db: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+    for r in records {
+        by_db.entry(r.db.clone()).or_default().push(r);
+    }
+    let mut examples = Vec::new();
+    for (db, recs) in by_db {
+        let file = db_file(db_dir, &db);
+        if !file.is_file() {
+            report.missing_db.push((db, recs.len()));
+            continue;
+        }
+        let schema = crate::schema::introspect_path(&file, 0).map_err(|e| DatasetError::file(&file, e))?;
+        let db_id = store.upsert_database(&NewDatabase {
+            name: db.clone(),
+            domain: String::new(),
+            source: source.into(),
+            path: file,
+            fingerprint: crate::schema::fingerprint(&schema),
+        })?;
+        report.databases += 1;
+        for r in recs {
+            examples.push(NewExample {
+                db_id,
+                question: r.question,
+                gold_sql: r.sql,
+                evidence: r.evidence,
+                difficulty: r.difficulty,
+                split: split.into(),
+                source: source.into(),
+                provenance: serde_json::json!({
+                    "file": path, "index": r.index, "difficulty_estimated": r.estimated
+                }),
+                exchange_id: None,
+            });
+        }
+    }
+    // One transaction for the whole file: a crash mid-import leaves nothing half-done.
+    let (ins, dup) = store.insert_examples(&examples)?;
+    report.inserted = ins;
+    report.duplicates = dup;
+    Ok(report)
+}

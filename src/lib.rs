@@ -1,0 +1,11 @@
+//! sense: build text-to-SQL training data the SENSE way (strong synthesis, weak sampling,
+//! execution-checked preference pairs, human review), and train small models on it.
+
+pub mod cli;
+pub mod dataset;
+pub mod evaluate;
+pub mod exec;
+pub mod schema;
+pub mod sqltext;
+pub mod store;
+pub mod synth;

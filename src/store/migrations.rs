@@ -1,0 +1,139 @@
+//! Versioned schema of the workspace. Each migration runs once, in a transaction, and bumps
+//! `PRAGMA user_version`; an older file is upgraded in place when it is opened.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the core loop.
+    r#"
+CREATE TABLE databases (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    domain      TEXT NOT NULL DEFAULT '',
+    source      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE examples (
+    id          INTEGER PRIMARY KEY,
+    db_id       INTEGER NOT NULL REFERENCES databases(id),
+    question    TEXT NOT NULL,
+    gold_sql    TEXT NOT NULL,
+    evidence    TEXT,
+    difficulty  TEXT,
+    split       TEXT NOT NULL DEFAULT 'train',
+    source      TEXT NOT NULL,
+    provenance  TEXT NOT NULL DEFAULT '{}',
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (db_id, question, gold_sql)
+);
+CREATE INDEX examples_db ON examples(db_id);
+CREATE TABLE candidates (
+    id          INTEGER PRIMARY KEY,
+    example_id  INTEGER NOT NULL REFERENCES examples(id),
+    model       TEXT NOT NULL,
+    sql         TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ok','error','timeout','too_many_rows')),
+    error       TEXT,
+    result_fp   TEXT,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('correct','wrong','gold_error')),
+    reason      TEXT NOT NULL DEFAULT '',
+    latency_ms  REAL NOT NULL DEFAULT 0,
+    samples     INTEGER NOT NULL DEFAULT 1,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (example_id, model, sql)
+);
+CREATE INDEX candidates_example ON candidates(example_id);
+CREATE TABLE pairs (
+    id           INTEGER PRIMARY KEY,
+    example_id   INTEGER NOT NULL REFERENCES examples(id),
+    chosen_sql   TEXT NOT NULL,
+    rejected_id  INTEGER NOT NULL REFERENCES candidates(id),
+    rejected_sql TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending','accepted','rejected','skipped')),
+    note         TEXT NOT NULL DEFAULT '',
+    decided_at   TEXT,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (example_id, rejected_sql)
+);
+CREATE INDEX pairs_status ON pairs(status, id);
+-- Append-only: every decision, note and edit, so undo and audit never lose anything.
+CREATE TABLE pair_events (
+    id          INTEGER PRIMARY KEY,
+    pair_id     INTEGER NOT NULL REFERENCES pairs(id),
+    action      TEXT NOT NULL,
+    old_status  TEXT NOT NULL,
+    new_status  TEXT NOT NULL,
+    old_note    TEXT NOT NULL DEFAULT '',
+    new_note    TEXT NOT NULL DEFAULT '',
+    old_chosen  TEXT,
+    new_chosen  TEXT,
+    undone      INTEGER NOT NULL DEFAULT 0,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX pair_events_pair ON pair_events(pair_id);
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    parent      TEXT,
+    config      TEXT NOT NULL DEFAULT '{}',
+    status      TEXT NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running','done','failed','stopped')),
+    pid         INTEGER,
+    step        INTEGER NOT NULL DEFAULT 0,
+    total_steps INTEGER NOT NULL DEFAULT 0,
+    checkpoint  TEXT,
+    message     TEXT NOT NULL DEFAULT '',
+    started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    ended_at    TEXT
+);
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    step   INTEGER NOT NULL,
+    name   TEXT NOT NULL,
+    value  REAL NOT NULL,
+    PRIMARY KEY (run_id, name, step)
+) WITHOUT ROWID;
+CREATE TABLE evals (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER REFERENCES runs(id),
+    model          TEXT NOT NULL,
+    split          TEXT NOT NULL,
+    metric         TEXT NOT NULL,
+    n              INTEGER NOT NULL,
+    correct        INTEGER NOT NULL,
+    per_db         TEXT NOT NULL DEFAULT '{}',
+    per_difficulty TEXT NOT NULL DEFAULT '{}',
+    created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+"#,
+    // 2: provenance of model calls, and the background jobs other processes can watch.
+    r#"
+CREATE TABLE llm_exchanges (
+    id          INTEGER PRIMARY KEY,
+    purpose     TEXT NOT NULL,
+    endpoint    TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    params      TEXT NOT NULL DEFAULT '{}',
+    prompt      TEXT NOT NULL,
+    reply       TEXT,
+    error       TEXT,
+    latency_ms  REAL NOT NULL DEFAULT 0,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+ALTER TABLE examples ADD COLUMN exchange_id INTEGER REFERENCES llm_exchanges(id);
+CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'running',
+    done        INTEGER NOT NULL DEFAULT 0,
+    total       INTEGER NOT NULL DEFAULT 0,
+    message     TEXT NOT NULL DEFAULT '',
+    pid         INTEGER,
+    started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+"#,
+];

@@ -1,0 +1,416 @@
+//! The workspace: one SQLite file (WAL) holding databases, examples, candidates, pairs with
+//! their decision history, runs, metrics and evals. Every write is a transaction.
+
+mod migrations;
+mod model;
+mod pairs;
+mod runs;
+
+pub use model::*;
+pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("workspace {path}: {msg}")]
+    Open { path: PathBuf, msg: String },
+    #[error("workspace {path} has schema version {found}, newer than this sense ({supported}); upgrade sense")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("workspace database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates a workspace.
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_to(path, migrations::MIGRATIONS.len())
+    }
+
+    /// Opens without creating: for viewers that must not conjure an empty workspace.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                msg: "no such workspace file (create one with `sense init`)".into(),
+            });
+        }
+        Self::open(path)
+    }
+
+    /// Opens and applies migrations up to `version` (tests use it to make old files).
+    pub fn open_to(path: &Path, version: usize) -> Result<Store> {
+        let err = |e: rusqlite::Error| StoreError::Open {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                msg: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", 1).map_err(err)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&self, target: usize) -> Result<()> {
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = migrations::MIGRATIONS.len() as i64;
+        if current > supported {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                supported,
+            });
+        }
+        for (i, sql) in migrations::MIGRATIONS
+            .iter()
+            .enumerate()
+            .take(target)
+            .skip(current as usize)
+        {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Directory beside the workspace where its materialized databases live.
+    pub fn db_dir(&self) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sense".into());
+        self.base_dir().join(format!("{stem}_dbs"))
+    }
+
+    fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// Stores paths under the workspace's folder relative to it, so a workspace can be moved.
+    fn rel_path(&self, p: &Path) -> String {
+        let base = self.base_dir();
+        let abs_base = std::fs::canonicalize(&base).unwrap_or(base);
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        match abs.strip_prefix(&abs_base) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => abs.to_string_lossy().into_owned(),
+        }
+    }
+
+    fn abs_path(&self, stored: &str) -> PathBuf {
+        let p = PathBuf::from(stored);
+        if p.is_absolute() {
+            p
+        } else {
+            self.base_dir().join(p)
+        }
+    }
+
+    // ---- databases -------------------------------------------------------------------
+
+    pub fn upsert_database(&self, db: &NewDatabase) -> Result<i64> {
+        let path = self.rel_path(&db.path);
+        self.conn.execute(
+            "INSERT INTO databases (name, domain, source, path, fingerprint) VALUES (?1,?2,?3,?4,?5)
+             ON CONFLICT(name) DO UPDATE SET domain=excluded.domain, source=excluded.source,
+               path=excluded.path, fingerprint=excluded.fingerprint",
+            params![db.name, db.domain, db.source, path, db.fingerprint],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM databases WHERE name = ?1",
+            [&db.name],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn databases(&self) -> Result<Vec<DatabaseRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT d.id, d.name, d.domain, d.source, d.path, d.fingerprint,
+                    (SELECT count(*) FROM examples e WHERE e.db_id = d.id)
+             FROM databases d ORDER BY d.name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(DatabaseRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                domain: r.get(2)?,
+                source: r.get(3)?,
+                path: PathBuf::from(r.get::<_, String>(4)?),
+                fingerprint: r.get(5)?,
+                examples: r.get(6)?,
+            })
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let mut r = r?;
+            r.path = self.abs_path(&r.path.to_string_lossy());
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    pub fn database_by_name(&self, name: &str) -> Result<DatabaseRow> {
+        self.databases()?
+            .into_iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| StoreError::NotFound(format!("database '{name}'")))
+    }
+
+    pub fn database(&self, id: i64) -> Result<DatabaseRow> {
+        self.databases()?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("database #{id}")))
+    }
+
+    // ---- examples --------------------------------------------------------------------
+
+    /// Inserts examples in one transaction; an example already present (same database,
+    /// question and gold SQL) is skipped. Returns (inserted, already present).
+    pub fn insert_examples(&self, examples: &[NewExample]) -> Result<(usize, usize)> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut inserted = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO examples
+                 (db_id, question, gold_sql, evidence, difficulty, split, source, provenance, exchange_id)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            )?;
+            for e in examples {
+                inserted += st.execute(params![
+                    e.db_id,
+                    e.question,
+                    e.gold_sql,
+                    e.evidence,
+                    e.difficulty,
+                    e.split,
+                    e.source,
+                    e.provenance.to_string(),
+                    e.exchange_id,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok((inserted, examples.len() - inserted))
+    }
+
+    pub fn examples(&self, filter: &ExampleFilter) -> Result<Vec<Example>> {
+        let mut sql = String::from(
+            "SELECT e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
+                    e.split, e.source, e.exchange_id,
+                    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')
+             FROM examples e JOIN databases d ON d.id = e.db_id WHERE 1=1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut push = |sql: &mut String, clause: &str, v: &str| {
+            args.push(v.to_string());
+            sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+        };
+        if let Some(v) = &filter.db {
+            push(&mut sql, "d.name =", v);
+        }
+        if let Some(v) = &filter.split {
+            push(&mut sql, "e.split =", v);
+        }
+        if let Some(v) = &filter.source {
+            push(&mut sql, "e.source =", v);
+        }
+        if let Some(v) = &filter.difficulty {
+            push(&mut sql, "e.difficulty =", v);
+        }
+        sql.push_str(" ORDER BY e.id");
+        if let Some(n) = filter.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(Example {
+                id: r.get(0)?,
+                db_id: r.get(1)?,
+                db_name: r.get(2)?,
+                question: r.get(3)?,
+                gold_sql: r.get(4)?,
+                evidence: r.get(5)?,
+                difficulty: r.get(6)?,
+                split: r.get(7)?,
+                source: r.get(8)?,
+                exchange_id: r.get(9)?,
+                wrong_candidates: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn example(&self, id: i64) -> Result<Example> {
+        let mut all = self.examples_where("e.id = ?1", &id)?;
+        all.pop()
+            .ok_or_else(|| StoreError::NotFound(format!("example #{id}")))
+    }
+
+    fn examples_where(&self, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Vec<Example>> {
+        let sql = format!(
+            "SELECT e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
+                    e.split, e.source, e.exchange_id,
+                    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')
+             FROM examples e JOIN databases d ON d.id = e.db_id WHERE {clause}"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([arg], |r| {
+            Ok(Example {
+                id: r.get(0)?,
+                db_id: r.get(1)?,
+                db_name: r.get(2)?,
+                question: r.get(3)?,
+                gold_sql: r.get(4)?,
+                evidence: r.get(5)?,
+                difficulty: r.get(6)?,
+                split: r.get(7)?,
+                source: r.get(8)?,
+                exchange_id: r.get(9)?,
+                wrong_candidates: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Finds an example by database name and question text (candidate files may name them so).
+    pub fn find_example(&self, db: &str, question: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT e.id FROM examples e JOIN databases d ON d.id = e.db_id
+                 WHERE d.name = ?1 AND e.question = ?2 ORDER BY e.id LIMIT 1",
+                params![db, question],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn counts(&self) -> Result<Counts> {
+        let q = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        Ok(Counts {
+            databases: q("SELECT count(*) FROM databases")?,
+            examples: q("SELECT count(*) FROM examples")?,
+            candidates: q("SELECT count(*) FROM candidates")?,
+            pairs: q("SELECT count(*) FROM pairs")?,
+            pending: q("SELECT count(*) FROM pairs WHERE status = 'pending'")?,
+            accepted: q("SELECT count(*) FROM pairs WHERE status = 'accepted'")?,
+            rejected: q("SELECT count(*) FROM pairs WHERE status = 'rejected'")?,
+            skipped: q("SELECT count(*) FROM pairs WHERE status = 'skipped'")?,
+            runs: q("SELECT count(*) FROM runs")?,
+        })
+    }
+
+    // ---- candidates ------------------------------------------------------------------
+
+    /// Records a judged candidate; the same SQL from the same model for the same example is
+    /// stored once (its sample count goes up). Returns the candidate id.
+    pub fn record_candidate(&self, c: &NewCandidate) -> Result<i64> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
+             ON CONFLICT(example_id, model, sql) DO UPDATE SET samples = samples + 1",
+            params![
+                c.example_id, c.model, c.sql, c.outcome, c.error, c.result_fp, c.verdict, c.reason,
+                c.latency_ms
+            ],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM candidates WHERE example_id = ?1 AND model = ?2 AND sql = ?3",
+            params![c.example_id, c.model, c.sql],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn candidates_for(&self, example_id: i64) -> Result<Vec<Candidate>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms, samples
+             FROM candidates WHERE example_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([example_id], |r| {
+            Ok(Candidate {
+                id: r.get(0)?,
+                example_id: r.get(1)?,
+                model: r.get(2)?,
+                sql: r.get(3)?,
+                outcome: r.get(4)?,
+                error: r.get(5)?,
+                result_fp: r.get(6)?,
+                verdict: r.get(7)?,
+                reason: r.get(8)?,
+                latency_ms: r.get(9)?,
+                samples: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many candidates a model already has for an example (for resumable sampling).
+    pub fn samples_done(&self, example_id: i64, model: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(samples),0) FROM candidates WHERE example_id = ?1 AND model = ?2",
+            params![example_id, model],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

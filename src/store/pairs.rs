@@ -1,0 +1,172 @@
+//! Preference pairs and their append-only decision history.
+
+use super::{Pair, PairEvent, PairStatus, Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension, Row};
+
+const PAIR_SELECT: &str = "SELECT p.id, p.example_id, d.name, e.question, e.gold_sql, p.chosen_sql,
+        p.rejected_id, p.rejected_sql, p.status, p.note, p.decided_at, c.reason, c.model
+    FROM pairs p JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
+    JOIN candidates c ON c.id = p.rejected_id";
+
+fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
+    let status: String = r.get(8)?;
+    Ok(Pair {
+        id: r.get(0)?,
+        example_id: r.get(1)?,
+        db_name: r.get(2)?,
+        question: r.get(3)?,
+        gold_sql: r.get(4)?,
+        chosen_sql: r.get(5)?,
+        rejected_id: r.get(6)?,
+        rejected_sql: r.get(7)?,
+        status: PairStatus::parse(&status).unwrap_or(PairStatus::Pending),
+        note: r.get(9)?,
+        decided_at: r.get(10)?,
+        reason: r.get(11)?,
+        model: r.get(12)?,
+    })
+}
+
+impl Store {
+    /// Creates a pending pair unless the same wrong SQL already has one for this example.
+    /// Returns the new pair's id, or None when it was a duplicate.
+    pub fn create_pair(
+        &self,
+        example_id: i64,
+        chosen_sql: &str,
+        rejected_id: i64,
+        rejected_sql: &str,
+    ) -> Result<Option<i64>> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO pairs (example_id, chosen_sql, rejected_id, rejected_sql)
+             VALUES (?1,?2,?3,?4)",
+            params![example_id, chosen_sql, rejected_id, rejected_sql],
+        )?;
+        Ok((n == 1).then(|| self.conn.last_insert_rowid()))
+    }
+
+    /// Pairs in queue order (by id), optionally of one status.
+    pub fn pairs(&self, status: Option<PairStatus>) -> Result<Vec<Pair>> {
+        let (sql, arg) = match status {
+            Some(s) => (format!("{PAIR_SELECT} WHERE p.status = ?1 ORDER BY p.id"), s.as_str()),
+            None => (format!("{PAIR_SELECT} WHERE ?1 = ?1 ORDER BY p.id"), ""),
+        };
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([arg], pair_from)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn pair(&self, id: i64) -> Result<Pair> {
+        self.conn
+            .query_row(&format!("{PAIR_SELECT} WHERE p.id = ?1"), [id], pair_from)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("pair #{id}")))
+    }
+
+    /// Sets a pair's status (and optionally its note) and appends the event, atomically.
+    pub fn decide(&self, pair_id: i64, status: PairStatus) -> Result<Pair> {
+        self.change(pair_id, status.as_str(), Some(status), None, None)
+    }
+
+    pub fn set_note(&self, pair_id: i64, note: &str) -> Result<Pair> {
+        self.change(pair_id, "note", None, Some(note), None)
+    }
+
+    /// Replaces the chosen SQL (after the caller re-executed and re-judged it).
+    pub fn set_chosen(&self, pair_id: i64, sql: &str) -> Result<Pair> {
+        self.change(pair_id, "edit", None, None, Some(sql))
+    }
+
+    fn change(
+        &self,
+        pair_id: i64,
+        action: &str,
+        status: Option<PairStatus>,
+        note: Option<&str>,
+        chosen: Option<&str>,
+    ) -> Result<Pair> {
+        let tx = self.conn.unchecked_transaction()?;
+        let (old_status, old_note, old_chosen): (String, String, String) = tx
+            .query_row(
+                "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
+                [pair_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("pair #{pair_id}")))?;
+        let new_status = status.map(|s| s.as_str().to_string()).unwrap_or(old_status.clone());
+        let new_note = note.map(str::to_string).unwrap_or(old_note.clone());
+        let new_chosen = chosen.map(str::to_string).unwrap_or(old_chosen.clone());
+        tx.execute(
+            "UPDATE pairs SET status = ?2, note = ?3, chosen_sql = ?4,
+                decided_at = CASE WHEN ?2 = 'pending' THEN NULL
+                                  WHEN ?2 <> status THEN strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                                  ELSE decided_at END
+             WHERE id = ?1",
+            params![pair_id, new_status, new_note, new_chosen],
+        )?;
+        tx.execute(
+            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            params![pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen],
+        )?;
+        tx.commit()?;
+        self.pair(pair_id)
+    }
+
+    /// Undoes the most recent change not yet undone (any number of steps, newest first), and
+    /// records the undo itself in the history. Returns the pair it restored.
+    pub fn undo_last(&self) -> Result<Option<Pair>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ev: Option<(i64, i64, String, String, Option<String>)> = tx
+            .query_row(
+                "SELECT id, pair_id, old_status, old_note, old_chosen FROM pair_events
+                 WHERE undone = 0 AND action <> 'undo' ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((ev_id, pair_id, old_status, old_note, old_chosen)) = ev else {
+            return Ok(None);
+        };
+        let (cur_status, cur_note, cur_chosen): (String, String, String) = tx.query_row(
+            "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
+            [pair_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let restored_chosen = old_chosen.unwrap_or(cur_chosen.clone());
+        tx.execute(
+            "UPDATE pairs SET status = ?2, note = ?3, chosen_sql = ?4,
+                decided_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE decided_at END
+             WHERE id = ?1",
+            params![pair_id, old_status, old_note, restored_chosen],
+        )?;
+        tx.execute("UPDATE pair_events SET undone = 1 WHERE id = ?1", [ev_id])?;
+        tx.execute(
+            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen, undone)
+             VALUES (?1,'undo',?2,?3,?4,?5,?6,?7,1)",
+            params![pair_id, cur_status, old_status, cur_note, old_note, cur_chosen, restored_chosen],
+        )?;
+        tx.commit()?;
+        Ok(Some(self.pair(pair_id)?))
+    }
+
+    pub fn pair_history(&self, pair_id: i64) -> Result<Vec<PairEvent>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, pair_id, action, old_status, new_status, undone, at FROM pair_events
+             WHERE pair_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([pair_id], |r| {
+            Ok(PairEvent {
+                id: r.get(0)?,
+                pair_id: r.get(1)?,
+                action: r.get(2)?,
+                old_status: r.get(3)?,
+                new_status: r.get(4)?,
+                undone: r.get::<_, i64>(5)? != 0,
+                at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}

@@ -1,0 +1,237 @@
+//! Training runs, their per-step metrics, and evaluations.
+
+use super::{Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Done,
+    Failed,
+    Stopped,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+            RunStatus::Stopped => "stopped",
+        }
+    }
+    pub fn parse(s: &str) -> RunStatus {
+        match s {
+            "done" => RunStatus::Done,
+            "failed" => RunStatus::Failed,
+            "stopped" => RunStatus::Stopped,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub kind: String,
+    pub parent: Option<String>,
+    pub config: serde_json::Value,
+    pub total_steps: i64,
+    pub pid: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub kind: String,
+    pub parent: Option<String>,
+    pub config: String,
+    pub status: RunStatus,
+    pub pid: Option<i64>,
+    pub step: i64,
+    pub total_steps: i64,
+    pub checkpoint: Option<String>,
+    pub message: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MetricPoint {
+    pub step: i64,
+    pub value: f64,
+}
+
+const RUN_SELECT: &str = "SELECT id, kind, parent, config, status, pid, step, total_steps, checkpoint,
+    message, started_at, ended_at FROM runs";
+
+fn run_from(r: &Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        parent: r.get(2)?,
+        config: r.get(3)?,
+        status: RunStatus::parse(&r.get::<_, String>(4)?),
+        pid: r.get(5)?,
+        step: r.get(6)?,
+        total_steps: r.get(7)?,
+        checkpoint: r.get(8)?,
+        message: r.get(9)?,
+        started_at: r.get(10)?,
+        ended_at: r.get(11)?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalRow {
+    pub id: i64,
+    pub run_id: Option<i64>,
+    pub model: String,
+    pub split: String,
+    pub metric: String,
+    pub n: i64,
+    pub correct: i64,
+    pub per_db: String,
+    pub per_difficulty: String,
+    pub created_at: String,
+}
+
+impl Store {
+    pub fn create_run(&self, r: &NewRun) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO runs (kind, parent, config, total_steps, pid) VALUES (?1,?2,?3,?4,?5)",
+            params![r.kind, r.parent, r.config.to_string(), r.total_steps, r.pid],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn runs(&self) -> Result<Vec<Run>> {
+        let mut st = self.conn.prepare(&format!("{RUN_SELECT} ORDER BY id"))?;
+        let rows = st.query_map([], run_from)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn run(&self, id: i64) -> Result<Run> {
+        self.conn
+            .query_row(&format!("{RUN_SELECT} WHERE id = ?1"), [id], run_from)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("run #{id}")))
+    }
+
+    /// Appends a batch of metric points and moves the run's step forward, in one transaction
+    /// (one write per logging interval keeps a watching reader cheap).
+    pub fn log_metrics(&self, run_id: i64, step: i64, points: &[(i64, &str, f64)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?1,?2,?3,?4)",
+            )?;
+            for (s, name, v) in points {
+                st.execute(params![run_id, s, name, v])?;
+            }
+        }
+        tx.execute("UPDATE runs SET step = ?2 WHERE id = ?1", params![run_id, step])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn set_run_checkpoint(&self, run_id: i64, path: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET checkpoint = ?2 WHERE id = ?1",
+            params![run_id, path],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_run_pid(&self, run_id: i64, pid: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET pid = ?2, status = 'running', ended_at = NULL WHERE id = ?1",
+            params![run_id, pid],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_run(&self, run_id: i64, status: RunStatus, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET status = ?2, message = ?3, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+             WHERE id = ?1",
+            params![run_id, status.as_str(), message],
+        )?;
+        Ok(())
+    }
+
+    /// Metric names a run has logged.
+    pub fn metric_names(&self, run_id: i64) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT name FROM metrics WHERE run_id = ?1 ORDER BY name")?;
+        let rows = st.query_map([run_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Points of one metric after `after_step` (a watcher asks only for what is new).
+    pub fn metric_since(&self, run_id: i64, name: &str, after_step: i64) -> Result<Vec<MetricPoint>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT step, value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step",
+        )?;
+        let rows = st.query_map(params![run_id, name, after_step], |r| {
+            Ok(MetricPoint {
+                step: r.get(0)?,
+                value: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_eval(
+        &self,
+        run_id: Option<i64>,
+        model: &str,
+        split: &str,
+        metric: &str,
+        n: i64,
+        correct: i64,
+        per_db: &serde_json::Value,
+        per_difficulty: &serde_json::Value,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO evals (run_id, model, split, metric, n, correct, per_db, per_difficulty)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            params![
+                run_id,
+                model,
+                split,
+                metric,
+                n,
+                correct,
+                per_db.to_string(),
+                per_difficulty.to_string()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn evals(&self) -> Result<Vec<EvalRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, run_id, model, split, metric, n, correct, per_db, per_difficulty, created_at
+             FROM evals ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(EvalRow {
+                id: r.get(0)?,
+                run_id: r.get(1)?,
+                model: r.get(2)?,
+                split: r.get(3)?,
+                metric: r.get(4)?,
+                n: r.get(5)?,
+                correct: r.get(6)?,
+                per_db: r.get(7)?,
+                per_difficulty: r.get(8)?,
+                created_at: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
