@@ -1,0 +1,150 @@
+//! `sense eval` and `sense exec` through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn sense() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sense"))
+}
+
+fn fixture(root: &Path) {
+    let p = root.join("database/shop");
+    std::fs::create_dir_all(&p).unwrap();
+    let c = rusqlite::Connection::open(p.join("shop.sqlite")).unwrap();
+    c.execute_batch(
+        "CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT, price REAL);
+         INSERT INTO item VALUES (1,'pen',1.5),(2,'ink',3.0),(3,'pad',2.0);",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("gold.sql"),
+        "SELECT name FROM item ORDER BY price\tshop\nSELECT count(*) FROM item\tshop\nSELECT name, price FROM item\tshop\nSELECT price FROM item WHERE id = 2\tshop\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("pred.sql"),
+        "SELECT name FROM item ORDER BY price DESC\nSELECT count(*) FROM item; DROP TABLE item\nSELECT price, name FROM item\nSELECT nope FROM item\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn eval_json_lines_give_per_example_verdicts_and_a_summary() {
+    let d = tempfile::tempdir().unwrap();
+    fixture(d.path());
+    let out = sense()
+        .args(["eval", "--metric", "spider", "--json", "--pred"])
+        .arg(d.path().join("pred.sql"))
+        .arg("--gold")
+        .arg(d.path().join("gold.sql"))
+        .arg("--db")
+        .arg(d.path().join("database"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    let correct: Vec<bool> = lines[..4].iter().map(|l| l["correct"].as_bool().unwrap()).collect();
+    // Order differs; only the first statement runs; columns may be permuted; unknown column.
+    assert_eq!(correct, vec![false, true, true, false]);
+    assert_eq!(lines[0]["reason"], "same rows, order differs");
+    assert!(lines[3]["reason"].as_str().unwrap().contains("no such column"));
+    assert_eq!(lines[0]["index"], 0);
+    assert_eq!(lines[0]["db_id"], "shop");
+    assert_eq!(lines[4]["correct"], 2);
+    assert_eq!(lines[4]["n"], 4);
+
+    // The DROP TABLE in a prediction never ran.
+    let c = rusqlite::Connection::open(d.path().join("database/shop/shop.sqlite")).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM item", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+
+    // BIRD's metric keeps column order: the permuted prediction is wrong there.
+    let out = sense()
+        .args(["eval", "--metric", "bird", "--json", "--pred"])
+        .arg(d.path().join("pred.sql"))
+        .arg("--gold")
+        .arg(d.path().join("gold.sql"))
+        .arg("--db")
+        .arg(d.path().join("database"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let third: serde_json::Value = serde_json::from_str(text.lines().nth(2).unwrap()).unwrap();
+    assert_eq!(third["correct"], false);
+}
+
+#[test]
+fn misaligned_files_are_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    fixture(d.path());
+    std::fs::write(d.path().join("short.sql"), "SELECT 1\n").unwrap();
+    let out = sense()
+        .args(["eval", "--pred"])
+        .arg(d.path().join("short.sql"))
+        .arg("--gold")
+        .arg(d.path().join("gold.sql"))
+        .arg("--db")
+        .arg(d.path().join("database"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must align"));
+}
+
+#[test]
+fn init_then_exec_and_candidates_import() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    let ok = sense().arg("--workspace").arg(&ws).arg("init").status().unwrap();
+    assert!(ok.success());
+    let out = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["exec", "--db", "bakery_orders", "SELECT count(*) AS n FROM customers"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(1 row"));
+
+    let store = sense::store::Store::open(&ws).unwrap();
+    let ex = &store
+        .examples(&sense::store::ExampleFilter { db: Some("bakery_orders".into()), ..Default::default() })
+        .unwrap()[0];
+    let file = d.path().join("cands.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"example_id": ex.id, "sql": "SELECT 12345"}),
+            serde_json::json!({"db_id": "bakery_orders", "question": ex.question, "sql": ex.gold_sql}),
+        ),
+    )
+    .unwrap();
+    let before = store.counts().unwrap().pending;
+    let out = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["candidates", "import", "--model", "weak-1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 correct, 1 wrong (1 new pending pairs)"));
+    assert_eq!(store.counts().unwrap().pending, before + 1);
+
+    std::fs::write(&file, "{\"sql\": \"SELECT 1\"}\n").unwrap();
+    let out = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["candidates", "import", "--model", "weak-1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cands.jsonl:1"));
+}
