@@ -6,7 +6,7 @@ use crate::exec::{ExecError, ExecPool, Limits, Metric, QueryResult, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -40,8 +40,8 @@ pub struct GoldCache {
 }
 
 impl GoldCache {
-    fn get_or_run(&self, pool: &mut ExecPool, path: &PathBuf, sql: String) -> GoldResult {
-        let key = (path.clone(), sql);
+    fn get_or_run(&self, pool: &mut ExecPool, path: &Path, sql: String) -> GoldResult {
+        let key = (path.to_path_buf(), sql);
         if let Some(r) = self.map.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return r;
         }

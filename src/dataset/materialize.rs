@@ -31,7 +31,10 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
         // SQLite asks to reindex when it builds a new index.
         | AuthAction::Reindex { .. } => Authorization::Allow,
         // Creating a table writes sqlite_master; SQLite asks for that as an update/insert on it.
-        AuthAction::Update { table_name, .. } if table_name == "sqlite_master" => {
+        AuthAction::Update {
+            table_name: "sqlite_master",
+            ..
+        } => {
             Authorization::Allow
         }
         _ => Authorization::Deny,
