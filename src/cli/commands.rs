@@ -70,6 +70,10 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
         Command::Candidates {
             what: CandidatesCmd::Import { path, model, metric },
         } => import_candidates(ws, &path, &model, Metric::of(metric)),
+        Command::Synth { what } => super::synth_cmd::synth(ws, what),
+        Command::Sample(a) => super::synth_cmd::sample_cmd(ws, a),
+        Command::Export { what } => super::synth_cmd::export_cmd(ws, what),
+        Command::Serve { model, port, device } => serve(ws, &model, port, &device),
         Command::Status => {
             let store = Store::open_existing(ws)?;
             let c = store.counts()?;
@@ -87,14 +91,27 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
         Command::Bench {
             what: BenchCmd::Eval { spider, repeat },
         } => super::eval_cmd::bench(&spider, repeat),
+        Command::Bench {
+            what: BenchCmd::Train(a),
+        } => super::train_cmd::bench(&a),
+        Command::Bench {
+            what: BenchCmd::Tui { n, keys },
+        } => crate::tui::bench::run(n, keys).map(|()| 0),
+        Command::Tui { theme, keys } => {
+            crate::tui::run(crate::tui::TuiOptions { workspace: ws.to_path_buf(), theme, keys })
+                .map(|()| 0)
+        }
+        Command::Train { what } => super::train_cmd::train(ws, what),
     }
 }
 
 pub fn open_workbench(ws: &Path) -> Result<i32> {
-    anyhow::bail!(
-        "the workbench is not built yet; try `sense --help` (workspace {})",
-        ws.display()
-    )
+    crate::tui::run(crate::tui::TuiOptions {
+        workspace: ws.to_path_buf(),
+        theme: std::env::var("SENSE_THEME").ok().filter(|t| !t.is_empty()),
+        keys: None,
+    })?;
+    Ok(0)
 }
 
 fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Result<i32> {
@@ -161,4 +178,21 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     );
     pb.set_message(what.to_string());
     pb
+}
+
+fn serve(ws: &Path, model: &Path, port: u16, device: &str) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let generator = crate::synth::sample::local_generator(model, device, 0).map_err(bad)?;
+    let app = crate::serve::router(generator, &store)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        eprintln!(
+            "serving {} on http://{}/v1/chat/completions (Ctrl-C stops)",
+            model.display(),
+            listener.local_addr()?
+        );
+        crate::serve::serve(listener, app).await
+    })?;
+    Ok(0)
 }

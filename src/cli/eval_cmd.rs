@@ -32,9 +32,47 @@ pub struct EvalArgs {
     /// Per-query time limit in seconds.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Evaluate a local checkpoint on a workspace split instead of a predictions file.
+    #[arg(long, value_name = "CKPT")]
+    pub model: Option<PathBuf>,
+    /// Split to evaluate with --model.
+    #[arg(long, default_value = "dev")]
+    pub split: String,
+    /// With --model: only this workspace database.
+    #[arg(long)]
+    pub db_name: Option<String>,
+    /// With --model: at most this many examples.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// With --model: prompts per generation batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// With --model: longest SQL in tokens.
+    #[arg(long, default_value_t = 256)]
+    pub max_new_tokens: usize,
+    /// With --model: cpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
 }
 
-pub fn run(_ws: &Path, a: EvalArgs) -> Result<i32> {
+pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
+    if let Some(ckpt) = &a.model {
+        let mut metric = Metric::of(a.metric);
+        metric.keep_distinct |= a.keep_distinct;
+        return super::train_cmd::eval_model(
+            ws,
+            ckpt,
+            &a.split,
+            a.db_name.clone(),
+            a.limit,
+            a.batch,
+            a.max_new_tokens,
+            &a.device,
+            metric,
+            a.timeout,
+            a.json,
+        );
+    }
     let (Some(pred), Some(gold), Some(db)) = (&a.pred, &a.gold, &a.db) else {
         return Err(bad("sense eval needs --pred FILE --gold FILE --db DIR"));
     };

@@ -2,6 +2,8 @@
 
 mod commands;
 mod eval_cmd;
+mod train_cmd;
+mod synth_cmd;
 pub mod table;
 
 use clap::{Args, Parser, Subcommand};
@@ -56,8 +58,45 @@ pub enum Command {
         #[command(subcommand)]
         what: CandidatesCmd,
     },
+    /// Make examples: offline templates, or a strong model (domains, schemas, questions).
+    Synth {
+        #[command(subcommand)]
+        what: synth_cmd::SynthCmd,
+    },
+    /// Train a local model: SFT on examples, DPO on pairs (runs and metrics go to the store).
+    Train {
+        #[command(subcommand)]
+        what: train_cmd::TrainCmd,
+    },
+    /// Weak sampling: k samples per example from an endpoint model or a local checkpoint,
+    /// judged by execution; wrong ones become pending pairs. Resumable.
+    Sample(synth_cmd::SampleArgs),
+    /// Write training data for other tools: TRL JSONL (dpo, sft) or a Spider-layout folder.
+    Export {
+        #[command(subcommand)]
+        what: synth_cmd::ExportCmd,
+    },
     /// Counts of what the workspace holds.
     Status,
+    /// Serve a local checkpoint as an OpenAI-compatible chat-completions endpoint on 127.0.0.1.
+    Serve {
+        /// Checkpoint folder (or a run's checkpoint folder).
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+    /// Open the workbench (the same as `sense` with no command).
+    Tui {
+        /// Theme: dark, light, high-contrast, or a theme file (default: config, else dark).
+        #[arg(long, env = "SENSE_THEME")]
+        theme: Option<String>,
+        /// Key bindings file laid over the built-in keys.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -114,6 +153,17 @@ pub enum BenchCmd {
         spider: PathBuf,
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+    },
+    /// Training speed: tokens/s of SFT and DPO steps and of generation at a fixed small config.
+    Train(train_cmd::BenchTrainArgs),
+    /// Workbench at scale: open time, per-key frame time, peak memory on 100k examples/pairs.
+    Tui {
+        /// Examples and pairs in the synthetic workspace.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+        /// Keys pressed per screen.
+        #[arg(long, default_value_t = 500)]
+        keys: usize,
     },
 }
 

@@ -1,11 +1,15 @@
 //! The workspace: one SQLite file (WAL) holding databases, examples, candidates, pairs with
 //! their decision history, runs, metrics and evals. Every write is a transaction.
 
+mod browse;
+mod exchanges;
 mod migrations;
 mod model;
 mod pairs;
 mod runs;
 
+pub use browse::{Activity, ExampleQuery, Facets};
+pub use exchanges::{Exchange, NewExchange};
 pub use model::*;
 pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
 

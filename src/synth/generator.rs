@@ -26,4 +26,7 @@ pub trait SqlGenerator: Send {
         temperature: f32,
         cancel: &AtomicBool,
     ) -> Result<Vec<Vec<Generated>>, GenError>;
+
+    /// Caps the length of each completion, for generators that allow it.
+    fn set_max_tokens(&mut self, _max_tokens: usize) {}
 }

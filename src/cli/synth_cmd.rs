@@ -1,0 +1,692 @@
+//! `sense synth ...`, `sense sample` and `sense export ...`: thin wrappers over `synth`, `llm`
+//! and `dataset::export` with progress bars.
+
+use super::bad;
+use super::commands::progress;
+use crate::exec::{Metric, MetricKind};
+use crate::llm::{EndpointConfig, SamplingParams};
+use crate::store::ExampleFilter;
+use crate::store::Store;
+use crate::synth::generator::SqlGenerator;
+use crate::synth::sample::{self, EndpointGenerator, SampleOptions};
+use crate::synth::strong;
+use crate::synth::templates::{self, TemplateOptions};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Subcommand, Debug)]
+pub enum SynthCmd {
+    /// Offline: questions + SQL from each database's schema by grammar templates (no model).
+    Templates(TemplatesArgs),
+    /// Stage 1: ask the strong model for new domains (or read them from a file).
+    Domains {
+        /// How many domains to ask for.
+        #[arg(short = 'n', long, default_value_t = 5)]
+        n: usize,
+        /// Take the domains from this file (JSON list, or one `name: description` per line).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The domains file to append to (default: <workspace>_domains.json beside it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        strong: StrongArgs,
+    },
+    /// Stage 2: a schema with rows for each domain without a database; built as SQLite files.
+    Schemas {
+        /// Domains file (default: <workspace>_domains.json).
+        #[arg(long)]
+        domains: Option<PathBuf>,
+        /// At most this many domains.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        strong: StrongArgs,
+    },
+    /// Stage 3: questions with gold SQL for databases (default: strong ones without examples).
+    Questions {
+        /// Only these databases (repeatable).
+        #[arg(long = "db")]
+        dbs: Vec<String>,
+        /// Questions asked per database.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        n: usize,
+        /// At most this many databases.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        strong: StrongArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TemplatesArgs {
+    /// Only these workspace databases (repeatable; default all).
+    #[arg(long = "db")]
+    pub dbs: Vec<String>,
+    /// Seed of the phrasing and value choices: the same seed gives the same examples.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// At most this many examples per database.
+    #[arg(long, default_value_t = 400)]
+    pub per_db: usize,
+    /// Only databases whose examples belong to this split (e.g. train, to keep dev databases
+    /// held out); template examples take their database's split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// At most this many databases.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print the kept question/SQL pairs instead of storing them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
+    match cmd {
+        SynthCmd::Templates(a) => synth_templates(ws, a),
+        SynthCmd::Domains {
+            n,
+            from,
+            out,
+            strong,
+        } => synth_domains(ws, n, from, out, strong),
+        SynthCmd::Schemas {
+            domains,
+            limit,
+            strong,
+        } => synth_schemas(ws, domains, limit, strong),
+        SynthCmd::Questions {
+            dbs,
+            n,
+            limit,
+            strong,
+        } => synth_questions(ws, dbs, n, limit, strong),
+    }
+}
+
+fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let mut dbs = if a.dbs.is_empty() {
+        store.databases()?.into_iter().map(|d| d.name).collect()
+    } else {
+        a.dbs.clone()
+    };
+    if let Some(split) = &a.split {
+        let mut keep = Vec::new();
+        for d in dbs {
+            if &templates::db_split(&store, &d)? == split {
+                keep.push(d);
+            }
+        }
+        dbs = keep;
+    }
+    if let Some(n) = a.limit {
+        dbs.truncate(n);
+    }
+    if dbs.is_empty() {
+        return Err(bad(
+            "no databases in the workspace (run `sense init` or an import first)",
+        ));
+    }
+    let opts = TemplateOptions {
+        seed: a.seed,
+        per_db: a.per_db,
+    };
+    let pb = progress(dbs.len() as u64, "templates");
+    let dry = a.dry_run;
+    let report = templates::synth_templates(&store, &dbs, &opts, dry, |name, stats, examples| {
+        if dry {
+            pb.suspend(|| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                for e in examples {
+                    // A closed pipe (`| head`) just ends the listing.
+                    if writeln!(
+                        out,
+                        "-- {name} [{}; {}] {}\n{};\n",
+                        e.template, e.difficulty, e.question, e.sql
+                    )
+                    .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        pb.set_message(format!("{name}: {}", stats.kept));
+        pb.inc(1);
+    })
+    .map_err(|e| match e {
+        templates::TemplateError::Store(crate::store::StoreError::NotFound(m)) => {
+            bad(format!("not found: {m}"))
+        }
+        other => other.into(),
+    })?;
+    pb.finish_and_clear();
+    // Written so that a closed pipe (`--dry-run | head`) ends quietly.
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for (name, s) in &report.per_db {
+            let _ = writeln!(
+                out,
+                "{name:<24} {:>5} candidates {:>5} executed {:>5} kept {:>4} failed {:>4} empty",
+                s.candidates, s.executed, s.kept, s.failed, s.empty
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{}{}",
+            if dry { "dry run: " } else { "" },
+            report.summary()
+        );
+    }
+    Ok(0)
+}
+
+/// How to reach an OpenAI-compatible endpoint (the model is named by each command). Flags
+/// win over `--profile`, which wins over the defaults.
+#[derive(Args, Debug, Clone)]
+pub struct EndpointArgs {
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.
+    #[arg(long, env = "SENSE_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// A named endpoint from the profiles file (endpoint, model, api_key_env, ...).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Profiles file (default $SENSE_ENDPOINTS, else ~/.config/sense/endpoints.toml).
+    #[arg(long)]
+    pub profiles: Option<PathBuf>,
+    /// Environment variable holding the API key (the key is never stored) [default: OPENAI_API_KEY].
+    #[arg(long)]
+    pub api_key_env: Option<String>,
+    /// Requests in flight at once [default: 8].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Seconds allowed for one request [default: 120].
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Retries on connection errors, timeouts, 429, 5xx and unparseable replies [default: 4].
+    #[arg(long)]
+    pub retries: Option<u32>,
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    /// Sampling seed sent to the server (and to a local checkpoint).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Stop sequences (repeatable).
+    #[arg(long)]
+    pub stop: Vec<String>,
+    /// Folder of prompt files overriding the built-in ones (prompts/<name>.txt).
+    #[arg(long)]
+    pub prompts: Option<PathBuf>,
+}
+
+impl EndpointArgs {
+    /// The profile named by --profile (empty when none).
+    pub fn profile(&self) -> Result<crate::llm::profiles::Profile> {
+        match &self.profile {
+            Some(name) => crate::llm::profiles::load(name, self.profiles.as_deref()).map_err(bad),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// The model: the flag, else the profile's.
+    pub fn model(&self, flag: Option<&str>) -> Result<String> {
+        match flag {
+            Some(m) => Ok(m.to_string()),
+            None => self
+                .profile()?
+                .model
+                .ok_or_else(|| bad("--model NAME is needed (or a --profile with a model)")),
+        }
+    }
+
+    pub fn config(&self, model: &str) -> Result<EndpointConfig> {
+        let p = self.profile()?;
+        let url = self.endpoint.clone().or(p.endpoint).ok_or_else(|| {
+            bad(format!(
+                "model '{model}' is not a checkpoint folder, so --endpoint URL (or --profile) is needed"
+            ))
+        })?;
+        let mut c = EndpointConfig::new(&url, model);
+        if let Some(k) = self.api_key_env.clone().or(p.api_key_env) {
+            c.api_key_env = k;
+        }
+        c.concurrency = self.concurrency.or(p.concurrency).unwrap_or(8).max(1);
+        c.timeout = Duration::from_secs_f64(self.timeout.or(p.timeout_s).unwrap_or(120.0).max(0.1));
+        c.max_retries = self.retries.or(p.retries).unwrap_or(4);
+        Ok(c)
+    }
+
+    /// Sampling parameters from flags, then the profile; `temperature` is the command's.
+    pub fn params(&self) -> Result<SamplingParams> {
+        let p = self.profile()?;
+        Ok(SamplingParams {
+            temperature: p.temperature,
+            top_p: self.top_p.or(p.top_p),
+            max_tokens: self.max_tokens.or(p.max_tokens),
+            stop: self.stop.clone(),
+            seed: self.seed,
+            ..Default::default()
+        })
+    }
+
+    pub fn prompt_set(&self) -> Result<crate::llm::prompts::Prompts> {
+        crate::llm::prompts::Prompts::load(self.prompts.as_deref()).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// Which examples a command works on.
+#[derive(Args, Debug, Clone)]
+pub struct SelectArgs {
+    /// Only examples of this database.
+    #[arg(long)]
+    pub db: Option<String>,
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only examples from this source (sample, spider, bird, template, strong, ...).
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub difficulty: Option<String>,
+    /// At most this many examples.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+impl SelectArgs {
+    pub fn filter(&self) -> ExampleFilter {
+        ExampleFilter {
+            db: self.db.clone(),
+            split: self.split.clone(),
+            source: self.source.clone(),
+            difficulty: self.difficulty.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    /// A checkpoint folder (local model), or a model name served at --endpoint.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Samples per example.
+    #[arg(short = 'k', long, default_value_t = 4)]
+    pub k: usize,
+    #[arg(long, default_value_t = 0.8)]
+    pub temperature: f32,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// Prompts handed to the model at once.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    #[arg(long, default_value = "spider")]
+    pub metric: MetricKind,
+    /// Send k requests per prompt instead of one with n = k (servers without `n`).
+    #[arg(long)]
+    pub separate_requests: bool,
+    /// No system message: the training prompt alone.
+    #[arg(long)]
+    pub no_system: bool,
+    /// Device for a local checkpoint (cpu, cuda).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print the prompts that would be sent, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A flag set by Ctrl-C: long commands stop after what is in flight and keep what finished.
+pub fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    // Fails only if a handler is already installed (then Ctrl-C keeps its default meaning).
+    let _ = ctrlc::set_handler(move || {
+        if f.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ncancelling: finishing what is in flight (Ctrl-C again to quit now)");
+    });
+    flag
+}
+
+pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let opts = SampleOptions {
+        filter: a.select.filter(),
+        k: a.k.max(1),
+        temperature: a.temperature,
+        batch: a.batch.max(1),
+        metric: Metric::of(a.metric),
+    };
+    let model = a.endpoint.model(a.model.as_deref())?;
+    let local = Path::new(&model).is_dir();
+    let prompts = a.endpoint.prompt_set()?;
+    let system = (!a.no_system && !local).then(|| prompts.get("sample_system").text.clone());
+    if a.dry_run {
+        let name = if local {
+            format!("local:{model}")
+        } else {
+            model.clone()
+        };
+        let (planned, done) = sample::plan(&store, &name, &opts)?;
+        if let Some(s) = &system {
+            println!("=== system\n{}", s.trim());
+        }
+        for p in &planned {
+            println!(
+                "=== example #{} ({}), {} samples\n{}",
+                p.example.id, p.example.db_name, p.need, p.prompt
+            );
+        }
+        println!(
+            "dry run: {} examples to sample, {done} already have {} samples",
+            planned.len(),
+            opts.k
+        );
+        return Ok(0);
+    }
+    let mut gen: Box<dyn SqlGenerator> = if local {
+        sample::local_generator(Path::new(&model), &a.device, a.endpoint.seed.unwrap_or(0))?
+    } else {
+        let cfg = a.endpoint.config(&model)?;
+        let mut params = a.endpoint.params()?;
+        params.max_tokens = params.max_tokens.or(Some(512));
+        let mut g = EndpointGenerator::new(cfg, params, system, Some(Store::open_existing(ws)?))?;
+        g.separate_requests = a.separate_requests;
+        Box::new(g)
+    };
+    let cancel = ctrl_c_flag();
+    let pb = progress(0, "sampling");
+    let report = sample::run_sampling(&store, gen.as_mut(), &opts, &cancel, |r, total| {
+        pb.set_length(total as u64);
+        pb.set_position(r.sampled_examples as u64);
+        pb.set_message(format!("{} wrong", r.wrong));
+    });
+    pb.finish_and_clear();
+    let report = report?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}", report.summary());
+    }
+    Ok(if report.cancelled { 130 } else { 0 })
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// TRL preference JSONL (prompt, chosen, rejected) from pairs; accepted ones by default.
+    Dpo {
+        out: PathBuf,
+        /// Pair statuses to export (repeatable): accepted, pending, rejected, skipped, all.
+        #[arg(long, default_value = "accepted")]
+        status: Vec<String>,
+        /// Conversational records (lists of role/content messages).
+        #[arg(long)]
+        chat: bool,
+        /// Add pair_id, example_id, db_id and status fields.
+        #[arg(long)]
+        meta: bool,
+    },
+    /// SFT JSONL: prompt/completion per example, or chat messages with --chat.
+    Sft {
+        out: PathBuf,
+        #[command(flatten)]
+        select: SelectArgs,
+        #[arg(long)]
+        chat: bool,
+        /// Add example_id, db_id, split and source fields.
+        #[arg(long)]
+        meta: bool,
+    },
+    /// A Spider-layout folder: <split>.json, <split>_gold.sql, tables.json, database/.
+    Spider {
+        dir: PathBuf,
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+}
+
+pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
+    use crate::dataset::export::{self, Shape};
+    use crate::store::PairStatus;
+    let store = Store::open_existing(ws)?;
+    let shape = |chat: bool| if chat { Shape::Chat } else { Shape::Standard };
+    match cmd {
+        ExportCmd::Dpo {
+            out,
+            status,
+            chat,
+            meta,
+        } => {
+            let mut statuses = Vec::new();
+            for s in &status {
+                if s == "all" {
+                    statuses.extend([
+                        PairStatus::Accepted,
+                        PairStatus::Pending,
+                        PairStatus::Rejected,
+                        PairStatus::Skipped,
+                    ]);
+                } else {
+                    statuses.push(
+                        PairStatus::parse(s)
+                            .ok_or_else(|| bad(format!("unknown pair status '{s}'")))?,
+                    );
+                }
+            }
+            statuses.dedup();
+            let n = export::export_dpo(&store, &out, &statuses, shape(chat), meta)?;
+            println!("{n} pairs written to {}", out.display());
+            if n == 0 {
+                eprintln!("note: no pairs with status {}; review pending pairs first, or pass --status pending", status.join(", "));
+            }
+        }
+        ExportCmd::Sft {
+            out,
+            select,
+            chat,
+            meta,
+        } => {
+            let n = export::export_sft(&store, &out, &select.filter(), shape(chat), meta)?;
+            println!("{n} examples written to {}", out.display());
+        }
+        ExportCmd::Spider { dir, select } => {
+            let r = export::export_spider(&store, &dir, &select.filter())?;
+            let splits: Vec<String> = r.splits.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            println!(
+                "{}: {} databases, questions: {}",
+                dir.display(),
+                r.databases,
+                splits.join(", ")
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// The strong model for `sense synth domains|schemas|questions`.
+#[derive(Args, Debug)]
+pub struct StrongArgs {
+    /// Model name served at --endpoint.
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long, default_value_t = 0.7)]
+    pub temperature: f32,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// Print the prompts that would be sent, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl StrongArgs {
+    fn strong(&self, default_max_tokens: u32) -> Result<strong::Strong> {
+        let model = self
+            .model
+            .as_deref()
+            .ok_or_else(|| bad("--model NAME is needed (with --endpoint URL)"))?;
+        let cfg = self.endpoint.config(model)?;
+        let client = crate::llm::Client::new(cfg)?;
+        let mut params = self.endpoint.params()?;
+        params.temperature = Some(self.temperature);
+        params.max_tokens = params.max_tokens.or(Some(default_max_tokens));
+        Ok(strong::Strong::new(
+            client,
+            params,
+            self.endpoint.prompt_set()?,
+        )?)
+    }
+
+    fn report(&self, r: &strong::StageReport) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(r)?);
+        } else {
+            for item in &r.items {
+                println!("  {item}");
+            }
+            println!("{}", r.summary());
+        }
+        Ok(())
+    }
+}
+
+fn strong_err(e: strong::StrongError) -> anyhow::Error {
+    match e {
+        strong::StrongError::Store(crate::store::StoreError::NotFound(m)) => {
+            bad(format!("not found: {m}"))
+        }
+        strong::StrongError::File { .. } => bad(e.to_string()),
+        other => other.into(),
+    }
+}
+
+pub fn synth_domains(
+    ws: &Path,
+    n: usize,
+    from: Option<PathBuf>,
+    out: Option<PathBuf>,
+    a: StrongArgs,
+) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let out = out.unwrap_or_else(|| strong::default_domains_file(&store));
+    if a.dry_run {
+        let prompts = a.endpoint.prompt_set()?;
+        let avoid: Vec<String> = store.databases()?.into_iter().map(|d| d.name).collect();
+        println!("{}", strong::domains_prompt(&prompts, n, &avoid));
+        return Ok(0);
+    }
+    let s = if from.is_some() {
+        None
+    } else {
+        Some(a.strong(2048)?)
+    };
+    let pb = spinner("domains");
+    let r = strong::synth_domains(&store, s.as_ref(), n, from.as_deref(), &out).map_err(strong_err);
+    pb.finish_and_clear();
+    let (_, report) = r?;
+    a.report(&report)?;
+    println!("domains file: {}", out.display());
+    Ok(0)
+}
+
+pub fn synth_schemas(
+    ws: &Path,
+    domains: Option<PathBuf>,
+    limit: Option<usize>,
+    a: StrongArgs,
+) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let file = domains.unwrap_or_else(|| strong::default_domains_file(&store));
+    if !file.is_file() {
+        return Err(bad(format!(
+            "no domains file {} (run `sense synth domains` first, or pass --domains FILE)",
+            file.display()
+        )));
+    }
+    let all = strong::read_domains(&file).map_err(strong_err)?;
+    if a.dry_run {
+        let prompts = a.endpoint.prompt_set()?;
+        let mut todo = strong::pending_domains(&store, &all).map_err(strong_err)?;
+        if let Some(n) = limit {
+            todo.truncate(n);
+        }
+        for d in &todo {
+            println!("=== {}\n{}", d.name, strong::schema_prompt(&prompts, d));
+        }
+        println!("dry run: {} domains without a database", todo.len());
+        return Ok(0);
+    }
+    let s = a.strong(8192)?;
+    let pb = spinner("schemas");
+    let r = strong::synth_schemas(&store, &s, &all, limit).map_err(strong_err);
+    pb.finish_and_clear();
+    a.report(&r?)?;
+    Ok(0)
+}
+
+pub fn synth_questions(
+    ws: &Path,
+    dbs: Vec<String>,
+    n: usize,
+    limit: Option<usize>,
+    a: StrongArgs,
+) -> Result<i32> {
+    let store = Store::open_existing(ws)?;
+    let mut targets = strong::question_targets(&store, &dbs).map_err(strong_err)?;
+    if let Some(l) = limit {
+        targets.truncate(l);
+    }
+    if targets.is_empty() {
+        println!("no databases to write questions for (strong databases without examples, or name them with --db)");
+        return Ok(0);
+    }
+    let names: Vec<String> = targets
+        .iter()
+        .map(|(id, _)| store.database(*id).map(|d| d.name))
+        .collect::<Result<_, _>>()?;
+    if a.dry_run {
+        let prompts = a.endpoint.prompt_set()?;
+        for ((_, path), name) in targets.iter().zip(&names) {
+            let text = strong::schema_text(path).map_err(strong_err)?;
+            println!(
+                "=== {name}\n{}",
+                strong::questions_prompt(&prompts, &text, n)
+            );
+        }
+        return Ok(0);
+    }
+    let s = a.strong(8192)?;
+    let pb = spinner("questions");
+    let r = strong::synth_questions(&store, &s, &names, n).map_err(strong_err);
+    pb.finish_and_clear();
+    a.report(&r?)?;
+    Ok(0)
+}
+
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(format!("{what}: waiting for the model"));
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}

@@ -1,0 +1,471 @@
+//! `sense train sft|dpo`, `sense eval --model`, `sense bench train`.
+
+use super::bad;
+use crate::store::{RunStatus, Store};
+use crate::train::config::{TrainConfig, TrainKind};
+use crate::train::eval::{evaluate_model, ModelEvalOptions};
+use crate::train::runner::{self, Event};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+#[derive(Subcommand, Debug)]
+pub enum TrainCmd {
+    /// Supervised fine-tuning on workspace examples (loss on the SQL only).
+    Sft(TrainArgs),
+    /// DPO on preference pairs, from a checkpoint that is also the frozen reference.
+    Dpo(TrainArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct TrainArgs {
+    /// Starting checkpoint (a checkpoint folder or a run folder); DPO's reference.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// TOML or JSON file with TrainConfig fields; flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Continue run RUN from its last checkpoint with its stored config (other flags ignored).
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<i64>,
+    /// Checkpoint folder (default: checkpoints/<kind>-<time> beside the workspace).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Sequences (DPO: pairs) per micro-batch.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long)]
+    pub grad_accum: Option<usize>,
+    #[arg(long)]
+    pub lr: Option<f64>,
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    #[arg(long)]
+    pub clip_norm: Option<f64>,
+    /// Longest training sequence in tokens (prompts lose their beginning to fit).
+    #[arg(long)]
+    pub max_len: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub save_every: Option<usize>,
+    /// Stop and save after this many minutes.
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
+    /// cpu or cuda (cuda needs a build with --features cuda).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Model size when training from scratch.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    #[arg(long)]
+    pub heads: Option<usize>,
+    #[arg(long)]
+    pub d_ff: Option<usize>,
+    /// Model context length in tokens.
+    #[arg(long)]
+    pub context: Option<usize>,
+    /// Examples' split (default train for SFT; any for DPO).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Use every split.
+    #[arg(long)]
+    pub all_splits: bool,
+    /// Examples' source: sample, template, strong, imported.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Only this database.
+    #[arg(long)]
+    pub db: Option<String>,
+    /// DPO pairs: accepted (default), pending, or all.
+    #[arg(long)]
+    pub pairs: Option<String>,
+    #[arg(long)]
+    pub beta: Option<f64>,
+    #[arg(long)]
+    pub label_smoothing: Option<f64>,
+    /// Weight of an SFT term on the chosen SQL (DPO).
+    #[arg(long)]
+    pub sft_weight: Option<f64>,
+    /// Print a line every N steps.
+    #[arg(long, default_value_t = 10)]
+    pub print_every: usize,
+    /// One JSON object per step on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl TrainArgs {
+    fn config(&self, kind: TrainKind) -> Result<TrainConfig> {
+        let mut c = match &self.config {
+            Some(p) => TrainConfig::from_file(p, kind).map_err(|e| bad(format!("{e:#}")))?,
+            None => TrainConfig::for_kind(kind),
+        };
+        macro_rules! set {
+            ($field:expr, $v:expr) => {
+                if let Some(v) = $v.clone() {
+                    $field = v;
+                }
+            };
+        }
+        if self.from.is_some() {
+            c.from = self.from.clone();
+        }
+        if self.out.is_some() {
+            c.out = self.out.clone();
+        }
+        set!(c.steps, self.steps);
+        set!(c.batch_size, self.batch_size);
+        set!(c.grad_accum, self.grad_accum);
+        set!(c.lr, self.lr);
+        set!(c.warmup_steps, self.warmup);
+        set!(c.weight_decay, self.weight_decay);
+        set!(c.clip_norm, self.clip_norm);
+        set!(c.max_len, self.max_len);
+        set!(c.seed, self.seed);
+        set!(c.save_every, self.save_every);
+        set!(c.device, self.device);
+        set!(c.model.n_layers, self.layers);
+        set!(c.model.d_model, self.d_model);
+        set!(c.model.n_heads, self.heads);
+        set!(c.model.d_ff, self.d_ff);
+        set!(c.model.max_seq_len, self.context);
+        set!(c.data.pairs, self.pairs);
+        set!(c.dpo.beta, self.beta);
+        set!(c.dpo.label_smoothing, self.label_smoothing);
+        set!(c.dpo.sft_weight, self.sft_weight);
+        if self.max_minutes.is_some() {
+            c.max_minutes = self.max_minutes;
+        }
+        if self.split.is_some() {
+            c.data.split = self.split.clone();
+        }
+        if self.all_splits {
+            c.data.split = None;
+        }
+        if self.source.is_some() {
+            c.data.source = self.source.clone();
+        }
+        if self.db.is_some() {
+            c.data.db = self.db.clone();
+        }
+        if self.context.is_some() && self.max_len.is_none() {
+            c.max_len = c.model.max_seq_len;
+        }
+        c.validate().map_err(|e| bad(format!("{e:#}")))?;
+        crate::train::config::device(&c.device).map_err(|e| bad(format!("{e:#}")))?;
+        Ok(c)
+    }
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// glibc malloc settings that keep freed tensor buffers for reuse instead of returning them to
+/// the system (each fresh buffer otherwise costs page faults and zeroing: ~15% of a step).
+pub const MALLOC_TUNABLES: &str =
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=67108864";
+
+/// Runs this same command again with `MALLOC_TUNABLES` set (once: the child sees the variable)
+/// and returns its exit code; `None` where that does not apply (not glibc, already set, or
+/// `SENSE_NO_MALLOC_TUNING` is set).
+fn rerun_with_tuned_malloc() -> Option<i32> {
+    if !cfg!(all(target_os = "linux", target_env = "gnu"))
+        || std::env::var_os("GLIBC_TUNABLES").is_some()
+        || std::env::var_os("SENSE_NO_MALLOC_TUNING").is_some()
+    {
+        return None;
+    }
+    let exe = std::env::current_exe().ok()?;
+    // The child handles Ctrl-C (stop after the step, save); this process only waits for it.
+    let _ = ctrlc::set_handler(|| {});
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
+        .status()
+        .ok()?;
+    Some(status.code().unwrap_or(130))
+}
+
+fn install_ctrlc() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            eprintln!("\nsecond Ctrl-C: quitting without saving");
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\nCtrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)"
+        );
+    });
+}
+
+pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
+    let (kind, args) = match what {
+        TrainCmd::Sft(a) => (TrainKind::Sft, a),
+        TrainCmd::Dpo(a) => (TrainKind::Dpo, a),
+    };
+    if let Some(code) = rerun_with_tuned_malloc() {
+        return Ok(code);
+    }
+    let store = Store::open_existing(ws)?;
+    install_ctrlc();
+    let json = args.json;
+    let every = args.print_every.max(1);
+    let mut on = |e: Event| match e {
+        Event::Data(s) => eprintln!("data: {}", s.summary()),
+        Event::Started {
+            run_id,
+            params,
+            out,
+        } => eprintln!(
+            "run #{run_id}: {} parameters, checkpoints in {}",
+            params,
+            out.display()
+        ),
+        Event::Step(r) => {
+            if json {
+                let mut m = serde_json::json!({
+                    "step": r.step, "loss": r.loss, "learning_rate": r.lr,
+                    "grad_norm": r.grad_norm, "tokens_per_s": r.tokens_per_s,
+                });
+                for (k, v) in &r.extra {
+                    m[*k] = serde_json::json!(v);
+                }
+                println!("{m}");
+            } else if r.step % every == 0 || r.step == r.total || r.step == 1 {
+                let extra: Vec<String> =
+                    r.extra.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+                eprintln!(
+                    "step {:>5}/{}  loss {:.4}  lr {:.2e}  grad {:.3}  {:.0} tok/s  {}",
+                    r.step,
+                    r.total,
+                    r.loss,
+                    r.lr,
+                    r.grad_norm,
+                    r.tokens_per_s,
+                    extra.join("  ")
+                );
+            }
+        }
+    };
+    let res = match args.resume {
+        Some(id) => {
+            let run = store.run(id).map_err(|e| bad(e.to_string()))?;
+            if run.kind != kind.as_str() {
+                return Err(bad(format!(
+                    "run #{id} is a {} run, not {}",
+                    run.kind,
+                    kind.as_str()
+                )));
+            }
+            runner::resume(&store, id, &STOP, &mut on)?
+        }
+        None => runner::start(&store, args.config(kind)?, &STOP, &mut on)?,
+    };
+    let ck = res
+        .checkpoint
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "none".into());
+    match res.status {
+        RunStatus::Failed => {
+            eprintln!("run #{} failed: {}", res.run_id, res.message);
+            Ok(1)
+        }
+        s => {
+            println!(
+                "run #{} {}: {} (checkpoint {ck})",
+                res.run_id,
+                s.as_str(),
+                res.message
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// `sense eval --model CKPT --split dev`.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_model(
+    ws: &Path,
+    ckpt: &Path,
+    split: &str,
+    db: Option<String>,
+    limit: Option<usize>,
+    batch: usize,
+    max_new_tokens: usize,
+    device: &str,
+    metric: crate::exec::Metric,
+    timeout: f64,
+    json: bool,
+) -> Result<i32> {
+    if let Some(code) = rerun_with_tuned_malloc() {
+        return Ok(code);
+    }
+    let store = Store::open_existing(ws)?;
+    install_ctrlc();
+    let opts = ModelEvalOptions {
+        split: split.into(),
+        db,
+        limit,
+        batch,
+        max_new_tokens,
+        device: device.into(),
+        metric,
+        limits: crate::exec::Limits {
+            timeout: Duration::from_secs_f64(timeout),
+            ..crate::exec::Limits::default()
+        },
+    };
+    let mut pb: Option<indicatif::ProgressBar> = None;
+    let r = evaluate_model(&store, ckpt, &opts, &STOP, &mut |done, total| {
+        let p = pb.get_or_insert_with(|| super::commands::progress(total as u64, "generating"));
+        p.set_position(done as u64);
+    })?;
+    if let Some(p) = pb {
+        p.finish_and_clear();
+    }
+    if json {
+        for (res, (id, sql)) in r.results.iter().zip(&r.predictions) {
+            println!(
+                "{}",
+                serde_json::json!({"example_id": id, "db_id": res.db_id, "pred": sql, "correct": res.correct, "reason": res.reason})
+            );
+        }
+        println!(
+            "{}",
+            serde_json::json!({"summary": true, "eval_id": r.eval_id, "n": r.summary.overall.n,
+                "correct": r.summary.overall.correct, "ex": r.summary.overall.ex(),
+                "per_db": r.summary.per_db, "per_difficulty": r.summary.per_difficulty})
+        );
+    } else {
+        println!(
+            "model {} on split {split} (eval #{})",
+            ckpt.display(),
+            r.eval_id
+        );
+        print!("{}", r.summary.render());
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct BenchTrainArgs {
+    /// Timed steps per case (after one warm-up step).
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 256)]
+    pub context: usize,
+    #[arg(long, default_value_t = 128)]
+    pub gen_tokens: usize,
+    /// Measure in this process only (no re-run with and without the malloc settings).
+    #[arg(long)]
+    pub single: bool,
+    /// One JSON object per measurement.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Without `--single`: runs the measurements twice in child processes, with glibc's default
+/// allocator settings and with `MALLOC_TUNABLES`, then compares every variant with the
+/// baseline (composite candle ops, default allocator) measured in the same run.
+pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
+    if !a.single && cfg!(all(target_os = "linux", target_env = "gnu")) {
+        let exe = std::env::current_exe()?;
+        let mut all: Vec<(String, f64)> = Vec::new();
+        for (label, tunables) in [
+            ("default malloc", None),
+            ("tuned malloc", Some(MALLOC_TUNABLES)),
+        ] {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args([
+                "bench",
+                "train",
+                "--single",
+                "--json",
+                "--steps",
+                &a.steps.to_string(),
+                "--batch",
+                &a.batch.to_string(),
+                "--context",
+                &a.context.to_string(),
+                "--gen-tokens",
+                &a.gen_tokens.to_string(),
+            ]);
+            match tunables {
+                Some(t) => cmd.env("GLIBC_TUNABLES", t),
+                None => cmd.env_remove("GLIBC_TUNABLES"),
+            };
+            let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
+            if !out.status.success() {
+                anyhow::bail!("benchmark child ({label}) failed");
+            }
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                    if let (Some(c), Some(t)) = (v["case"].as_str(), v["tokens_per_s"].as_f64()) {
+                        all.push((format!("{c} [{label}]"), t));
+                    }
+                }
+            }
+        }
+        println!(
+            "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; mean of {} steps after a warm-up",
+            a.context, a.batch, candle_core::utils::get_num_threads(), a.steps
+        );
+        println!("{:<78} {:>10} {:>9}", "case", "tokens/s", "vs base");
+        for (case, t) in &all {
+            let kind = case.split(' ').next().unwrap_or("");
+            let base = all
+                .iter()
+                .find(|(c, _)| {
+                    c.starts_with(kind) && c.contains("baseline") && c.contains("default malloc")
+                })
+                .map(|(_, b)| *b);
+            let rel = base.map(|b| format!("{:.2}x", t / b)).unwrap_or_default();
+            println!("{case:<78} {t:>10.0} {rel:>9}");
+        }
+        return Ok(0);
+    }
+    let o = crate::train::bench::BenchOptions {
+        steps: a.steps,
+        batch: a.batch,
+        context: a.context,
+        gen_new_tokens: a.gen_tokens,
+    };
+    println!(
+        "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; mean of {} steps after a warm-up",
+        o.context,
+        o.batch,
+        candle_core::utils::get_num_threads(),
+        o.steps
+    );
+    println!("{:<60} {:>10} {:>8}", "case", "tokens/s", "s/step");
+    let rows = crate::train::bench::run(&o, &mut |r| {
+        println!(
+            "{:<60} {:>10.0} {:>8.3}",
+            r.case, r.tokens_per_s, r.seconds_per_step
+        );
+    })?;
+    let tps = |prefix: &str, base: bool| {
+        rows.iter()
+            .find(|r| r.case.starts_with(prefix) && r.case.contains("baseline") == base)
+            .map(|r| r.tokens_per_s)
+            .unwrap_or(f64::NAN)
+    };
+    for case in ["sft", "dpo"] {
+        println!(
+            "{case}: fused kernels {:.2}x the composite-op baseline measured in this run",
+            tps(case, false) / tps(case, true)
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,269 @@
+//! Export for other tools: TRL's preference format (DPO), prompt/completion or chat SFT data,
+//! and a Spider-layout folder (questions, gold SQL, tables.json, database files). Prompts are
+//! `schema::prompt_for` (the training serialization) and completions are the training
+//! completion text (`train::tokenizer::completion_text`). Every file is written atomically.
+
+use super::atomic::write_atomic;
+use super::DatasetError;
+use crate::schema::{introspect_path, DbSchema};
+use crate::store::{ExampleFilter, PairStatus, Store};
+use crate::synth::sample::PromptCache;
+use crate::train::tokenizer::completion_text;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn err(path: &Path, e: impl std::fmt::Display) -> DatasetError {
+    DatasetError::file(path, e)
+}
+
+fn prompt_of(
+    store: &Store,
+    cache: &mut PromptCache,
+    example_id: i64,
+    out: &Path,
+) -> Result<String, DatasetError> {
+    let ex = store.example(example_id)?;
+    cache.prompt(store, &ex).map_err(|e| err(out, e))
+}
+
+fn jsonl(rows: &[Value]) -> String {
+    let mut s = String::new();
+    for r in rows {
+        s.push_str(&r.to_string());
+        s.push('\n');
+    }
+    s
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"prompt": "...", "chosen": "...", "rejected": "..."}` / `{"prompt", "completion"}`.
+    Standard,
+    /// Conversational: lists of `{"role", "content"}` messages.
+    Chat,
+}
+
+/// Writes TRL preference JSONL for the pairs with the given statuses (accepted only, usually).
+/// Returns the number of records. `meta` adds `pair_id`, `example_id` and `db_id` fields.
+pub fn export_dpo(
+    store: &Store,
+    out: &Path,
+    statuses: &[PairStatus],
+    shape: Shape,
+    meta: bool,
+) -> Result<usize, DatasetError> {
+    let mut cache = PromptCache::default();
+    let mut rows = Vec::new();
+    for status in statuses {
+        for p in store.pairs(Some(*status))? {
+            let prompt = prompt_of(store, &mut cache, p.example_id, out)?;
+            let (chosen, rejected) = (
+                completion_text(&p.chosen_sql),
+                completion_text(&p.rejected_sql),
+            );
+            let mut r = match shape {
+                Shape::Standard => {
+                    json!({"prompt": prompt, "chosen": chosen, "rejected": rejected})
+                }
+                Shape::Chat => json!({
+                    "prompt": [{"role": "user", "content": prompt}],
+                    "chosen": [{"role": "assistant", "content": chosen}],
+                    "rejected": [{"role": "assistant", "content": rejected}],
+                }),
+            };
+            if meta {
+                r["pair_id"] = p.id.into();
+                r["example_id"] = p.example_id.into();
+                r["db_id"] = p.db_name.clone().into();
+                r["status"] = p.status.as_str().into();
+            }
+            rows.push(r);
+        }
+    }
+    write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    Ok(rows.len())
+}
+
+/// Writes SFT JSONL (prompt/completion, or chat messages) for the examples matching `filter`.
+pub fn export_sft(
+    store: &Store,
+    out: &Path,
+    filter: &ExampleFilter,
+    shape: Shape,
+    meta: bool,
+) -> Result<usize, DatasetError> {
+    let mut cache = PromptCache::default();
+    let mut rows = Vec::new();
+    for ex in store.examples(filter)? {
+        let prompt = cache.prompt(store, &ex).map_err(|e| err(out, e))?;
+        let completion = completion_text(&ex.gold_sql);
+        let mut r = match shape {
+            Shape::Standard => json!({"prompt": prompt, "completion": completion}),
+            Shape::Chat => json!({"messages": [
+                {"role": "user", "content": prompt},
+                {"role": "assistant", "content": completion},
+            ]}),
+        };
+        if meta {
+            r["example_id"] = ex.id.into();
+            r["db_id"] = ex.db_name.clone().into();
+            r["split"] = ex.split.clone().into();
+            r["source"] = ex.source.clone().into();
+        }
+        rows.push(r);
+    }
+    write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    Ok(rows.len())
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SpiderExport {
+    pub dir: PathBuf,
+    /// (split, number of questions)
+    pub splits: Vec<(String, usize)>,
+    pub databases: usize,
+}
+
+/// One database's entry in Spider's tables.json.
+pub fn spider_tables_entry(db_id: &str, schema: &DbSchema) -> Value {
+    let mut column_names_original = vec![json!([-1, "*"])];
+    let mut column_names = vec![json!([-1, "*"])];
+    let mut column_types = vec![json!("text")];
+    let mut primary_keys = Vec::new();
+    let mut foreign_keys = Vec::new();
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (ti, t) in schema.tables.iter().enumerate() {
+        for c in &t.columns {
+            let i = column_names_original.len();
+            index.insert(
+                (t.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()),
+                i,
+            );
+            column_names_original.push(json!([ti, c.name]));
+            column_names.push(json!([ti, c.name.replace('_', " ").to_ascii_lowercase()]));
+            let ty = c.ty.to_ascii_uppercase();
+            let sty = if ["INT", "REAL", "FLOA", "DOUB", "NUM", "DEC"]
+                .iter()
+                .any(|k| ty.contains(k))
+            {
+                "number"
+            } else if ty.contains("DATE") || ty.contains("TIME") {
+                "time"
+            } else if ty.contains("BOOL") {
+                "boolean"
+            } else {
+                "text"
+            };
+            column_types.push(json!(sty));
+            if c.primary_key {
+                primary_keys.push(json!(i));
+            }
+        }
+    }
+    for t in &schema.tables {
+        for c in &t.columns {
+            if let Some(fk) = &c.foreign_key {
+                let from = index.get(&(t.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()));
+                let to = index.get(&(
+                    fk.table.to_ascii_lowercase(),
+                    fk.column.to_ascii_lowercase(),
+                ));
+                if let (Some(f), Some(t)) = (from, to) {
+                    foreign_keys.push(json!([f, t]));
+                }
+            }
+        }
+    }
+    json!({
+        "db_id": db_id,
+        "table_names_original": schema.tables.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        "table_names": schema.tables.iter().map(|t| t.name.replace('_', " ").to_ascii_lowercase()).collect::<Vec<_>>(),
+        "column_names_original": column_names_original,
+        "column_names": column_names,
+        "column_types": column_types,
+        "primary_keys": primary_keys,
+        "foreign_keys": foreign_keys,
+    })
+}
+
+/// Writes a Spider-layout folder: `<split>.json` (db_id, question, query, difficulty,
+/// evidence), `<split>_gold.sql` (SQL<TAB>db_id), `tables.json`, and
+/// `database/<db>/<db>.sqlite` for every database the questions use.
+pub fn export_spider(
+    store: &Store,
+    dir: &Path,
+    filter: &ExampleFilter,
+) -> Result<SpiderExport, DatasetError> {
+    let mut by_split: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut gold: BTreeMap<String, String> = BTreeMap::new();
+    let mut used: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for ex in store.examples(filter)? {
+        let mut q = json!({
+            "db_id": ex.db_name,
+            "question": ex.question,
+            "query": ex.gold_sql.trim().trim_end_matches(';').trim_end(),
+            "difficulty": ex.difficulty,
+            "source": ex.source,
+        });
+        if let Some(e) = &ex.evidence {
+            q["evidence"] = e.clone().into();
+        }
+        by_split.entry(ex.split.clone()).or_default().push(q);
+        let one_line = ex.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let g = gold.entry(ex.split.clone()).or_default();
+        g.push_str(&format!(
+            "{}\t{}\n",
+            one_line.trim_end_matches(';'),
+            ex.db_name
+        ));
+        if !used.contains_key(&ex.db_name) {
+            used.insert(ex.db_name.clone(), store.database(ex.db_id)?.path);
+        }
+    }
+    let mut tables = Vec::new();
+    for (name, path) in &used {
+        let schema = introspect_path(path, 0).map_err(|e| err(path, e))?;
+        tables.push(spider_tables_entry(name, &schema));
+        let dest = dir
+            .join("database")
+            .join(name)
+            .join(format!("{name}.sqlite"));
+        copy_atomic(path, &dest)?;
+    }
+    let pretty = |v: &Value, p: &Path| -> Result<(), DatasetError> {
+        let s = serde_json::to_string_pretty(v).map_err(|e| err(p, e))?;
+        write_atomic(p, s.as_bytes()).map_err(|e| err(p, e))
+    };
+    pretty(&Value::Array(tables), &dir.join("tables.json"))?;
+    let mut splits = Vec::new();
+    for (split, qs) in by_split {
+        splits.push((split.clone(), qs.len()));
+        pretty(&Value::Array(qs), &dir.join(format!("{split}.json")))?;
+        let gp = dir.join(format!("{split}_gold.sql"));
+        write_atomic(
+            &gp,
+            gold.get(&split).map(String::as_bytes).unwrap_or_default(),
+        )
+        .map_err(|e| err(&gp, e))?;
+    }
+    Ok(SpiderExport {
+        dir: dir.to_path_buf(),
+        splits,
+        databases: used.len(),
+    })
+}
+
+fn copy_atomic(src: &Path, dest: &Path) -> Result<(), DatasetError> {
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
+    }
+    let tmp = super::atomic::temp_path(dest);
+    std::fs::copy(src, &tmp)
+        .and_then(|_| std::fs::rename(&tmp, dest))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(dest, e)
+        })
+}

@@ -1,0 +1,282 @@
+//! Model and training configuration: serialized into the run row and the checkpoint, read from
+//! `--config FILE` (TOML or JSON) and overridden by flags.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Sizes of the decoder (Llama-style blocks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelConfig {
+    pub vocab_size: usize,
+    pub d_model: usize,
+    pub n_layers: usize,
+    pub n_heads: usize,
+    pub d_ff: usize,
+    pub max_seq_len: usize,
+    pub rope_theta: f64,
+    pub norm_eps: f64,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            vocab_size: super::tokenizer::BYTE_VOCAB,
+            d_model: 256,
+            n_layers: 4,
+            n_heads: 4,
+            d_ff: 768,
+            max_seq_len: 1024,
+            rope_theta: 10_000.0,
+            norm_eps: 1e-5,
+        }
+    }
+}
+
+impl ModelConfig {
+    pub fn head_dim(&self) -> usize {
+        self.d_model / self.n_heads
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
+            bail!(
+                "d_model {} must be a multiple of n_heads {}",
+                self.d_model,
+                self.n_heads
+            );
+        }
+        if !self.head_dim().is_multiple_of(2) {
+            bail!(
+                "head dimension {} must be even (rotary positions)",
+                self.head_dim()
+            );
+        }
+        if self.n_layers == 0 || self.vocab_size == 0 || self.max_seq_len < 2 || self.d_ff == 0 {
+            bail!("model sizes must be positive (layers, vocab, d_ff) and context at least 2");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainKind {
+    Sft,
+    Dpo,
+}
+
+impl TrainKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrainKind::Sft => "sft",
+            TrainKind::Dpo => "dpo",
+        }
+    }
+}
+
+/// Which workspace rows a run trains on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DataConfig {
+    /// Examples' split (SFT); `None` = all.
+    pub split: Option<String>,
+    /// Examples' source (sample, template, strong, imported); `None` = all.
+    pub source: Option<String>,
+    pub db: Option<String>,
+    /// DPO pairs: "accepted" (default), "pending", or "all" (accepted + pending).
+    pub pairs: String,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            split: Some("train".into()),
+            source: None,
+            db: None,
+            pairs: "accepted".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DpoConfig {
+    pub beta: f64,
+    pub label_smoothing: f64,
+    /// Weight of an SFT (negative log-likelihood per token) term on the chosen completions.
+    pub sft_weight: f64,
+}
+
+impl Default for DpoConfig {
+    fn default() -> Self {
+        DpoConfig {
+            beta: 0.1,
+            label_smoothing: 0.0,
+            sft_weight: 0.0,
+        }
+    }
+}
+
+/// Everything a run needs; stored whole in the run row so `--resume` can rebuild it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    pub kind: TrainKind,
+    /// Starting checkpoint (required for DPO: it is also the frozen reference).
+    pub from: Option<PathBuf>,
+    /// Model sizes when training from scratch (ignored with `from`).
+    pub model: ModelConfig,
+    /// Checkpoint folder (default: `<workspace folder>/checkpoints/run-<id>`).
+    pub out: Option<PathBuf>,
+    pub steps: usize,
+    /// Sequences per micro-batch (DPO: pairs per micro-batch).
+    pub batch_size: usize,
+    pub grad_accum: usize,
+    pub lr: f64,
+    /// Final learning rate as a fraction of `lr` (cosine decay floor).
+    pub min_lr_ratio: f64,
+    pub warmup_steps: usize,
+    pub weight_decay: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub adam_eps: f64,
+    /// Clip gradients to this global norm (0 = off).
+    pub clip_norm: f64,
+    /// Longest training sequence in tokens; longer prompts lose their beginning.
+    pub max_len: usize,
+    pub seed: u64,
+    pub save_every: usize,
+    /// Stop (and save) after this many minutes of training.
+    pub max_minutes: Option<f64>,
+    pub device: String,
+    pub data: DataConfig,
+    pub dpo: DpoConfig,
+    /// Test hook: pretend the loss is NaN at this step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_nan_at: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            kind: TrainKind::Sft,
+            from: None,
+            model: ModelConfig::default(),
+            out: None,
+            steps: 200,
+            batch_size: 8,
+            grad_accum: 1,
+            lr: 1e-3,
+            min_lr_ratio: 0.1,
+            warmup_steps: 20,
+            weight_decay: 0.01,
+            beta1: 0.9,
+            beta2: 0.95,
+            adam_eps: 1e-8,
+            clip_norm: 1.0,
+            max_len: 1024,
+            seed: 42,
+            save_every: 100,
+            max_minutes: None,
+            device: "cpu".into(),
+            data: DataConfig::default(),
+            dpo: DpoConfig::default(),
+            fault_nan_at: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Defaults that suit each kind (DPO: small learning rate, no warm-up-heavy schedule).
+    pub fn for_kind(kind: TrainKind) -> Self {
+        let mut c = TrainConfig {
+            kind,
+            ..TrainConfig::default()
+        };
+        if kind == TrainKind::Dpo {
+            c.lr = 5e-5;
+            c.warmup_steps = 5;
+            c.steps = 100;
+            c.batch_size = 4;
+            c.save_every = 50;
+            c.data.split = None;
+        }
+        c
+    }
+
+    /// Reads a TOML (`.toml`) or JSON file; fields left out keep their defaults for `kind`.
+    pub fn from_file(path: &Path, kind: TrainKind) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut value: serde_json::Value = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        } else {
+            let t: toml::Value =
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+            serde_json::to_value(t)?
+        };
+        let mut base = serde_json::to_value(TrainConfig::for_kind(kind))?;
+        merge(&mut base, value.take());
+        let mut cfg: TrainConfig = serde_json::from_value(base)
+            .with_context(|| format!("invalid config in {}", path.display()))?;
+        cfg.kind = kind;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        if self.steps == 0 || self.batch_size == 0 || self.grad_accum == 0 {
+            bail!("steps, batch_size and grad_accum must be at least 1");
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            bail!("learning rate must be positive");
+        }
+        if self.max_len < 8 {
+            bail!("max_len must be at least 8 tokens");
+        }
+        if self.kind == TrainKind::Dpo && self.from.is_none() {
+            bail!("DPO needs --from CKPT: the starting model is also the frozen reference");
+        }
+        if !["accepted", "pending", "all"].contains(&self.data.pairs.as_str()) {
+            bail!(
+                "pairs must be accepted, pending or all (got '{}')",
+                self.data.pairs
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Overlays `over` onto `base`, object by object.
+fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// The compute device by name; `cuda` needs the `cuda` cargo feature.
+pub fn device(name: &str) -> Result<candle_core::Device> {
+    match name {
+        "cpu" => Ok(candle_core::Device::Cpu),
+        "cuda" | "gpu" => {
+            if cfg!(feature = "cuda") {
+                candle_core::Device::new_cuda(0).context("opening CUDA device 0")
+            } else {
+                bail!("--device cuda: this sense binary was built without CUDA; rebuild with `cargo build --release --features cuda`")
+            }
+        }
+        other => bail!("unknown device '{other}' (cpu or cuda)"),
+    }
+}

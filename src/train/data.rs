@@ -1,0 +1,267 @@
+//! Training data from the workspace: prompts via `schema::prompt_for`, tokenized sequences with
+//! the completion marked, seeded epoch order, and padded batches with loss masks.
+
+use super::config::DataConfig;
+use super::tokenizer::{completion_text, Tokenizer};
+use anyhow::{Context, Result};
+use candle_core::{Device, Tensor};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use std::collections::HashMap;
+
+use crate::schema::{introspect_path, prompt_for, DbSchema, PromptOptions};
+use crate::store::{Example, ExampleFilter, PairStatus, Store};
+
+/// One training sequence: BOS, prompt, completion, EOS. Loss falls on tokens at index
+/// `>= completion_start` only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seq {
+    pub tokens: Vec<u32>,
+    pub completion_start: usize,
+}
+
+impl Seq {
+    pub fn completion_len(&self) -> usize {
+        self.tokens.len() - self.completion_start
+    }
+}
+
+/// Encodes (prompt, completion); a sequence longer than `max_len` loses the beginning of its
+/// prompt (the question sits at the end of the prompt and survives). Returns whether it was cut.
+pub fn encode(tok: &Tokenizer, prompt: &str, completion: &str, max_len: usize) -> (Seq, bool) {
+    let mut p = tok.encode(prompt);
+    let mut c = tok.encode(completion);
+    c.push(tok.eos());
+    let mut cut = false;
+    if c.len() + 2 > max_len {
+        c.truncate(max_len.saturating_sub(2).max(1));
+        cut = true;
+    }
+    let room = max_len - 1 - c.len();
+    if p.len() > room {
+        p.drain(..p.len() - room);
+        cut = true;
+    }
+    let mut tokens = Vec::with_capacity(1 + p.len() + c.len());
+    tokens.push(tok.bos());
+    tokens.extend_from_slice(&p);
+    let completion_start = tokens.len();
+    tokens.extend_from_slice(&c);
+    (
+        Seq {
+            tokens,
+            completion_start,
+        },
+        cut,
+    )
+}
+
+/// Prompt tokens only (BOS + prompt), keeping the end when longer than `max_len`.
+pub fn encode_prompt(tok: &Tokenizer, prompt: &str, max_len: usize) -> Vec<u32> {
+    let mut p = tok.encode(prompt);
+    let room = max_len.saturating_sub(1);
+    if p.len() > room {
+        p.drain(..p.len() - room);
+    }
+    let mut out = vec![tok.bos()];
+    out.extend(p);
+    out
+}
+
+/// Builds prompts for examples, introspecting each database once.
+#[derive(Default)]
+pub struct Prompter {
+    schemas: HashMap<i64, DbSchema>,
+}
+
+impl Prompter {
+    pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String> {
+        let schema = match self.schemas.entry(ex.db_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let db = store.database(ex.db_id)?;
+                let s = introspect_path(&db.path, PromptOptions::default().sample_rows)
+                    .with_context(|| format!("schema of database '{}'", db.name))?;
+                v.insert(s)
+            }
+        };
+        Ok(prompt_for(
+            schema,
+            &ex.question,
+            ex.evidence.as_deref(),
+            PromptOptions::default(),
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataStats {
+    pub sequences: usize,
+    pub truncated: usize,
+    pub tokens: usize,
+}
+
+impl DataStats {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sequences, {} tokens, {} with the prompt's beginning cut to fit",
+            self.sequences, self.tokens, self.truncated
+        )
+    }
+}
+
+/// SFT sequences: examples matching the filter, completion = gold SQL.
+pub fn sft_sequences(
+    store: &Store,
+    d: &DataConfig,
+    tok: &Tokenizer,
+    max_len: usize,
+) -> Result<(Vec<Seq>, DataStats)> {
+    let examples = store.examples(&ExampleFilter {
+        split: d.split.clone(),
+        source: d.source.clone(),
+        db: d.db.clone(),
+        ..ExampleFilter::default()
+    })?;
+    let mut prompter = Prompter::default();
+    let mut stats = DataStats::default();
+    let mut out = Vec::with_capacity(examples.len());
+    for ex in &examples {
+        let prompt = prompter.prompt(store, ex)?;
+        let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len);
+        stats.truncated += usize::from(cut);
+        stats.tokens += s.tokens.len();
+        out.push(s);
+    }
+    stats.sequences = out.len();
+    Ok((out, stats))
+}
+
+/// DPO pairs (chosen, rejected) from the workspace's pairs with the configured status.
+pub fn dpo_pairs(
+    store: &Store,
+    d: &DataConfig,
+    tok: &Tokenizer,
+    max_len: usize,
+) -> Result<(Vec<(Seq, Seq)>, DataStats)> {
+    let mut pairs = Vec::new();
+    if d.pairs == "accepted" || d.pairs == "all" {
+        pairs.extend(store.pairs(Some(PairStatus::Accepted))?);
+    }
+    if d.pairs == "pending" || d.pairs == "all" {
+        pairs.extend(store.pairs(Some(PairStatus::Pending))?);
+    }
+    let mut prompter = Prompter::default();
+    let mut stats = DataStats::default();
+    let mut out = Vec::new();
+    for p in &pairs {
+        let ex = store.example(p.example_id)?;
+        if d.db.as_ref().is_some_and(|db| *db != ex.db_name)
+            || d.split.as_ref().is_some_and(|s| *s != ex.split)
+            || d.source.as_ref().is_some_and(|s| *s != ex.source)
+        {
+            continue;
+        }
+        let prompt = prompter.prompt(store, &ex)?;
+        let (c, cut_c) = encode(tok, &prompt, &completion_text(&p.chosen_sql), max_len);
+        let (r, cut_r) = encode(tok, &prompt, &completion_text(&p.rejected_sql), max_len);
+        stats.truncated += usize::from(cut_c || cut_r);
+        stats.tokens += c.tokens.len() + r.tokens.len();
+        out.push((c, r));
+    }
+    stats.sequences = out.len();
+    Ok((out, stats))
+}
+
+/// The `per_step` dataset indices used by optimizer step `step` (0-based): a fresh seeded
+/// permutation each epoch, so a resumed run sees exactly what an uninterrupted one would.
+pub fn indices_for_step(n: usize, seed: u64, step: usize, per_step: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(per_step);
+    let mut cached: Option<(usize, Vec<usize>)> = None;
+    for g in step * per_step..(step + 1) * per_step {
+        let (epoch, at) = (g / n, g % n);
+        if cached.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            let mut order: Vec<usize> = (0..n).collect();
+            let mut rng = rand::rngs::StdRng::seed_from_u64(
+                seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            order.shuffle(&mut rng);
+            cached = Some((epoch, order));
+        }
+        if let Some((_, order)) = &cached {
+            out.push(order[at]);
+        }
+    }
+    out
+}
+
+/// A right-padded batch: inputs and targets `[B, T]` (u32), loss mask `[B, T]` (f32, 1 on
+/// completion targets).
+pub struct Batch {
+    pub inputs: Tensor,
+    pub targets: Tensor,
+    pub mask: Tensor,
+    /// Real (non-padding) input tokens.
+    pub tokens: usize,
+    pub completion_tokens: usize,
+}
+
+pub fn make_batch(seqs: &[&Seq], pad: u32, device: &Device) -> Result<Batch> {
+    let t = seqs
+        .iter()
+        .map(|s| s.tokens.len() - 1)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let b = seqs.len();
+    let mut inputs = vec![pad; b * t];
+    let mut targets = vec![pad; b * t];
+    let mut mask = vec![0f32; b * t];
+    let (mut tokens, mut comp) = (0, 0);
+    for (i, s) in seqs.iter().enumerate() {
+        let n = s.tokens.len() - 1;
+        for j in 0..n {
+            inputs[i * t + j] = s.tokens[j];
+            targets[i * t + j] = s.tokens[j + 1];
+            if j + 1 >= s.completion_start {
+                mask[i * t + j] = 1.0;
+                comp += 1;
+            }
+        }
+        tokens += n;
+    }
+    Ok(Batch {
+        inputs: Tensor::from_vec(inputs, (b, t), device)?,
+        targets: Tensor::from_vec(targets, (b, t), device)?,
+        mask: Tensor::from_vec(mask, (b, t), device)?,
+        tokens,
+        completion_tokens: comp,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_cuts_prompt_start_and_marks_completion() {
+        let tok = Tokenizer::Byte;
+        let (s, cut) = encode(&tok, "abcdefghij", "XY", 8);
+        assert!(cut);
+        // BOS + "ghij"[..] kept to fit: 8 - 1 - 3 = 4 prompt bytes.
+        assert_eq!(s.tokens.len(), 8);
+        assert_eq!(tok.decode(&s.tokens[1..s.completion_start]), "ghij");
+        assert_eq!(s.completion_len(), 3);
+    }
+
+    #[test]
+    fn step_indices_cover_each_epoch_once() {
+        let mut seen: Vec<usize> = (0..5).flat_map(|s| indices_for_step(10, 7, s, 2)).collect();
+        seen.sort();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        assert_eq!(indices_for_step(10, 7, 3, 2), indices_for_step(10, 7, 3, 2));
+    }
+}

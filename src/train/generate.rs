@@ -1,0 +1,196 @@
+//! Batched generation with a KV cache: greedy or temperature + top-p sampling, stopping at the
+//! end of the SQL (end token, or `;` then a newline).
+
+use super::data::encode_prompt;
+use super::model::{KvCache, Model, MASKED};
+use super::tokenizer::Tokenizer;
+use anyhow::Result;
+use candle_core::Tensor;
+use rand::{Rng, SeedableRng};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GenOptions {
+    pub max_new_tokens: usize,
+    /// 0 = greedy.
+    pub temperature: f32,
+    pub top_p: f32,
+    pub seed: u64,
+    /// Stop a row at the end token or at `;` + newline (off only for benchmarks).
+    pub stop_at_end: bool,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions {
+            max_new_tokens: 256,
+            temperature: 0.0,
+            top_p: 1.0,
+            seed: 0,
+            stop_at_end: true,
+        }
+    }
+}
+
+/// Whether a completion is finished: it ends with `;` and a newline.
+fn ends_sql(text: &[u32]) -> bool {
+    let n = text.len();
+    n >= 2 && text[n - 1] == u32::from(b'\n') && text[n - 2] == u32::from(b';')
+}
+
+/// Picks a token from logits: argmax when `temperature <= 0`, else nucleus sampling.
+pub fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut impl Rng) -> u32 {
+    if temperature <= 0.0 {
+        let mut best = 0;
+        for (i, &v) in logits.iter().enumerate() {
+            if v > logits[best] {
+                best = i;
+            }
+        }
+        return best as u32;
+    }
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut probs: Vec<(usize, f32)> = logits
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i, ((v - max) / temperature).exp()))
+        .collect();
+    let total: f32 = probs.iter().map(|p| p.1).sum();
+    probs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut kept = 0.0;
+    let mut cut = probs.len();
+    for (i, p) in probs.iter().enumerate() {
+        kept += p.1 / total;
+        if kept >= top_p {
+            cut = i + 1;
+            break;
+        }
+    }
+    probs.truncate(cut.max(1));
+    let mass: f32 = probs.iter().map(|p| p.1).sum();
+    let mut r = rng.random::<f32>() * mass;
+    for (i, p) in &probs {
+        r -= p;
+        if r <= 0.0 {
+            return *i as u32;
+        }
+    }
+    probs.last().map(|p| p.0 as u32).unwrap_or(0)
+}
+
+/// Completes each prompt (prompts left-padded into one batch; row `i` samples with seed
+/// `opts.seed + i`). Stops early when `cancel` is set (rows return what they have so far).
+pub fn generate(
+    model: &Model,
+    tok: &Tokenizer,
+    prompts: &[String],
+    opts: &GenOptions,
+    cancel: &AtomicBool,
+) -> Result<Vec<String>> {
+    if prompts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dev = model.device().clone();
+    let ctx = model.cfg.max_seq_len;
+    let max_new = opts.max_new_tokens.min(ctx.saturating_sub(2)).max(1);
+    let encoded: Vec<Vec<u32>> = prompts
+        .iter()
+        .map(|p| encode_prompt(tok, p, ctx - max_new))
+        .collect();
+    let len = encoded.iter().map(Vec::len).max().unwrap_or(1);
+    let b = encoded.len();
+    // Left padding: row i's real tokens start at pad_i; rotary positions are relative, so
+    // shifting a row does not change its attention scores.
+    let mut valid = vec![vec![false; len + max_new]; b];
+    let mut ids = vec![tok.pad(); b * len];
+    for (i, e) in encoded.iter().enumerate() {
+        let start = len - e.len();
+        ids[i * len + start..(i + 1) * len].copy_from_slice(e);
+        for v in valid[i].iter_mut().take(len + max_new).skip(start) {
+            *v = true;
+        }
+    }
+    let mut mask = vec![0f32; b * len * len];
+    for i in 0..b {
+        for q in 0..len {
+            for k in 0..len {
+                if k > q || !valid[i][k] {
+                    mask[(i * len + q) * len + k] = MASKED;
+                }
+            }
+        }
+    }
+    let mut cache = KvCache::default();
+    let input = Tensor::from_vec(ids, (b, len), &dev)?;
+    let mask_t = Tensor::from_vec(mask, (b, 1, len, len), &dev)?;
+    let logits = model.forward(&input, 0, &mask_t, Some(&mut cache))?;
+    let mut last: Vec<Vec<f32>> = logits.narrow(1, len - 1, 1)?.squeeze(1)?.to_vec2()?;
+    let mut rngs: Vec<rand::rngs::StdRng> = (0..b)
+        .map(|i| rand::rngs::StdRng::seed_from_u64(opts.seed.wrapping_add(i as u64)))
+        .collect();
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); b];
+    let mut done = vec![false; b];
+    for step in 0..max_new {
+        let mut next = vec![tok.pad(); b];
+        for i in 0..b {
+            if done[i] {
+                continue;
+            }
+            let t = pick(&last[i], opts.temperature, opts.top_p, &mut rngs[i]);
+            if t == tok.eos() && opts.stop_at_end {
+                done[i] = true;
+            } else {
+                out[i].push(t);
+                next[i] = t;
+                if opts.stop_at_end && ends_sql(&out[i]) {
+                    done[i] = true;
+                }
+            }
+        }
+        if done.iter().all(|d| *d) || step + 1 == max_new || cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let total = len + step + 1;
+        let mut m = vec![0f32; b * total];
+        for i in 0..b {
+            for k in 0..total {
+                if !valid[i][k] {
+                    m[i * total + k] = MASKED;
+                }
+            }
+        }
+        let input = Tensor::from_vec(next, (b, 1), &dev)?;
+        let m = Tensor::from_vec(m, (b, 1, 1, total), &dev)?;
+        let logits = model.forward(&input, len + step, &m, Some(&mut cache))?;
+        last = logits.squeeze(1)?.to_vec2()?;
+    }
+    Ok(out.iter().map(|o| tok.decode(o)).collect())
+}
+
+/// Completions of a prompt without a cache: the reference the cached path must match (tests).
+pub fn greedy_uncached(
+    model: &Model,
+    tok: &Tokenizer,
+    prompt: &str,
+    max_new: usize,
+) -> Result<String> {
+    let mut ids = encode_prompt(tok, prompt, model.cfg.max_seq_len - max_new);
+    let mut out = Vec::new();
+    for _ in 0..max_new {
+        let t = ids.len();
+        let input = Tensor::from_vec(ids.clone(), (1, t), model.device())?;
+        let logits = model.forward_train(&input)?;
+        let last: Vec<f32> = logits.squeeze(0)?.get(t - 1)?.to_vec1()?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let next = pick(&last, 0.0, 1.0, &mut rng);
+        if next == tok.eos() {
+            break;
+        }
+        out.push(next);
+        ids.push(next);
+        if ends_sql(&out) {
+            break;
+        }
+    }
+    Ok(tok.decode(&out))
+}

@@ -1,0 +1,21 @@
+//! Local models with candle: byte tokenizer, a small Llama-style decoder, SFT and DPO with
+//! AdamW, generation with a KV cache, checkpoints, and runs whose metrics live in the store.
+
+pub mod bench;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod dpo;
+pub mod eval;
+pub mod generate;
+pub mod local;
+pub mod model;
+pub mod ops;
+pub mod optim;
+pub mod runner;
+pub mod sft;
+pub mod tokenizer;
+
+pub use config::{ModelConfig, TrainConfig, TrainKind};
+pub use model::Model;
+pub use tokenizer::Tokenizer;

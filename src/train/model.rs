@@ -1,0 +1,361 @@
+//! The decoder: Llama-style blocks (RMSNorm, rotary positions, SiLU-gated MLP, no biases),
+//! built only from operations that candle can differentiate.
+//!
+//! Parameter names follow the Hugging Face Llama layout (`model.layers.0.self_attn.q_proj.weight`).
+
+use super::config::ModelConfig;
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Tensor, Var, D};
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+/// Additive mask value for positions a query may not see (finite: a row with nothing visible
+/// stays a uniform, harmless distribution instead of NaN).
+pub const MASKED: f32 = -1e9;
+
+struct Layer {
+    attn_norm: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    o: Tensor,
+    mlp_norm: Tensor,
+    gate: Tensor,
+    up: Tensor,
+    down: Tensor,
+}
+
+/// Keys and values of the positions seen so far, per layer (generation).
+#[derive(Default)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+}
+
+impl KvCache {
+    pub fn len(&self) -> usize {
+        self.layers
+            .first()
+            .and_then(|l| l.as_ref())
+            .and_then(|(k, _)| k.dim(2).ok())
+            .unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub struct Model {
+    pub cfg: ModelConfig,
+    params: Vec<(String, Var)>,
+    embed: Tensor,
+    layers: Vec<Layer>,
+    norm: Tensor,
+    head: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    rope: super::ops::Rope,
+    device: Device,
+    /// Use the fused CPU kernels (`ops`); off = composite candle ops only (the baseline).
+    pub fused: bool,
+}
+
+/// Names and shapes of every parameter, in a fixed order.
+pub fn param_shapes(cfg: &ModelConfig) -> Vec<(String, Vec<usize>)> {
+    let (d, f, v) = (cfg.d_model, cfg.d_ff, cfg.vocab_size);
+    let mut out = vec![("model.embed_tokens.weight".to_string(), vec![v, d])];
+    for i in 0..cfg.n_layers {
+        let p = format!("model.layers.{i}");
+        out.push((format!("{p}.input_layernorm.weight"), vec![d]));
+        for n in ["q_proj", "k_proj", "v_proj", "o_proj"] {
+            out.push((format!("{p}.self_attn.{n}.weight"), vec![d, d]));
+        }
+        out.push((format!("{p}.post_attention_layernorm.weight"), vec![d]));
+        out.push((format!("{p}.mlp.gate_proj.weight"), vec![f, d]));
+        out.push((format!("{p}.mlp.up_proj.weight"), vec![f, d]));
+        out.push((format!("{p}.mlp.down_proj.weight"), vec![d, f]));
+    }
+    out.push(("model.norm.weight".to_string(), vec![d]));
+    out.push(("lm_head.weight".to_string(), vec![v, d]));
+    out
+}
+
+fn normal(rng: &mut rand::rngs::StdRng, n: usize, std: f32) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            // Box-Muller: seeded and reproducible, unlike candle's own randn.
+            let u1: f32 = rng.random::<f32>().max(1e-12);
+            let u2: f32 = rng.random::<f32>();
+            std * (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+        })
+        .collect()
+}
+
+impl Model {
+    /// A freshly initialized model (normal(0, 0.02); residual outputs scaled by 1/sqrt(2L)).
+    pub fn new(cfg: &ModelConfig, seed: u64, device: &Device) -> Result<Model> {
+        cfg.validate()?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let resid = 0.02 / (2.0 * cfg.n_layers as f32).sqrt();
+        let mut tensors = HashMap::new();
+        for (name, shape) in param_shapes(cfg) {
+            let n: usize = shape.iter().product();
+            let data = if name.ends_with("norm.weight") {
+                vec![1.0f32; n]
+            } else if name.ends_with("o_proj.weight") || name.ends_with("down_proj.weight") {
+                normal(&mut rng, n, resid)
+            } else {
+                normal(&mut rng, n, 0.02)
+            };
+            tensors.insert(name, Tensor::from_vec(data, shape, device)?);
+        }
+        Model::from_tensors(cfg, tensors, device)
+    }
+
+    /// A model from named tensors (a checkpoint); every parameter must be present with its shape.
+    pub fn from_tensors(
+        cfg: &ModelConfig,
+        mut tensors: HashMap<String, Tensor>,
+        device: &Device,
+    ) -> Result<Model> {
+        cfg.validate()?;
+        let mut params = Vec::new();
+        let mut by_name = HashMap::new();
+        for (name, shape) in param_shapes(cfg) {
+            let t = tensors
+                .remove(&name)
+                .with_context(|| format!("checkpoint lacks tensor {name}"))?;
+            if t.dims() != shape.as_slice() {
+                bail!(
+                    "tensor {name} has shape {:?}, the config needs {:?}",
+                    t.dims(),
+                    shape
+                );
+            }
+            let var = Var::from_tensor(&t.to_dtype(DType::F32)?.to_device(device)?)?;
+            by_name.insert(name.clone(), var.as_tensor().clone());
+            params.push((name, var));
+        }
+        let get = |n: &str| -> Result<Tensor> {
+            by_name
+                .get(n)
+                .cloned()
+                .with_context(|| format!("missing {n}"))
+        };
+        let mut layers = Vec::new();
+        for i in 0..cfg.n_layers {
+            let p = format!("model.layers.{i}");
+            layers.push(Layer {
+                attn_norm: get(&format!("{p}.input_layernorm.weight"))?,
+                q: get(&format!("{p}.self_attn.q_proj.weight"))?,
+                k: get(&format!("{p}.self_attn.k_proj.weight"))?,
+                v: get(&format!("{p}.self_attn.v_proj.weight"))?,
+                o: get(&format!("{p}.self_attn.o_proj.weight"))?,
+                mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
+                gate: get(&format!("{p}.mlp.gate_proj.weight"))?,
+                up: get(&format!("{p}.mlp.up_proj.weight"))?,
+                down: get(&format!("{p}.mlp.down_proj.weight"))?,
+            });
+        }
+        let (cos_v, sin_v) = rope_tables(cfg);
+        let half = cfg.head_dim() / 2;
+        let cos = Tensor::from_vec(cos_v.clone(), (cfg.max_seq_len, half), device)?;
+        let sin = Tensor::from_vec(sin_v.clone(), (cfg.max_seq_len, half), device)?;
+        let rope =
+            super::ops::Rope::new(std::sync::Arc::new(cos_v), std::sync::Arc::new(sin_v), half);
+        Ok(Model {
+            cfg: cfg.clone(),
+            embed: get("model.embed_tokens.weight")?,
+            norm: get("model.norm.weight")?,
+            head: get("lm_head.weight")?,
+            layers,
+            params,
+            cos,
+            sin,
+            rope,
+            fused: device.is_cpu(),
+            device: device.clone(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The trainable parameters, by name.
+    pub fn params(&self) -> &[(String, Var)] {
+        &self.params
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.params.iter().map(|(_, v)| v.elem_count()).sum()
+    }
+
+    /// Current values by name (for saving).
+    pub fn tensors(&self) -> HashMap<String, Tensor> {
+        self.params
+            .iter()
+            .map(|(n, v)| (n.clone(), v.as_tensor().detach()))
+            .collect()
+    }
+
+    /// Logits `[B, T, V]` for token ids `[B, T]` (u32). `offset` is the position of the first
+    /// token; `mask` is added to attention scores `[B or 1, 1, T, T_total]`; `cache` (if given)
+    /// holds earlier keys and values and receives the new ones. Without a cache and at offset 0
+    /// the mask must be the causal one (the fused kernel applies it itself).
+    pub fn forward(
+        &self,
+        ids: &Tensor,
+        offset: usize,
+        mask: &Tensor,
+        mut cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        if offset + t > self.cfg.max_seq_len {
+            bail!(
+                "sequence of {} tokens exceeds the model's context of {}",
+                offset + t,
+                self.cfg.max_seq_len
+            );
+        }
+        let mut x =
+            self.embed
+                .index_select(&ids.flatten_all()?, 0)?
+                .reshape((b, t, self.cfg.d_model))?;
+        let cos = self.cos.narrow(0, offset, t)?;
+        let sin = self.sin.narrow(0, offset, t)?;
+        if let Some(c) = cache.as_deref_mut() {
+            c.layers.resize(self.layers.len(), None);
+        }
+        let eps = self.cfg.norm_eps;
+        let fused = self.fused && cache.is_none() && offset == 0;
+        let rms_norm = |x: &Tensor, w: &Tensor| -> Result<Tensor> {
+            if self.fused {
+                Ok(super::ops::rms_norm(x, w, eps)?)
+            } else {
+                rms_norm_composite(x, w, eps)
+            }
+        };
+        for (i, l) in self.layers.iter().enumerate() {
+            let h = rms_norm(&x, &l.attn_norm)?;
+            let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+            let a = self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset, fused)?;
+            x = (x + a)?;
+            let h = rms_norm(&x, &l.mlp_norm)?;
+            let g = linear(&h, &l.gate)?;
+            let u = linear(&h, &l.up)?;
+            let m = linear(&(g.silu()? * u)?, &l.down)?;
+            x = (x + m)?;
+        }
+        let x = rms_norm(&x, &self.norm)?;
+        linear(&x, &self.head)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attention(
+        &self,
+        x: &Tensor,
+        l: &Layer,
+        cos: &Tensor,
+        sin: &Tensor,
+        mask: &Tensor,
+        slot: Option<&mut Option<(Tensor, Tensor)>>,
+        b: usize,
+        t: usize,
+        offset: usize,
+        fused: bool,
+    ) -> Result<Tensor> {
+        let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim());
+        let split = |w: &Tensor| -> Result<Tensor> {
+            Ok(linear(x, w)?
+                .reshape((b, t, h, hd))?
+                .transpose(1, 2)?
+                .contiguous()?)
+        };
+        let rope = |x: Tensor| -> Result<Tensor> {
+            if self.fused {
+                Ok(self.rope.apply(&x, offset)?)
+            } else {
+                Ok(candle_nn::rotary_emb::rope_slow(&x, cos, sin)?)
+            }
+        };
+        let q = rope(split(&l.q)?)?;
+        let mut k = rope(split(&l.k)?)?;
+        let mut v = split(&l.v)?;
+        if let Some(slot) = slot {
+            if let Some((pk, pv)) = slot.as_ref() {
+                k = Tensor::cat(&[pk, &k], 2)?;
+                v = Tensor::cat(&[pv, &v], 2)?;
+            }
+            *slot = Some((k.clone(), v.clone()));
+        }
+        let scale = 1.0 / (hd as f64).sqrt();
+        let scores = q.matmul(&k.t()?)?;
+        // The fused kernel applies the causal mask itself (training: no cache, no padding on the left).
+        let att = if fused {
+            super::ops::causal_softmax(&scores, scale)?
+        } else {
+            candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?
+        };
+        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h * hd))?;
+        linear(&y, &l.o)
+    }
+
+    /// Logits for a right-padded batch under a causal mask (training and scoring).
+    pub fn forward_train(&self, ids: &Tensor) -> Result<Tensor> {
+        let (_, t) = ids.dims2()?;
+        let mask = causal_mask(t, &self.device)?;
+        self.forward(ids, 0, &mask, None)
+    }
+}
+
+/// `x @ w^T` for `x [.., in]` and `w [out, in]`.
+fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let (rows, inner) = (
+        dims[..dims.len() - 1].iter().product::<usize>(),
+        dims[dims.len() - 1],
+    );
+    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
+    let mut out = dims;
+    let last = out.len() - 1;
+    out[last] = w.dim(0)?;
+    Ok(y.reshape(out)?)
+}
+
+/// RMSNorm from differentiable primitives (candle's fused `rms_norm` records no gradient).
+pub fn rms_norm_composite(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
+    let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
+    let r = (ms + eps)?.sqrt()?.recip()?;
+    Ok(x.broadcast_mul(&r)?.broadcast_mul(w)?)
+}
+
+fn rope_tables(cfg: &ModelConfig) -> (Vec<f32>, Vec<f32>) {
+    let half = cfg.head_dim() / 2;
+    let inv: Vec<f32> = (0..half)
+        .map(|i| 1.0 / (cfg.rope_theta.powf(2.0 * i as f64 / cfg.head_dim() as f64)) as f32)
+        .collect();
+    let mut cos = Vec::with_capacity(cfg.max_seq_len * half);
+    let mut sin = Vec::with_capacity(cfg.max_seq_len * half);
+    for p in 0..cfg.max_seq_len {
+        for f in &inv {
+            let a = p as f32 * f;
+            cos.push(a.cos());
+            sin.push(a.sin());
+        }
+    }
+    (cos, sin)
+}
+
+/// `[1, 1, T, T]`: 0 on and below the diagonal, `MASKED` above.
+pub fn causal_mask(t: usize, device: &Device) -> Result<Tensor> {
+    let m: Vec<f32> = (0..t)
+        .flat_map(|i| (0..t).map(move |j| if j <= i { 0.0 } else { MASKED }))
+        .collect();
+    Ok(Tensor::from_vec(m, (1, 1, t, t), device)?)
+}
+
+/// Log-probability of each target token: `[B, T]` from logits `[B, T, V]` and targets `[B, T]`.
+pub fn token_logps(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    let lp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+    Ok(lp.gather(&targets.unsqueeze(2)?, 2)?.squeeze(2)?)
+}

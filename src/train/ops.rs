@@ -1,0 +1,411 @@
+//! Fused CPU kernels with their own backward, for the hot spots of a training step:
+//! causal softmax of attention scores (scale, mask, softmax in one pass) and RMSNorm.
+//! Each has a composite fallback built from differentiable candle ops (other devices, and the
+//! baseline of `sense bench train`); tests check both paths agree, gradients included.
+
+use candle_core::{
+    bail, CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor,
+};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
+    let data = s.as_slice::<f32>()?;
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => bail!("{what}: input must be contiguous"),
+    }
+}
+
+/// Softmax over the last dim of `x * scale`, where query row `i` of a `[.., Tq, Tk]` block sees
+/// keys `0..=i + (Tk - Tq)` only.
+struct CausalSoftmax {
+    scale: f32,
+}
+
+impl CustomOp1 for CausalSoftmax {
+    fn name(&self) -> &'static str {
+        "causal-softmax"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let src = contiguous(s, l, self.name())?;
+        let dims = l.shape().dims();
+        let (tq, tk) = (dims[dims.len() - 2], dims[dims.len() - 1]);
+        let shift = tk - tq;
+        let scale = self.scale;
+        let mut dst = vec![0f32; src.len()];
+        dst.par_chunks_mut(tk)
+            .zip(src.par_chunks(tk))
+            .enumerate()
+            .for_each(|(r, (d, x))| {
+                let vis = (r % tq) + shift + 1;
+                let mut max = f32::NEG_INFINITY;
+                for &v in &x[..vis] {
+                    max = max.max(v * scale);
+                }
+                let mut sum = 0f32;
+                for (o, &v) in d[..vis].iter_mut().zip(&x[..vis]) {
+                    let e = (v * scale - max).exp();
+                    *o = e;
+                    sum += e;
+                }
+                let inv = 1.0 / sum;
+                for o in &mut d[..vis] {
+                    *o *= inv;
+                }
+            });
+        Ok((CpuStorage::F32(dst), l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let g = grad.contiguous()?;
+        Ok(Some(res.apply_op2_no_bwd(
+            &g,
+            &SoftmaxBackward { scale: self.scale },
+        )?))
+    }
+}
+
+/// `dx = scale * y * (g - sum(g * y))` row by row.
+struct SoftmaxBackward {
+    scale: f32,
+}
+
+impl CustomOp2 for SoftmaxBackward {
+    fn name(&self) -> &'static str {
+        "causal-softmax-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let y = contiguous(s1, l1, self.name())?;
+        let g = contiguous(s2, l2, self.name())?;
+        let tk = l1.shape().dims()[l1.shape().rank() - 1];
+        let scale = self.scale;
+        let mut dst = vec![0f32; y.len()];
+        dst.par_chunks_mut(tk)
+            .zip(y.par_chunks(tk).zip(g.par_chunks(tk)))
+            .for_each(|(d, (y, g))| {
+                let dot: f32 = y.iter().zip(g).map(|(a, b)| a * b).sum();
+                for ((o, &yv), &gv) in d.iter_mut().zip(y).zip(g) {
+                    *o = scale * yv * (gv - dot);
+                }
+            });
+        Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+}
+
+/// Causal softmax of attention scores `[B, H, Tq, Tk]` (scaled by `scale`).
+pub fn causal_softmax(scores: &Tensor, scale: f64) -> Result<Tensor> {
+    scores.contiguous()?.apply_op1(CausalSoftmax {
+        scale: scale as f32,
+    })
+}
+
+/// RMSNorm over the last dim with weight `w`.
+struct RmsNorm {
+    eps: f32,
+}
+
+fn inv_rms(x: &[f32], eps: f32) -> f32 {
+    let ms = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
+    1.0 / (ms + eps).sqrt()
+}
+
+impl CustomOp2 for RmsNorm {
+    fn name(&self) -> &'static str {
+        "rms-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let w = contiguous(s2, l2, self.name())?;
+        let d = w.len();
+        let eps = self.eps;
+        let mut dst = vec![0f32; x.len()];
+        dst.par_chunks_mut(d)
+            .zip(x.par_chunks(d))
+            .for_each(|(o, x)| {
+                let r = inv_rms(x, eps);
+                for ((o, &xv), &wv) in o.iter_mut().zip(x).zip(w) {
+                    *o = xv * r * wv;
+                }
+            });
+        Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = grad.contiguous()?;
+        let x = x.contiguous()?;
+        let dx = x.apply_op3_no_bwd(w, &g, &RmsNormBackward { eps: self.eps })?;
+        // dw = sum over rows of g * x_hat.
+        let d = w.dim(0)?;
+        let rows = x.elem_count() / d;
+        let x2 = x.reshape((rows, d))?;
+        let r = (x2.sqr()?.mean_keepdim(1)? + self.eps as f64)?
+            .sqrt()?
+            .recip()?;
+        let dw = (g.reshape((rows, d))? * x2.broadcast_mul(&r)?)?.sum(0)?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// `dx = r * (g*w - x_hat * mean(g*w*x_hat))`, `x_hat = x * r`.
+struct RmsNormBackward {
+    eps: f32,
+}
+
+impl CustomOp3 for RmsNormBackward {
+    fn name(&self) -> &'static str {
+        "rms-norm-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let w = contiguous(s2, l2, self.name())?;
+        let g = contiguous(s3, l3, self.name())?;
+        let d = w.len();
+        let eps = self.eps;
+        let mut dst = vec![0f32; x.len()];
+        dst.par_chunks_mut(d)
+            .zip(x.par_chunks(d).zip(g.par_chunks(d)))
+            .for_each(|(o, (x, g))| {
+                let r = inv_rms(x, eps);
+                let mean: f32 = x
+                    .iter()
+                    .zip(g)
+                    .zip(w)
+                    .map(|((xv, gv), wv)| gv * wv * xv * r)
+                    .sum::<f32>()
+                    / d as f32;
+                for (((o, &xv), &gv), &wv) in o.iter_mut().zip(x).zip(g).zip(w) {
+                    *o = r * (gv * wv - xv * r * mean);
+                }
+            });
+        Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+}
+
+/// Fused RMSNorm (CPU, f32) with its own backward.
+pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
+    x.contiguous()?.apply_op2(w, RmsNorm { eps: eps as f32 })
+}
+
+/// Rotary positions (the rotate-half layout of Llama) on `[B, H, T, Dh]`; `cos`/`sin` are
+/// `[max_len, Dh/2]` tables, row `offset + t` for token `t`. Its backward is the same rotation
+/// by the opposite angle.
+#[derive(Clone)]
+pub struct Rope {
+    cos: Arc<Vec<f32>>,
+    sin: Arc<Vec<f32>>,
+    half: usize,
+    offset: usize,
+    sign: f32,
+}
+
+impl Rope {
+    pub fn new(cos: Arc<Vec<f32>>, sin: Arc<Vec<f32>>, half: usize) -> Self {
+        Rope {
+            cos,
+            sin,
+            half,
+            offset: 0,
+            sign: 1.0,
+        }
+    }
+
+    pub fn apply(&self, x: &Tensor, offset: usize) -> Result<Tensor> {
+        let op = Rope {
+            offset,
+            ..self.clone()
+        };
+        x.contiguous()?.apply_op1(op)
+    }
+}
+
+impl CustomOp1 for Rope {
+    fn name(&self) -> &'static str {
+        "rope"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s, l, self.name())?;
+        let dims = l.shape().dims();
+        let (t, hd) = (dims[dims.len() - 2], dims[dims.len() - 1]);
+        let half = self.half;
+        if hd != 2 * half {
+            bail!(
+                "rope: head dim {hd} does not match the tables ({})",
+                2 * half
+            );
+        }
+        if (self.offset + t) * half > self.cos.len() {
+            bail!("rope: position {} beyond the tables", self.offset + t);
+        }
+        let (cos, sin, sign, offset) = (&self.cos, &self.sin, self.sign, self.offset);
+        let mut dst = vec![0f32; x.len()];
+        dst.par_chunks_mut(hd)
+            .zip(x.par_chunks(hd))
+            .enumerate()
+            .for_each(|(r, (y, x))| {
+                let p = (r % t + offset) * half;
+                let (c, sn) = (&cos[p..p + half], &sin[p..p + half]);
+                for i in 0..half {
+                    let (a, b) = (x[i], x[i + half]);
+                    let s = sign * sn[i];
+                    y[i] = a * c[i] - b * s;
+                    y[i + half] = b * c[i] + a * s;
+                }
+            });
+        Ok((CpuStorage::F32(dst), l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let back = Rope {
+            sign: -self.sign,
+            ..self.clone()
+        };
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&back)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var, D};
+
+    fn close(a: &Tensor, b: &Tensor, tol: f32) {
+        let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+        let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                (x - y).abs() <= tol * (1.0 + y.abs()),
+                "element {i}: {x} vs {y}"
+            );
+        }
+    }
+
+    #[test]
+    fn fused_softmax_matches_composite_forward_and_backward() {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(&Tensor::randn(0f32, 2.0, (2, 3, 5, 5), &dev).unwrap()).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, 3, 5, 5), &dev).unwrap();
+        let scale = 0.35;
+        let fused = causal_softmax(&x, scale).unwrap();
+        let mask = crate::train::model::causal_mask(5, &dev).unwrap();
+        let comp = candle_nn::ops::softmax(
+            &(x.as_tensor() * scale)
+                .unwrap()
+                .broadcast_add(&mask)
+                .unwrap(),
+            D::Minus1,
+        )
+        .unwrap();
+        close(&fused, &comp, 1e-5);
+        let gf = (&fused * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gc = (&comp * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-4);
+    }
+
+    #[test]
+    fn fused_rope_matches_candle_rope_slow_forward_and_backward() {
+        let dev = Device::Cpu;
+        let (t, half, offset) = (5, 4, 3);
+        let cos: Vec<f32> = (0..(t + offset) * half)
+            .map(|i| (i as f32 * 0.37).cos())
+            .collect();
+        let sin: Vec<f32> = (0..(t + offset) * half)
+            .map(|i| (i as f32 * 0.37).sin())
+            .collect();
+        let rope = Rope::new(Arc::new(cos.clone()), Arc::new(sin.clone()), half);
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (2, 3, t, 2 * half), &dev).unwrap())
+            .unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, 3, t, 2 * half), &dev).unwrap();
+        let fused = rope.apply(&x, offset).unwrap();
+        let c = Tensor::from_vec(cos, (t + offset, half), &dev)
+            .unwrap()
+            .narrow(0, offset, t)
+            .unwrap();
+        let s = Tensor::from_vec(sin, (t + offset, half), &dev)
+            .unwrap()
+            .narrow(0, offset, t)
+            .unwrap();
+        let comp = candle_nn::rotary_emb::rope_slow(&x, &c, &s).unwrap();
+        close(&fused, &comp, 1e-5);
+        let gf = (&fused * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gc = (&comp * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-5);
+    }
+
+    #[test]
+    fn fused_rms_norm_matches_composite_forward_and_backward() {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.5, (2, 3, 8), &dev).unwrap()).unwrap();
+        let w = Var::from_tensor(&Tensor::randn(1f32, 0.3, 8, &dev).unwrap()).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, 3, 8), &dev).unwrap();
+        let fused = rms_norm(&x, &w, 1e-5).unwrap();
+        let comp = crate::train::model::rms_norm_composite(&x, &w, 1e-5).unwrap();
+        close(&fused, &comp, 1e-5);
+        let gf = (&fused * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gc = (&comp * &up)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-4);
+        close(gf.get(&w).unwrap(), gc.get(&w).unwrap(), 1e-4);
+    }
+}

@@ -1,0 +1,172 @@
+//! AdamW with decoupled weight decay, linear warm-up then cosine decay, global-norm clipping,
+//! and gradient accumulation over micro-batches.
+
+use super::config::TrainConfig;
+use anyhow::Result;
+use candle_core::backprop::GradStore;
+use candle_core::{Tensor, Var};
+use std::collections::HashMap;
+
+/// Learning rate at optimizer step `step` (0-based).
+pub fn lr_at(c: &TrainConfig, step: usize) -> f64 {
+    let warm = c.warmup_steps.min(c.steps.saturating_sub(1));
+    if step < warm {
+        return c.lr * (step + 1) as f64 / warm as f64;
+    }
+    let span = (c.steps - warm).max(1) as f64;
+    let p = ((step - warm) as f64 / span).clamp(0.0, 1.0);
+    let floor = c.lr * c.min_lr_ratio;
+    floor + (c.lr - floor) * 0.5 * (1.0 + (std::f64::consts::PI * p).cos())
+}
+
+/// Gradients summed over micro-batches, in parameter order.
+pub struct Accumulator {
+    grads: Vec<Option<Tensor>>,
+}
+
+impl Accumulator {
+    pub fn new(n: usize) -> Self {
+        Accumulator {
+            grads: vec![None; n],
+        }
+    }
+
+    pub fn add(&mut self, params: &[(String, Var)], store: &GradStore) -> Result<()> {
+        for (slot, (_, v)) in self.grads.iter_mut().zip(params) {
+            if let Some(g) = store.get(v.as_tensor()) {
+                *slot = Some(match slot.take() {
+                    Some(acc) => (acc + g)?,
+                    None => g.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The gradients (zeros where a parameter got none) and their global L2 norm.
+    pub fn finish(self, params: &[(String, Var)]) -> Result<(Vec<Tensor>, f64)> {
+        let mut out = Vec::with_capacity(params.len());
+        let mut sq = 0f64;
+        for (g, (_, v)) in self.grads.into_iter().zip(params) {
+            let g = match g {
+                Some(g) => g,
+                None => v.as_tensor().zeros_like()?,
+            };
+            sq += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+            out.push(g);
+        }
+        Ok((out, sq.sqrt()))
+    }
+}
+
+/// Scales gradients so their global norm is at most `max` (no-op when `max <= 0`).
+pub fn clip(grads: &mut [Tensor], norm: f64, max: f64) -> Result<()> {
+    if max > 0.0 && norm > max && norm.is_finite() {
+        let s = max / (norm + 1e-6);
+        for g in grads.iter_mut() {
+            *g = (&*g * s)?;
+        }
+    }
+    Ok(())
+}
+
+pub struct AdamW {
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
+    pub t: usize,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+}
+
+impl AdamW {
+    pub fn new(params: &[(String, Var)], c: &TrainConfig) -> Result<Self> {
+        let zeros = || -> Result<Vec<Tensor>> {
+            Ok(params
+                .iter()
+                .map(|(_, v)| v.as_tensor().zeros_like())
+                .collect::<candle_core::Result<_>>()?)
+        };
+        Ok(AdamW {
+            m: zeros()?,
+            v: zeros()?,
+            t: 0,
+            beta1: c.beta1,
+            beta2: c.beta2,
+            eps: c.adam_eps,
+            weight_decay: c.weight_decay,
+        })
+    }
+
+    /// One update. Weight decay skips vectors (norm weights).
+    pub fn step(&mut self, params: &[(String, Var)], grads: &[Tensor], lr: f64) -> Result<()> {
+        self.t += 1;
+        let bc1 = 1.0 - self.beta1.powi(self.t as i32);
+        let bc2 = 1.0 - self.beta2.powi(self.t as i32);
+        for (i, ((_, var), g)) in params.iter().zip(grads).enumerate() {
+            let m = ((&self.m[i] * self.beta1)? + (g * (1.0 - self.beta1))?)?;
+            let v = ((&self.v[i] * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
+            let update = ((&m / bc1)? / ((&v / bc2)?.sqrt()? + self.eps)?)?;
+            let decay = if var.rank() >= 2 {
+                lr * self.weight_decay
+            } else {
+                0.0
+            };
+            let w = ((var.as_tensor() * (1.0 - decay))? - (update * lr)?)?;
+            var.set(&w)?;
+            self.m[i] = m;
+            self.v[i] = v;
+        }
+        Ok(())
+    }
+
+    /// Moment tensors by name, for checkpoints.
+    pub fn state(&self, params: &[(String, Var)]) -> HashMap<String, Tensor> {
+        let mut out = HashMap::new();
+        for (i, (n, _)) in params.iter().enumerate() {
+            out.insert(format!("m.{n}"), self.m[i].clone());
+            out.insert(format!("v.{n}"), self.v[i].clone());
+        }
+        out
+    }
+
+    pub fn load_state(
+        &mut self,
+        params: &[(String, Var)],
+        state: &HashMap<String, Tensor>,
+        t: usize,
+    ) -> Result<()> {
+        for (i, (n, v)) in params.iter().enumerate() {
+            if let (Some(m), Some(vv)) =
+                (state.get(&format!("m.{n}")), state.get(&format!("v.{n}")))
+            {
+                self.m[i] = m.to_device(v.device())?;
+                self.v[i] = vv.to_device(v.device())?;
+            }
+        }
+        self.t = t;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_warms_up_then_decays() {
+        let c = TrainConfig {
+            lr: 1.0,
+            warmup_steps: 4,
+            steps: 104,
+            min_lr_ratio: 0.1,
+            ..TrainConfig::default()
+        };
+        assert!((lr_at(&c, 0) - 0.25).abs() < 1e-9);
+        assert!((lr_at(&c, 3) - 1.0).abs() < 1e-9);
+        assert!((lr_at(&c, 4) - 1.0).abs() < 1e-9);
+        assert!((lr_at(&c, 54) - 0.55).abs() < 1e-9);
+        assert!((lr_at(&c, 103) - 0.1).abs() < 1e-3);
+    }
+}

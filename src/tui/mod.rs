@@ -1,0 +1,21 @@
+//! The curation workbench: browse databases and questions, review preference pairs.
+//!
+//! Elm shape: [`state::State`] is the model; input becomes an [`state::Action`];
+//! [`state::update`] is the only function that changes the state and returns
+//! [`state::Effect`]s; [`runtime::Runtime`] performs them (store at once, target-database SQL
+//! on a worker thread) and feeds results back as actions; [`view::render`] draws from the state.
+
+pub mod app;
+pub mod bench;
+pub mod keymap;
+pub mod runtime;
+pub mod screens;
+pub mod state;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+pub use app::{run, TuiOptions};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,317 @@
+//! Databases: the schema tree (databases → tables → columns with type, primary key, foreign
+//! key target), filtered with `/`, and beside it the rows of the selected table.
+
+use super::{block, render_note, render_pane};
+use crate::tui::keymap::Cmd;
+use crate::tui::state::{
+    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
+};
+use crate::tui::widgets::tree::{self, Node, TreeRow};
+use crate::tui::widgets::{fit, scroll_offset};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use std::collections::HashSet;
+
+/// Rows shown in the table preview.
+pub const PREVIEW_ROWS: usize = 1000;
+
+#[derive(Debug, Clone, Default)]
+pub struct DatabasesState {
+    pub loaded: bool,
+    pub error: Option<String>,
+    /// Expanded nodes: "db" and "db/table".
+    pub expanded: HashSet<String>,
+    pub filter: String,
+    pub cursor: usize,
+    /// The table the preview shows (database, table name).
+    pub preview: Option<(String, String)>,
+    pub grid: Pane,
+    pub token: u64,
+    pub grid_row: usize,
+    pub grid_col: usize,
+}
+
+pub fn visible_rows(s: &State) -> Vec<TreeRow> {
+    let dbs: Vec<(String, i64)> = s
+        .databases_list
+        .iter()
+        .map(|d| (d.name.clone(), d.examples))
+        .collect();
+    tree::rows(&dbs, &s.schemas, &s.databases.expanded, &s.databases.filter)
+}
+
+pub fn on_enter(s: &mut State) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if !s.databases.loaded {
+        fx.push(Effect::LoadDatabases);
+    }
+    fx.extend(after_list(s));
+    fx
+}
+
+/// Reads every schema not read yet (the filter searches them all).
+pub fn after_list(s: &mut State) -> Vec<Effect> {
+    if s.screen != crate::tui::state::Screen::Databases {
+        return Vec::new();
+    }
+    let mut fx: Vec<Effect> = s
+        .databases_list
+        .iter()
+        .filter(|d| !s.schemas.contains_key(&d.name))
+        .map(|d| Effect::LoadSchema(d.name.clone()))
+        .collect();
+    fx.extend(follow_cursor(s));
+    fx
+}
+
+pub fn after_schema(s: &mut State) -> Vec<Effect> {
+    if s.screen != crate::tui::state::Screen::Databases {
+        return Vec::new();
+    }
+    follow_cursor(s)
+}
+
+pub fn set_filter(s: &mut State, text: String) {
+    s.databases.filter = text;
+    s.databases.cursor = 0;
+}
+
+/// Previews the table under the cursor when it changed.
+fn follow_cursor(s: &mut State) -> Vec<Effect> {
+    let rows = visible_rows(s);
+    let d = &mut s.databases;
+    d.cursor = d.cursor.min(rows.len().saturating_sub(1));
+    let Some(row) = rows.get(d.cursor) else {
+        return Vec::new();
+    };
+    let db = row.node.db().to_string();
+    let Some(ti) = row.node.table() else {
+        return Vec::new();
+    };
+    let Some(Ok(schema)) = s.schemas.get(&db) else {
+        return Vec::new();
+    };
+    let Some(table) = schema.tables.get(ti) else {
+        return Vec::new();
+    };
+    let want = (db.clone(), table.name.clone());
+    if d.preview.as_ref() == Some(&want) {
+        return Vec::new();
+    }
+    d.preview = Some(want);
+    d.token += 1;
+    d.grid = Pane::Loading;
+    d.grid_row = 0;
+    d.grid_col = 0;
+    vec![Effect::RunSql {
+        slot: Slot::TablePreview,
+        token: d.token,
+        db,
+        sql: format!(
+            "SELECT * FROM \"{}\" LIMIT {PREVIEW_ROWS}",
+            table.name.replace('"', "\"\"")
+        ),
+    }]
+}
+
+pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+    match cmd {
+        Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
+            let len = visible_rows(s).len();
+            let page = s.page();
+            if move_cursor(&mut s.databases.cursor, len, cmd, page) {
+                return follow_cursor(s);
+            }
+            Vec::new()
+        }
+        Cmd::Expand | Cmd::Collapse => {
+            let rows = visible_rows(s);
+            let Some(row) = rows.get(s.databases.cursor) else {
+                return Vec::new();
+            };
+            let key = match &row.node {
+                Node::Db { db } => Some(db.clone()),
+                Node::Table { db, table } => match s.schemas.get(db) {
+                    Some(Ok(sc)) => sc.tables.get(*table).map(|t| format!("{db}/{}", t.name)),
+                    _ => None,
+                },
+                Node::Column { .. } => None,
+            };
+            let d = &mut s.databases;
+            match (cmd, key) {
+                (Cmd::Expand, Some(k)) => {
+                    d.expanded.insert(k);
+                }
+                (Cmd::Collapse, Some(k)) if d.expanded.contains(&k) => {
+                    d.expanded.remove(&k);
+                }
+                (Cmd::Collapse, _) => {
+                    // Collapse on a child (or a closed node) goes to the parent.
+                    let depth = row.depth;
+                    if depth > 0 {
+                        if let Some(i) = rows[..d.cursor].iter().rposition(|r| r.depth < depth) {
+                            d.cursor = i;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            follow_cursor(s)
+        }
+        Cmd::Filter => {
+            s.prompt = Some(Prompt::new(PromptKind::Filter, &s.databases.filter));
+            Vec::new()
+        }
+        Cmd::ClearFilter => {
+            set_filter(s, String::new());
+            follow_cursor(s)
+        }
+        Cmd::GridDown => {
+            let d = &mut s.databases;
+            d.grid_row = step_within(d.grid_row, d.grid.extent().0);
+            Vec::new()
+        }
+        Cmd::GridUp => {
+            s.databases.grid_row = s.databases.grid_row.saturating_sub(1);
+            Vec::new()
+        }
+        Cmd::GridRight => {
+            let d = &mut s.databases;
+            d.grid_col = step_within(d.grid_col, d.grid.extent().1);
+            Vec::new()
+        }
+        Cmd::GridLeft => {
+            s.databases.grid_col = s.databases.grid_col.saturating_sub(1);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+    if let Loaded::Sql { token, result, .. } = l {
+        if token == s.databases.token {
+            s.databases.grid = match result {
+                Ok(g) => Pane::Ready(g),
+                Err(e) => Pane::Failed(e),
+            };
+        }
+    }
+    Vec::new()
+}
+
+// ---- view ----------------------------------------------------------------------------
+
+fn render_tree(f: &mut Frame, area: Rect, s: &State, rows: &[TreeRow]) {
+    let t = &s.theme;
+    let d = &s.databases;
+    let title = if d.filter.is_empty() {
+        format!("Schema · {} databases", s.databases_list.len())
+    } else {
+        format!("Schema · filter \"{}\"", d.filter)
+    };
+    let b = block(title, true, t);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let h = inner.height as usize;
+    let w = inner.width as usize;
+    let off = scroll_offset(d.cursor, rows.len(), h);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(off)
+        .take(h)
+        .map(|(i, r)| {
+            let arrow = match r.node {
+                Node::Column { .. } => " ",
+                _ if r.expanded => "▾",
+                _ => "▸",
+            };
+            let indent = "  ".repeat(r.depth as usize);
+            let head = format!("{indent}{arrow} {}", r.label);
+            let detail = fit(&r.detail, w.saturating_sub(head.chars().count() + 1));
+            if i == d.cursor {
+                Line::styled(fit(&format!("{head} {detail}"), w), t.selected())
+            } else {
+                let name_style = match r.node {
+                    Node::Db { .. } => t.title(),
+                    Node::Table { .. } => t.accent(),
+                    Node::Column { .. } => t.text(),
+                };
+                let detail_style = if r.detail.starts_with("error") {
+                    t.error()
+                } else {
+                    t.dim()
+                };
+                Line::from(vec![
+                    Span::styled(head, name_style),
+                    Span::raw(" "),
+                    Span::styled(detail, detail_style),
+                ])
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled("nothing matches the filter", t.dim())),
+            inner,
+        );
+    } else {
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let d = &s.databases;
+    if let Some(e) = &d.error {
+        f.render_widget(
+            Paragraph::new(Line::styled(e.clone(), t.error()))
+                .wrap(Wrap { trim: true })
+                .block(block("Databases", true, t)),
+            area,
+        );
+        return;
+    }
+    if !d.loaded {
+        render_note(
+            f,
+            area,
+            vec![Line::styled("reading databases…", t.dim())],
+            t,
+        );
+        return;
+    }
+    if s.databases_list.is_empty() {
+        render_note(
+            f,
+            area,
+            vec![
+                Line::styled("This workspace has no databases yet.", t.title()),
+                Line::raw(""),
+                Line::styled(
+                    "`sense init` adds the bundled samples; `sense import spider|bird`",
+                    t.text(),
+                ),
+                Line::styled("adds a benchmark's databases and questions.", t.text()),
+            ],
+            t,
+        );
+        return;
+    }
+    let rows = visible_rows(s);
+    let tree_w = if area.width >= 140 {
+        56
+    } else {
+        area.width * 2 / 5
+    };
+    let cols = Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(20)]).split(area);
+    render_tree(f, cols[0], s, &rows);
+    let title = match &d.preview {
+        Some((db, table)) => format!("{db}.{table}"),
+        None => "rows (select a table)".into(),
+    };
+    render_pane(f, cols[1], &title, &d.grid, (d.grid_row, d.grid_col), t);
+}

@@ -1,0 +1,81 @@
+//! One module per screen: its own state, its reaction to commands and loaded data, its view.
+
+pub mod databases;
+pub mod playground;
+pub mod questions;
+pub mod review;
+pub mod runs;
+
+use crate::tui::state::Pane;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::fit;
+use crate::tui::widgets::grid::Grid;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// A bordered block with a title in the theme's colours.
+pub fn block<'a>(title: impl Into<String>, focused: bool, t: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(focused))
+        .title(Span::styled(format!(" {} ", title.into()), t.title()))
+}
+
+/// A result pane: the grid, or what is happening instead.
+pub fn render_pane(
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    pane: &Pane,
+    offsets: (usize, usize),
+    t: &Theme,
+) {
+    let room = area.width.saturating_sub(4) as usize;
+    let title = match pane {
+        Pane::Ready(d) => {
+            let full = format!("{title} · {}", d.summary());
+            if full.chars().count() <= room {
+                full
+            } else {
+                // Narrow: leave the timing out.
+                format!("{title} · {}", d.shape())
+            }
+        }
+        _ => title.to_string(),
+    };
+    let b = block(fit(&title, area.width.saturating_sub(4) as usize), false, t);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    match pane {
+        Pane::Empty => {}
+        Pane::Loading => f.render_widget(Paragraph::new(Span::styled("running…", t.dim())), inner),
+        Pane::Failed(e) => f.render_widget(
+            Paragraph::new(Line::styled(e.clone(), t.error())).wrap(Wrap { trim: true }),
+            inner,
+        ),
+        Pane::Ready(d) => f.render_widget(
+            Grid {
+                data: d,
+                row_offset: offsets.0,
+                col_offset: offsets.1,
+                theme: t,
+            },
+            inner,
+        ),
+    }
+}
+
+/// A centred, dimmed explanation for an empty screen.
+pub fn render_note(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, t: &Theme) {
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = area.width.min(76);
+    let r = crate::tui::widgets::centered(area, w, h);
+    f.render_widget(
+        Paragraph::new(lines)
+            .style(t.text())
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}

@@ -1,0 +1,453 @@
+//! Questions: the examples of the workspace, filtered (database, split, difficulty, source,
+//! has wrong candidates) and searched; for the selected one its gold SQL, gold result and
+//! candidates with verdicts. Only the ids of the whole list are held; rows are read per window.
+
+use super::{block, render_note, render_pane};
+use crate::store::{Candidate, Example, ExampleQuery, Facets};
+use crate::tui::keymap::Cmd;
+use crate::tui::state::{
+    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
+};
+use crate::tui::widgets::sql::highlight;
+use crate::tui::widgets::{fit, one_line, scroll_offset};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use std::collections::HashMap;
+
+/// Rows read around the cursor when it leaves the cached window.
+const WINDOW: usize = 150;
+
+#[derive(Debug, Clone, Default)]
+pub struct QuestionsState {
+    pub facets: Facets,
+    pub query: ExampleQuery,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub ids: Vec<i64>,
+    pub cursor: usize,
+    pub rows: HashMap<i64, Example>,
+    pub detail: Option<(Example, Vec<Candidate>)>,
+    pub detail_error: Option<String>,
+    pub gold: Pane,
+    pub token: u64,
+    pub grid_row: usize,
+    pub grid_col: usize,
+}
+
+pub fn on_enter(s: &mut State) -> Vec<Effect> {
+    if !s.questions.loaded {
+        return vec![Effect::LoadQuestionIds(s.questions.query.clone())];
+    }
+    Vec::new()
+}
+
+/// Rows missing around the cursor, and the detail of the selected one.
+fn follow_cursor(s: &mut State) -> Vec<Effect> {
+    let q = &mut s.questions;
+    let mut fx = Vec::new();
+    let lo = q.cursor.saturating_sub(WINDOW / 2);
+    let hi = (q.cursor + WINDOW / 2).min(q.ids.len());
+    if q.ids[lo..hi].iter().any(|id| !q.rows.contains_key(id)) {
+        if q.rows.len() > 4 * WINDOW {
+            q.rows.clear();
+        }
+        let lo = q.cursor.saturating_sub(WINDOW);
+        let hi = (q.cursor + WINDOW).min(q.ids.len());
+        let missing: Vec<i64> = q.ids[lo..hi]
+            .iter()
+            .filter(|id| !q.rows.contains_key(id))
+            .copied()
+            .collect();
+        fx.push(Effect::LoadQuestionRows(missing));
+    }
+    q.grid_row = 0;
+    q.grid_col = 0;
+    match q.ids.get(q.cursor) {
+        Some(id) => fx.push(Effect::LoadQuestion(*id)),
+        None => {
+            q.detail = None;
+            q.gold = Pane::Empty;
+        }
+    }
+    fx
+}
+
+pub fn set_search(s: &mut State, text: String) -> Vec<Effect> {
+    if s.questions.query.search == text {
+        return Vec::new();
+    }
+    s.questions.query.search = text;
+    vec![Effect::LoadQuestionIds(s.questions.query.clone())]
+}
+
+fn cycle(cur: &Option<String>, values: &[String]) -> Option<String> {
+    match cur {
+        None => values.first().cloned(),
+        Some(v) => {
+            let i = values.iter().position(|x| x == v);
+            i.and_then(|i| values.get(i + 1)).cloned()
+        }
+    }
+}
+
+pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+    let q = &mut s.questions;
+    let before = q.query.clone();
+    match cmd {
+        Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
+            let page = s.page();
+            if move_cursor(&mut s.questions.cursor, s.questions.ids.len(), cmd, page) {
+                return follow_cursor(s);
+            }
+            return Vec::new();
+        }
+        Cmd::Search => {
+            s.prompt = Some(Prompt::new(PromptKind::Search, &q.query.search));
+            return Vec::new();
+        }
+        Cmd::FilterDb => q.query.db = cycle(&q.query.db, &q.facets.databases),
+        Cmd::FilterSplit => q.query.split = cycle(&q.query.split, &q.facets.splits),
+        Cmd::FilterDifficulty => {
+            q.query.difficulty = cycle(&q.query.difficulty, &q.facets.difficulties)
+        }
+        Cmd::FilterSource => q.query.source = cycle(&q.query.source, &q.facets.sources),
+        Cmd::FilterWrong => q.query.wrong_only = !q.query.wrong_only,
+        Cmd::ClearFilters => q.query = ExampleQuery::default(),
+        Cmd::GridDown => q.grid_row = step_within(q.grid_row, q.gold.extent().0),
+        Cmd::GridUp => q.grid_row = q.grid_row.saturating_sub(1),
+        Cmd::GridRight => q.grid_col = step_within(q.grid_col, q.gold.extent().1),
+        Cmd::GridLeft => q.grid_col = q.grid_col.saturating_sub(1),
+        _ => {}
+    }
+    if q.query != before {
+        return vec![Effect::LoadQuestionIds(q.query.clone())];
+    }
+    Vec::new()
+}
+
+pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+    let q = &mut s.questions;
+    match l {
+        Loaded::QuestionIds(query, res) => {
+            if query != q.query {
+                return Vec::new(); // a newer filter is on its way
+            }
+            q.loaded = true;
+            match res {
+                Ok(ids) => {
+                    q.error = None;
+                    q.ids = ids;
+                    q.cursor = 0;
+                    q.rows.clear();
+                    if q.ids.is_empty() {
+                        q.detail = None;
+                        q.gold = Pane::Empty;
+                        return Vec::new();
+                    }
+                    follow_cursor(s)
+                }
+                Err(e) => {
+                    q.error = Some(e);
+                    q.ids.clear();
+                    Vec::new()
+                }
+            }
+        }
+        Loaded::QuestionRows(rows) => {
+            for r in rows {
+                q.rows.insert(r.id, r);
+            }
+            Vec::new()
+        }
+        Loaded::Question(id, res) => {
+            if q.ids.get(q.cursor) != Some(&id) {
+                return Vec::new();
+            }
+            match res {
+                Ok((ex, cands)) => {
+                    q.token += 1;
+                    q.gold = Pane::Loading;
+                    let fx = vec![Effect::RunSql {
+                        slot: Slot::QuestionGold,
+                        token: q.token,
+                        db: ex.db_name.clone(),
+                        sql: ex.gold_sql.clone(),
+                    }];
+                    q.detail_error = None;
+                    q.detail = Some((ex, cands));
+                    fx
+                }
+                Err(e) => {
+                    q.detail = None;
+                    q.detail_error = Some(e);
+                    Vec::new()
+                }
+            }
+        }
+        Loaded::Sql { token, result, .. } => {
+            if token == q.token {
+                q.gold = match result {
+                    Ok(g) => Pane::Ready(g),
+                    Err(e) => Pane::Failed(e),
+                };
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+// ---- view ----------------------------------------------------------------------------
+
+fn filter_line(s: &State) -> Line<'static> {
+    let t = &s.theme;
+    let q = &s.questions.query;
+    let k = &s.keymap;
+    let mut spans = Vec::new();
+    let mut item = |key: String, name: &str, val: Option<String>| {
+        spans.push(Span::styled(key, t.accent()));
+        spans.push(Span::styled(format!(" {name}"), t.dim()));
+        if let Some(v) = val {
+            spans.push(Span::styled(format!("={v}"), t.warning()));
+        }
+        spans.push(Span::raw("  "));
+    };
+    item(k.hint("questions", Cmd::FilterDb), "db", q.db.clone());
+    item(
+        k.hint("questions", Cmd::FilterSplit),
+        "split",
+        q.split.clone(),
+    );
+    item(
+        k.hint("questions", Cmd::FilterDifficulty),
+        "level",
+        q.difficulty.clone(),
+    );
+    item(
+        k.hint("questions", Cmd::FilterSource),
+        "source",
+        q.source.clone(),
+    );
+    item(
+        k.hint("questions", Cmd::FilterWrong),
+        "wrong",
+        q.wrong_only.then(|| "yes".to_string()),
+    );
+    item(
+        k.hint("questions", Cmd::Search),
+        "search",
+        (!q.search.is_empty()).then(|| format!("\"{}\"", q.search)),
+    );
+    Line::from(spans)
+}
+
+fn render_list(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let q = &s.questions;
+    let title = format!(
+        "Questions · {} of {}",
+        q.ids.len(),
+        s.counts.as_ref().map(|c| c.examples).unwrap_or(0)
+    );
+    let b = block(title, true, t);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let h = inner.height as usize;
+    let w = inner.width as usize;
+    let off = scroll_offset(q.cursor, q.ids.len(), h);
+    let mut lines = Vec::with_capacity(h);
+    for (i, id) in q.ids.iter().enumerate().skip(off).take(h) {
+        let selected = i == q.cursor;
+        let line = match q.rows.get(id) {
+            Some(e) => {
+                let mark = if e.wrong_candidates > 0 {
+                    format!("✗{}", e.wrong_candidates)
+                } else {
+                    "  ".into()
+                };
+                let lvl = e
+                    .difficulty
+                    .as_deref()
+                    .and_then(|d| d.chars().next())
+                    .unwrap_or('·');
+                let head = format!("{:>5} {lvl} {mark:<3} ", e.id);
+                let rest = fit(
+                    &one_line(&e.question),
+                    w.saturating_sub(head.chars().count()),
+                );
+                if selected {
+                    Line::styled(format!("{head}{rest}"), t.selected())
+                } else {
+                    Line::from(vec![
+                        Span::styled(format!("{:>5} {lvl} ", e.id), t.dim()),
+                        Span::styled(format!("{mark:<3} "), t.error()),
+                        Span::styled(rest, t.text()),
+                    ])
+                }
+            }
+            None => Line::styled(
+                format!("{id:>5} …"),
+                if selected { t.selected() } else { t.dim() },
+            ),
+        };
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_detail(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let q = &s.questions;
+    if let Some(e) = &q.detail_error {
+        let b = block("Question", false, t);
+        f.render_widget(
+            Paragraph::new(Line::styled(e.clone(), t.error()))
+                .wrap(Wrap { trim: true })
+                .block(b),
+            area,
+        );
+        return;
+    }
+    let Some((ex, cands)) = &q.detail else {
+        f.render_widget(block("Question", false, t), area);
+        return;
+    };
+    let big = area.height >= 40;
+    let rows = Layout::vertical([
+        Constraint::Length(if big { 4 } else { 3 }),
+        Constraint::Percentage(if big { 30 } else { 28 }),
+        Constraint::Min(4),
+        Constraint::Length((cands.len() as u16 + 2).clamp(3, if big { 10 } else { 5 })),
+    ])
+    .split(area);
+    let meta = format!(
+        "{} · {} · {} · {}",
+        ex.db_name,
+        ex.split,
+        ex.difficulty.as_deref().unwrap_or("–"),
+        ex.source
+    );
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled(format!("#{} ", ex.id), t.accent()),
+            Span::styled(ex.question.clone(), t.text()),
+        ]),
+        Line::styled(meta, t.dim()),
+    ];
+    if let Some(ev) = &ex.evidence {
+        head.push(Line::styled(format!("evidence: {ev}"), t.dim()));
+    }
+    f.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), rows[0]);
+    f.render_widget(
+        Paragraph::new(highlight(&ex.gold_sql, t))
+            .wrap(Wrap { trim: false })
+            .block(block("gold SQL", false, t)),
+        rows[1],
+    );
+    render_pane(
+        f,
+        rows[2],
+        "gold result",
+        &q.gold,
+        (q.grid_row, q.grid_col),
+        t,
+    );
+    let w = rows[3].width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = if cands.is_empty() {
+        vec![Line::styled("no candidates yet", t.dim())]
+    } else {
+        cands
+            .iter()
+            .map(|c| {
+                let style = match c.verdict.as_str() {
+                    "correct" => t.ok(),
+                    "wrong" => t.error(),
+                    _ => t.warning(),
+                };
+                let head = format!("{:<8}", c.verdict);
+                let reason = if c.verdict == "correct" {
+                    String::new()
+                } else {
+                    format!(" {}:", c.reason)
+                };
+                let rest = fit(
+                    &format!("{reason} {}", one_line(&c.sql)),
+                    w.saturating_sub(9),
+                );
+                Line::from(vec![
+                    Span::styled(head, style),
+                    Span::styled(rest, t.text()),
+                ])
+            })
+            .collect()
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block(format!("candidates · {}", cands.len()), false, t)),
+        rows[3],
+    );
+}
+
+pub fn render(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let q = &s.questions;
+    let rows = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(area);
+    f.render_widget(Paragraph::new(filter_line(s)), rows[0]);
+    if let Some(e) = &q.error {
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::styled("cannot list questions:", t.error()),
+                Line::styled(e.clone(), t.error()),
+            ])
+            .wrap(Wrap { trim: true })
+            .block(block("Questions", true, t)),
+            rows[1],
+        );
+        return;
+    }
+    if !q.loaded {
+        render_note(
+            f,
+            rows[1],
+            vec![Line::styled("loading questions…", t.dim())],
+            t,
+        );
+        return;
+    }
+    if q.ids.is_empty() {
+        let filtered = q.query != ExampleQuery::default();
+        let lines = if filtered {
+            vec![
+                Line::styled("No question matches these filters.", t.title()),
+                Line::styled(
+                    format!(
+                        "{} clears them.",
+                        s.keymap.hint("questions", Cmd::ClearFilters)
+                    ),
+                    t.dim(),
+                ),
+            ]
+        } else {
+            vec![
+                Line::styled("This workspace has no questions yet.", t.title()),
+                Line::raw(""),
+                Line::styled(
+                    "Build the samples with `sense init`, or import a benchmark:",
+                    t.text(),
+                ),
+                Line::styled("  sense import spider dev.json", t.accent()),
+            ]
+        };
+        render_note(f, rows[1], lines, t);
+        return;
+    }
+    let list_w = if rows[1].width >= 140 {
+        60
+    } else {
+        rows[1].width * 45 / 100
+    };
+    let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).split(rows[1]);
+    render_list(f, cols[0], s);
+    render_detail(f, cols[1], s);
+}

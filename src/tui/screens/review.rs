@@ -1,0 +1,518 @@
+//! Review: the queue of pending pairs, one at a time. Chosen and rejected SQL side by side with
+//! a token diff, their results side by side, the verdict's reason; accept, reject, skip, undo,
+//! note, edit. Every decision is written to the store when its key is pressed.
+
+use super::{block, render_note, render_pane};
+use crate::store::{Pair, PairStatus};
+use crate::tui::keymap::Cmd;
+use crate::tui::state::{
+    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
+};
+use crate::tui::widgets::sql::{highlight_diff, token_diff};
+use crate::tui::widgets::{fit, tree};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct ReviewState {
+    /// The queue was read from the store.
+    pub loaded: bool,
+    /// Pair ids: the pending pairs at start, plus any brought back by undo.
+    pub queue: Vec<i64>,
+    pub cursor: usize,
+    /// Statuses changed in this session (the rest are pending).
+    pub decided: HashMap<i64, PairStatus>,
+    pub pair: Option<Pair>,
+    pub error: Option<String>,
+    pub chosen: Pane,
+    pub rejected: Pane,
+    pub token: u64,
+    pub grid_row: usize,
+    pub grid_col: usize,
+}
+
+impl ReviewState {
+    pub fn current(&self) -> Option<i64> {
+        self.queue.get(self.cursor).copied()
+    }
+    fn status(&self, id: i64) -> PairStatus {
+        self.decided
+            .get(&id)
+            .copied()
+            .unwrap_or(PairStatus::Pending)
+    }
+    /// The next pending pair after the cursor, else the first pending one.
+    fn next_pending(&self) -> Option<usize> {
+        let pending = |i: &usize| self.status(self.queue[*i]) == PairStatus::Pending;
+        (self.cursor + 1..self.queue.len())
+            .find(pending)
+            .or_else(|| (0..self.queue.len()).find(pending))
+    }
+}
+
+pub fn on_enter(s: &mut State) -> Vec<Effect> {
+    if !s.review.loaded {
+        return vec![Effect::LoadQueue];
+    }
+    Vec::new()
+}
+
+fn load_current(s: &mut State) -> Vec<Effect> {
+    s.review.grid_row = 0;
+    s.review.grid_col = 0;
+    match s.review.current() {
+        Some(id) => vec![Effect::LoadPair(id)],
+        None => {
+            s.review.pair = None;
+            Vec::new()
+        }
+    }
+}
+
+pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+    let r = &mut s.review;
+    match cmd {
+        Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
+            let page = s.page();
+            if move_cursor(&mut s.review.cursor, s.review.queue.len(), cmd, page) {
+                return load_current(s);
+            }
+            Vec::new()
+        }
+        Cmd::Accept | Cmd::Reject | Cmd::Skip => {
+            let status = match cmd {
+                Cmd::Accept => PairStatus::Accepted,
+                Cmd::Reject => PairStatus::Rejected,
+                _ => PairStatus::Skipped,
+            };
+            match r.current() {
+                Some(id) => vec![Effect::Decide(id, status)],
+                None => Vec::new(),
+            }
+        }
+        Cmd::Undo => vec![Effect::Undo],
+        Cmd::Note => {
+            if let Some(p) = &r.pair {
+                s.prompt = Some(Prompt::new(PromptKind::Note { pair_id: p.id }, &p.note));
+            }
+            Vec::new()
+        }
+        Cmd::Edit => {
+            if let Some(p) = &r.pair {
+                let one_line = p
+                    .chosen_sql
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                s.prompt = Some(Prompt::new(
+                    PromptKind::EditChosen {
+                        pair_id: p.id,
+                        example_id: p.example_id,
+                    },
+                    &one_line,
+                ));
+            }
+            Vec::new()
+        }
+        Cmd::GridDown => {
+            let rows = r.chosen.extent().0.max(r.rejected.extent().0);
+            r.grid_row = step_within(r.grid_row, rows);
+            Vec::new()
+        }
+        Cmd::GridUp => {
+            r.grid_row = r.grid_row.saturating_sub(1);
+            Vec::new()
+        }
+        Cmd::GridRight => {
+            let cols = r.chosen.extent().1.max(r.rejected.extent().1);
+            r.grid_col = step_within(r.grid_col, cols);
+            Vec::new()
+        }
+        Cmd::GridLeft => {
+            r.grid_col = r.grid_col.saturating_sub(1);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn show_pair(s: &mut State, pair: Pair) -> Vec<Effect> {
+    let r = &mut s.review;
+    let same_pair = r.pair.as_ref().is_some_and(|p| p.id == pair.id);
+    let rerun = !same_pair
+        || r.pair
+            .as_ref()
+            .is_some_and(|p| p.chosen_sql != pair.chosen_sql)
+        || !matches!(r.chosen, Pane::Ready(_));
+    r.error = None;
+    let db = pair.db_name.clone();
+    let mut fx = Vec::new();
+    if rerun {
+        r.token += 1;
+        r.chosen = Pane::Loading;
+        r.rejected = Pane::Loading;
+        fx.push(Effect::RunSql {
+            slot: Slot::ReviewChosen,
+            token: r.token,
+            db: db.clone(),
+            sql: pair.chosen_sql.clone(),
+        });
+        fx.push(Effect::RunSql {
+            slot: Slot::ReviewRejected,
+            token: r.token,
+            db: db.clone(),
+            sql: pair.rejected_sql.clone(),
+        });
+    }
+    r.decided.insert(pair.id, pair.status);
+    r.pair = Some(pair);
+    if !s.schemas.contains_key(&db) {
+        fx.push(Effect::LoadSchema(db));
+    }
+    fx
+}
+
+pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+    match l {
+        Loaded::Queue(ids) => {
+            let r = &mut s.review;
+            r.loaded = true;
+            r.queue = ids;
+            r.cursor = 0;
+            r.decided.clear();
+            r.pair = None;
+            load_current(s)
+        }
+        Loaded::Pair(id, res) => {
+            if s.review.current() != Some(id) {
+                return Vec::new();
+            }
+            match res {
+                Ok(p) => show_pair(s, p),
+                Err(e) => {
+                    s.review.pair = None;
+                    s.review.error = Some(e);
+                    Vec::new()
+                }
+            }
+        }
+        Loaded::Decided(Ok(pair)) => {
+            s.info(format!("pair #{} {}", pair.id, pair.status.as_str()));
+            let r = &mut s.review;
+            r.decided.insert(pair.id, pair.status);
+            let mut fx = vec![Effect::LoadCounts];
+            match r.next_pending() {
+                Some(i) => {
+                    r.cursor = i;
+                    fx.extend(load_current(s));
+                }
+                None => {
+                    // Queue done: keep showing the last pair with its new status.
+                    fx.extend(show_pair(s, pair));
+                    s.info("every pair in the queue is decided (u undoes)");
+                }
+            }
+            fx
+        }
+        Loaded::Undone(Ok(Some(pair))) => {
+            s.info(format!(
+                "undone: pair #{} is {} again",
+                pair.id,
+                pair.status.as_str()
+            ));
+            let r = &mut s.review;
+            r.decided.insert(pair.id, pair.status);
+            let i = match r.queue.binary_search(&pair.id) {
+                Ok(i) => i,
+                Err(i) => {
+                    r.queue.insert(i, pair.id);
+                    i
+                }
+            };
+            r.cursor = i;
+            let mut fx = vec![Effect::LoadCounts];
+            fx.extend(load_current(s));
+            fx
+        }
+        Loaded::Undone(Ok(None)) => {
+            s.info("nothing to undo");
+            Vec::new()
+        }
+        Loaded::NoteSaved(Ok(pair)) => {
+            s.info(format!("note saved on pair #{}", pair.id));
+            if s.review.current() == Some(pair.id) {
+                return show_pair(s, pair);
+            }
+            Vec::new()
+        }
+        Loaded::ChosenSaved(Ok(pair)) => {
+            s.info(format!("chosen SQL of pair #{} replaced", pair.id));
+            if s.review.current() == Some(pair.id) {
+                return show_pair(s, pair);
+            }
+            Vec::new()
+        }
+        Loaded::Decided(Err(e))
+        | Loaded::Undone(Err(e))
+        | Loaded::NoteSaved(Err(e))
+        | Loaded::ChosenSaved(Err(e)) => {
+            s.error(e);
+            Vec::new()
+        }
+        Loaded::Judged {
+            token,
+            sql,
+            verdict,
+        } => {
+            if token == s.review.token {
+                if let Some(p) = s.prompt.as_mut() {
+                    p.judging = false;
+                    p.judged = Some((sql, verdict));
+                }
+            }
+            Vec::new()
+        }
+        Loaded::Sql {
+            slot,
+            token,
+            result,
+        } => {
+            if token != s.review.token {
+                return Vec::new();
+            }
+            let pane = match result {
+                Ok(g) => Pane::Ready(g),
+                Err(e) => Pane::Failed(e),
+            };
+            match slot {
+                Slot::ReviewChosen => s.review.chosen = pane,
+                _ => s.review.rejected = pane,
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+// ---- view ----------------------------------------------------------------------------
+
+fn progress_line(s: &State) -> Line<'static> {
+    let t = &s.theme;
+    let r = &s.review;
+    let mut spans = Vec::new();
+    if let Some(id) = r.current() {
+        let status = r.status(id);
+        spans.push(Span::styled(
+            format!(
+                "pair #{id} · {} of {} in queue",
+                r.cursor + 1,
+                r.queue.len()
+            ),
+            t.title(),
+        ));
+        let st = match status {
+            PairStatus::Accepted => t.ok(),
+            PairStatus::Rejected => t.error(),
+            PairStatus::Skipped => t.warning(),
+            PairStatus::Pending => t.dim(),
+        };
+        spans.push(Span::styled(format!(" [{}]", status.as_str()), st));
+    }
+    if let Some(c) = &s.counts {
+        let reviewed = c.accepted + c.rejected + c.skipped;
+        let decided = c.accepted + c.rejected;
+        let rate = if decided > 0 {
+            format!("{:.0}%", 100.0 * c.accepted as f64 / decided as f64)
+        } else {
+            "–".into()
+        };
+        spans.push(Span::styled(
+            format!(
+                " · reviewed {reviewed}/{} · accept rate {rate} · {} pending",
+                c.pairs, c.pending
+            ),
+            t.text(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn hints(s: &State) -> Line<'static> {
+    let k = &s.keymap;
+    let mut spans = Vec::new();
+    for (cmd, label) in [
+        (Cmd::Accept, "accept"),
+        (Cmd::Reject, "reject"),
+        (Cmd::Skip, "skip"),
+        (Cmd::Undo, "undo"),
+        (Cmd::Note, "note"),
+        (Cmd::Edit, "edit"),
+    ] {
+        spans.push(Span::styled(k.hint("review", cmd), s.theme.accent()));
+        spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
+    }
+    spans.push(Span::styled(
+        format!("{}/{}", k.hint("move", Cmd::Down), k.hint("move", Cmd::Up)),
+        s.theme.accent(),
+    ));
+    spans.push(Span::styled(" move  ", s.theme.dim()));
+    spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
+    spans.push(Span::styled(" help", s.theme.dim()));
+    Line::from(spans)
+}
+
+pub fn render(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let r = &s.review;
+    if !r.loaded {
+        render_note(
+            f,
+            area,
+            vec![Line::styled("loading the review queue…", t.dim())],
+            t,
+        );
+        return;
+    }
+    if let Some(e) = &r.error {
+        let b = block("Review", true, t);
+        let inner = b.inner(area);
+        f.render_widget(b, area);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::styled("cannot show this pair:", t.error()),
+                Line::styled(e.clone(), t.error()),
+                Line::styled(
+                    "j/k moves to another pair; u undoes the last decision",
+                    t.dim(),
+                ),
+            ])
+            .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let Some(p) = &r.pair else {
+        let mut lines = vec![
+            Line::styled("No pending pairs to review.", t.title()),
+            Line::raw(""),
+            Line::styled(
+                "Pairs come from wrong candidates: import a weak model's SQL with",
+                t.text(),
+            ),
+            Line::styled("  sense candidates import FILE --model NAME", t.accent()),
+            Line::styled(
+                "or sample one with the weak pipeline; u undoes the last decision.",
+                t.text(),
+            ),
+        ];
+        if let Some(c) = &s.counts {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} pairs: {} accepted, {} rejected, {} skipped",
+                    c.pairs, c.accepted, c.rejected, c.skipped
+                ),
+                t.dim(),
+            ));
+        }
+        render_note(f, area, lines, t);
+        return;
+    };
+    let big = area.height >= 40;
+    let schema_lines: Vec<String> = match s.schemas.get(&p.db_name) {
+        Some(Ok(sc)) => tree::brief(sc),
+        Some(Err(e)) => vec![format!("schema unavailable: {e}")],
+        None => vec!["reading schema…".into()],
+    };
+    let schema_h = (schema_lines.len() as u16).clamp(1, if big { 5 } else { 2 });
+    let question_h =
+        ((p.question.chars().count() + 2) / (area.width.max(1) as usize) + 1).min(2) as u16;
+    let note_h = u16::from(!p.note.is_empty());
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(question_h),
+        Constraint::Length(1),
+        Constraint::Length(schema_h),
+        Constraint::Percentage(if big { 30 } else { 38 }),
+        Constraint::Min(5),
+        Constraint::Length(note_h),
+        Constraint::Length(1),
+    ])
+    .split(area);
+    f.render_widget(Paragraph::new(progress_line(s)), rows[0]);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("Q ", t.accent()),
+            Span::styled(p.question.clone(), t.text()),
+        ]))
+        .wrap(Wrap { trim: true }),
+        rows[1],
+    );
+    let w = area.width as usize;
+    let info = Line::from(vec![
+        Span::styled(format!("{} ", p.db_name), t.accent()),
+        Span::styled(format!("· {} · ", p.model), t.dim()),
+        Span::styled(
+            fit(
+                &format!("wrong: {}", p.reason),
+                w.saturating_sub(p.db_name.len() + p.model.len() + 6),
+            ),
+            t.warning(),
+        ),
+    ]);
+    f.render_widget(Paragraph::new(info), rows[2]);
+    let schema_text: Vec<Line> = if big {
+        schema_lines
+            .iter()
+            .take(schema_h as usize)
+            .map(|l| Line::styled(fit(l, w), t.dim()))
+            .collect()
+    } else {
+        vec![Line::styled(schema_lines.join("  "), t.dim())]
+    };
+    f.render_widget(
+        Paragraph::new(schema_text).wrap(Wrap { trim: true }),
+        rows[3],
+    );
+
+    let halves =
+        |r: Rect| Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(r);
+    let sql = halves(rows[4]);
+    let (ma, mb) = token_diff(&p.chosen_sql, &p.rejected_sql);
+    let chosen_title = if p.chosen_sql == p.gold_sql {
+        "chosen (gold)"
+    } else {
+        "chosen (edited)"
+    };
+    let b = block(chosen_title, false, t);
+    f.render_widget(
+        Paragraph::new(highlight_diff(&p.chosen_sql, &ma, t.added(), t))
+            .wrap(Wrap { trim: false })
+            .block(b),
+        sql[0],
+    );
+    let b = block("rejected (model)", false, t);
+    f.render_widget(
+        Paragraph::new(highlight_diff(&p.rejected_sql, &mb, t.removed(), t))
+            .wrap(Wrap { trim: false })
+            .block(b),
+        sql[1],
+    );
+    let grids = halves(rows[5]);
+    let off = (r.grid_row, r.grid_col);
+    render_pane(f, grids[0], "chosen result", &r.chosen, off, t);
+    render_pane(f, grids[1], "rejected result", &r.rejected, off, t);
+    if note_h > 0 {
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("note: ", t.accent()),
+                Span::styled(p.note.clone(), t.text()),
+            ])),
+            rows[6],
+        );
+    }
+    f.render_widget(Paragraph::new(hints(s)), rows[7]);
+}

@@ -1,0 +1,589 @@
+//! The model of the workbench (State), what can happen to it (Action), what it asks the outside
+//! world to do (Effect), and `update`, the only function that changes it.
+
+use crate::exec::Verdict;
+use crate::schema::DbSchema;
+use crate::store::{
+    Activity, Candidate, Counts, DatabaseRow, Example, ExampleQuery, Facets, Pair, PairStatus,
+};
+use crate::tui::keymap::{Cmd, Keymap};
+use crate::tui::screens::{databases, playground, questions, review, runs};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::grid::GridData;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Screen {
+    Databases,
+    Questions,
+    Review,
+    Runs,
+    Playground,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Databases,
+        Screen::Questions,
+        Screen::Review,
+        Screen::Runs,
+        Screen::Playground,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Databases => "Databases",
+            Screen::Questions => "Questions",
+            Screen::Review => "Review",
+            Screen::Runs => "Runs",
+            Screen::Playground => "Playground",
+        }
+    }
+    /// The keymap table of this screen.
+    pub fn mode(self) -> &'static str {
+        match self {
+            Screen::Databases => "databases",
+            Screen::Questions => "questions",
+            Screen::Review => "review",
+            Screen::Runs => "runs",
+            Screen::Playground => "playground",
+        }
+    }
+    fn index(self) -> usize {
+        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+/// Where a SQL result goes (results for a slot carry a token; stale ones are dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    ReviewChosen,
+    ReviewRejected,
+    QuestionGold,
+    TablePreview,
+}
+
+/// A result pane's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Pane {
+    #[default]
+    Empty,
+    Loading,
+    Ready(GridData),
+    Failed(String),
+}
+
+/// A one-line text input (notes, edited SQL, searches).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LineInput {
+    pub text: String,
+    /// Cursor position in chars.
+    pub cursor: usize,
+}
+
+impl LineInput {
+    pub fn new(text: &str) -> LineInput {
+        LineInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
+    }
+    fn byte(&self, char_pos: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(char_pos)
+            .map(|(i, _)| i)
+            .unwrap_or(self.text.len())
+    }
+    /// Applies an editing key; returns false when the key is not an editing key.
+    pub fn edit(&mut self, key: &KeyEvent) -> bool {
+        let n = self.text.chars().count();
+        match key.code {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                let b = self.byte(self.cursor);
+                self.text.insert(b, c);
+                self.cursor += 1;
+            }
+            KeyCode::Char('u') => {
+                self.text.clear();
+                self.cursor = 0;
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                let b = self.byte(self.cursor - 1);
+                self.text.remove(b);
+                self.cursor -= 1;
+            }
+            KeyCode::Delete if self.cursor < n => {
+                let b = self.byte(self.cursor);
+                self.text.remove(b);
+            }
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(n),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = n,
+            KeyCode::Backspace | KeyCode::Delete => {}
+            _ => return false,
+        }
+        true
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptKind {
+    Note { pair_id: i64 },
+    EditChosen { pair_id: i64, example_id: i64 },
+    Search,
+    Filter,
+}
+
+/// A text prompt over the current screen; keys go to it until Enter or Esc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: LineInput,
+    /// For EditChosen: the verdict of the text as last judged (text, verdict or error).
+    pub judged: Option<(String, Result<Verdict, String>)>,
+    pub judging: bool,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind, text: &str) -> Prompt {
+        Prompt {
+            kind,
+            input: LineInput::new(text),
+            judged: None,
+            judging: false,
+        }
+    }
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            PromptKind::Note { .. } => "note · enter saves · esc cancels",
+            PromptKind::EditChosen { .. } => "chosen SQL · enter judges, then saves · esc cancels",
+            PromptKind::Search => "search · enter keeps · esc clears",
+            PromptKind::Filter => "filter tables and columns · enter keeps · esc clears",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the workbench shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub screen: Screen,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub workspace: String,
+    pub counts: Option<Counts>,
+    pub message: Option<Message>,
+    pub help: bool,
+    pub prompt: Option<Prompt>,
+    /// Background SQL/introspection jobs running now.
+    pub jobs_running: usize,
+    /// Jobs and runs other processes record as running in the workspace.
+    pub activity: Vec<Activity>,
+    pub ticks: u64,
+    pub quit: bool,
+    /// Terminal size (columns, rows) as last reported.
+    pub size: (u16, u16),
+    pub databases_list: Vec<DatabaseRow>,
+    pub schemas: HashMap<String, Result<DbSchema, String>>,
+    pub databases: databases::DatabasesState,
+    pub questions: questions::QuestionsState,
+    pub review: review::ReviewState,
+    pub runs: runs::RunsState,
+    pub playground: playground::PlaygroundState,
+}
+
+impl State {
+    pub fn new(workspace: &str, theme: Theme, keymap: Keymap) -> State {
+        State {
+            screen: Screen::Review,
+            keymap,
+            theme,
+            workspace: workspace.to_string(),
+            counts: None,
+            message: None,
+            help: false,
+            prompt: None,
+            jobs_running: 0,
+            activity: Vec::new(),
+            ticks: 0,
+            quit: false,
+            size: (80, 24),
+            databases_list: Vec::new(),
+            schemas: HashMap::new(),
+            databases: Default::default(),
+            questions: Default::default(),
+            review: Default::default(),
+            runs: Default::default(),
+            playground: Default::default(),
+        }
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+    }
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// Path of a workspace database by name.
+    pub fn db_path(&self, name: &str) -> Option<std::path::PathBuf> {
+        self.databases_list
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| d.path.clone())
+    }
+
+    /// Rows a list can show on the current terminal (for page keys).
+    pub fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(10).max(5)
+    }
+}
+
+/// The effects `update` asks for. Store reads and writes are quick and done at once by the
+/// runtime (a decision is committed before the next key is read); SQL and introspection of
+/// target databases run on a worker thread and come back as actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadCounts,
+    LoadActivity,
+    LoadDatabases,
+    LoadQueue,
+    LoadPair(i64),
+    Decide(i64, PairStatus),
+    Undo,
+    SetNote(i64, String),
+    SaveChosen(i64, String),
+    LoadFacets,
+    LoadQuestionIds(ExampleQuery),
+    LoadQuestionRows(Vec<i64>),
+    LoadQuestion(i64),
+    LoadSchema(String),
+    RunSql {
+        slot: Slot,
+        token: u64,
+        db: String,
+        sql: String,
+    },
+    Judge {
+        token: u64,
+        example_id: i64,
+        sql: String,
+    },
+}
+
+/// Results of effects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    Counts(Counts),
+    Activity(Vec<Activity>),
+    Databases(Vec<DatabaseRow>),
+    Queue(Vec<i64>),
+    Pair(i64, Result<Pair, String>),
+    Decided(Result<Pair, String>),
+    Undone(Result<Option<Pair>, String>),
+    NoteSaved(Result<Pair, String>),
+    ChosenSaved(Result<Pair, String>),
+    Facets(Facets),
+    QuestionIds(ExampleQuery, Result<Vec<i64>, String>),
+    QuestionRows(Vec<Example>),
+    Question(i64, Result<(Example, Vec<Candidate>), String>),
+    Schema(String, Result<DbSchema, String>),
+    Sql {
+        slot: Slot,
+        token: u64,
+        result: Result<GridData, String>,
+    },
+    Judged {
+        token: u64,
+        sql: String,
+        verdict: Result<Verdict, String>,
+    },
+    /// A store operation failed.
+    Failed(String),
+}
+
+// Actions pass one at a time through a queue, never stored in bulk: boxing `Loaded` would
+// only add an allocation per result.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    Cmd(Cmd),
+    /// Mouse wheel: positive scrolls down.
+    Scroll(i32),
+    Resize(u16, u16),
+    Tick,
+    /// Background jobs running now.
+    Jobs(usize),
+    Loaded(Loaded),
+}
+
+/// The effects to run when the workbench opens.
+pub fn start() -> Vec<Effect> {
+    vec![
+        Effect::LoadCounts,
+        Effect::LoadActivity,
+        Effect::LoadDatabases,
+        Effect::LoadQueue,
+        Effect::LoadFacets,
+        Effect::LoadQuestionIds(ExampleQuery::default()),
+    ]
+}
+
+pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => on_key(s, key),
+        Action::Cmd(cmd) => on_cmd(s, cmd),
+        Action::Scroll(n) => {
+            // The wheel scrolls lists; in Review it scrolls the result grids (moving between
+            // pairs stays on the keys).
+            let cmd = match (s.screen, n > 0) {
+                (Screen::Review, true) => Cmd::GridDown,
+                (Screen::Review, false) => Cmd::GridUp,
+                (_, true) => Cmd::Down,
+                (_, false) => Cmd::Up,
+            };
+            let mut fx = Vec::new();
+            for _ in 0..n.unsigned_abs().min(10) {
+                fx.extend(on_cmd(s, cmd));
+            }
+            fx
+        }
+        Action::Resize(w, h) => {
+            s.size = (w, h);
+            Vec::new()
+        }
+        Action::Tick => {
+            s.ticks += 1;
+            // Other processes write to the workspace too: refresh the counts now and then.
+            if s.ticks.is_multiple_of(5) {
+                vec![Effect::LoadCounts, Effect::LoadActivity]
+            } else {
+                Vec::new()
+            }
+        }
+        Action::Jobs(n) => {
+            s.jobs_running = n;
+            Vec::new()
+        }
+        Action::Loaded(l) => on_loaded(s, l),
+    }
+}
+
+fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if s.prompt.is_some() {
+        return on_prompt_key(s, key);
+    }
+    if s.help {
+        // Any key closes help; the help key itself too.
+        s.help = false;
+        return Vec::new();
+    }
+    match s.keymap.lookup(s.screen.mode(), &key) {
+        Some(cmd) => on_cmd(s, cmd),
+        None => Vec::new(),
+    }
+}
+
+fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(p) = s.prompt.as_mut() else {
+        return Vec::new();
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        s.prompt = None;
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Esc => {
+            let kind = p.kind.clone();
+            s.prompt = None;
+            match kind {
+                PromptKind::Search => questions::set_search(s, String::new()),
+                PromptKind::Filter => {
+                    databases::set_filter(s, String::new());
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            }
+        }
+        KeyCode::Enter => {
+            let kind = p.kind.clone();
+            let text = p.input.text.clone();
+            match kind {
+                PromptKind::Note { pair_id } => {
+                    s.prompt = None;
+                    vec![Effect::SetNote(pair_id, text)]
+                }
+                PromptKind::EditChosen {
+                    pair_id,
+                    example_id,
+                } => {
+                    let ok = matches!(&p.judged, Some((t, Ok(v))) if *t == text && v.is_correct());
+                    if ok {
+                        s.prompt = None;
+                        vec![Effect::SaveChosen(pair_id, text)]
+                    } else if text.trim().is_empty() {
+                        Vec::new()
+                    } else {
+                        p.judging = true;
+                        s.review.token += 1;
+                        vec![Effect::Judge {
+                            token: s.review.token,
+                            example_id,
+                            sql: text,
+                        }]
+                    }
+                }
+                PromptKind::Search | PromptKind::Filter => {
+                    s.prompt = None;
+                    Vec::new()
+                }
+            }
+        }
+        _ => {
+            if !p.input.edit(&key) {
+                return Vec::new();
+            }
+            let text = p.input.text.clone();
+            match p.kind {
+                PromptKind::Search => questions::set_search(s, text),
+                PromptKind::Filter => {
+                    databases::set_filter(s, text);
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+fn go(s: &mut State, screen: Screen) -> Vec<Effect> {
+    s.screen = screen;
+    match screen {
+        Screen::Databases => databases::on_enter(s),
+        Screen::Questions => questions::on_enter(s),
+        Screen::Review => review::on_enter(s),
+        Screen::Runs | Screen::Playground => Vec::new(),
+    }
+}
+
+pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+    match cmd {
+        Cmd::Quit => {
+            s.quit = true;
+            Vec::new()
+        }
+        Cmd::Help => {
+            s.help = !s.help;
+            Vec::new()
+        }
+        Cmd::NextScreen => go(s, Screen::ALL[(s.screen.index() + 1) % Screen::ALL.len()]),
+        Cmd::PrevScreen => go(
+            s,
+            Screen::ALL[(s.screen.index() + Screen::ALL.len() - 1) % Screen::ALL.len()],
+        ),
+        Cmd::GoDatabases => go(s, Screen::Databases),
+        Cmd::GoQuestions => go(s, Screen::Questions),
+        Cmd::GoReview => go(s, Screen::Review),
+        Cmd::GoRuns => go(s, Screen::Runs),
+        Cmd::GoPlayground => go(s, Screen::Playground),
+        other => match s.screen {
+            Screen::Databases => databases::on_cmd(s, other),
+            Screen::Questions => questions::on_cmd(s, other),
+            Screen::Review => review::on_cmd(s, other),
+            Screen::Runs | Screen::Playground => Vec::new(),
+        },
+    }
+}
+
+fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+    match l {
+        Loaded::Counts(c) => {
+            s.counts = Some(c);
+            Vec::new()
+        }
+        Loaded::Activity(a) => {
+            s.activity = a;
+            Vec::new()
+        }
+        Loaded::Databases(list) => {
+            s.databases_list = list;
+            s.databases.loaded = true;
+            s.databases.error = None;
+            databases::after_list(s)
+        }
+        Loaded::Schema(db, schema) => {
+            s.schemas.insert(db, schema);
+            databases::after_schema(s)
+        }
+        Loaded::Failed(e) => {
+            s.error(e);
+            Vec::new()
+        }
+        Loaded::Facets(f) => {
+            s.questions.facets = f;
+            Vec::new()
+        }
+        Loaded::QuestionIds(..) | Loaded::QuestionRows(_) | Loaded::Question(..) => {
+            questions::on_loaded(s, l)
+        }
+        Loaded::Sql { slot, .. } => match slot {
+            Slot::ReviewChosen | Slot::ReviewRejected => review::on_loaded(s, l),
+            Slot::QuestionGold => questions::on_loaded(s, l),
+            Slot::TablePreview => databases::on_loaded(s, l),
+        },
+        Loaded::Queue(_)
+        | Loaded::Pair(..)
+        | Loaded::Decided(_)
+        | Loaded::Undone(_)
+        | Loaded::NoteSaved(_)
+        | Loaded::ChosenSaved(_)
+        | Loaded::Judged { .. } => review::on_loaded(s, l),
+    }
+}
+
+impl Pane {
+    /// (rows, columns) of a ready result, for bounding scroll offsets.
+    pub fn extent(&self) -> (usize, usize) {
+        match self {
+            Pane::Ready(g) => (g.rows.len(), g.columns.len()),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// One step further, but never past the last of `len` items.
+pub fn step_within(v: usize, len: usize) -> usize {
+    (v + 1).min(len.saturating_sub(1))
+}
+
+/// Moves a cursor by a movement command within `len` items; returns whether it moved.
+pub fn move_cursor(cursor: &mut usize, len: usize, cmd: Cmd, page: usize) -> bool {
+    if len == 0 {
+        return false;
+    }
+    let old = *cursor;
+    *cursor = match cmd {
+        Cmd::Up => cursor.saturating_sub(1),
+        Cmd::Down => (*cursor + 1).min(len - 1),
+        Cmd::PageUp => cursor.saturating_sub(page),
+        Cmd::PageDown => (*cursor + page).min(len - 1),
+        Cmd::Top => 0,
+        Cmd::Bottom => len - 1,
+        _ => *cursor,
+    };
+    *cursor != old
+}

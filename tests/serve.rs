@@ -1,0 +1,85 @@
+//! `sense serve`'s endpoint, called with the project's own LLM client, on a tiny random
+//! checkpoint made by the test.
+
+use sense::llm::{ChatRequest, Client, EndpointConfig, Message, SamplingParams};
+use sense::schema::{introspect_path, prompt_for, PromptOptions};
+use sense::store::Store;
+use sense::train::checkpoint::{save, CheckpointMeta};
+use sense::train::config::ModelConfig;
+use sense::train::model::Model;
+use sense::train::tokenizer::Tokenizer;
+
+#[test]
+fn serves_chat_completions_with_the_schema_prompt() {
+    let d = tempfile::tempdir().unwrap();
+    let store = Store::open(&d.path().join("sense.db")).unwrap();
+    let samples = sense::dataset::samples::embedded().unwrap();
+    sense::dataset::samples::init_workspace(&store, &samples[..1]).unwrap();
+    let db = store.databases().unwrap().remove(0);
+
+    let cfg = ModelConfig {
+        d_model: 32,
+        n_layers: 1,
+        n_heads: 2,
+        d_ff: 64,
+        max_seq_len: 4096,
+        ..ModelConfig::default()
+    };
+    let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
+    let ckpt = d.path().join("ckpt");
+    save(&ckpt, &model, &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")), None).unwrap();
+
+    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
+    let app = sense::serve::router(generator, &store).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    sense::llm::install_crypto();
+    let mut cfg = EndpointConfig::new(&format!("http://{addr}/v1"), "local");
+    cfg.max_retries = 0;
+    let client = Client::new(cfg).unwrap();
+    let question = "How many rows are there?";
+    let req = ChatRequest {
+        purpose: "test".into(),
+        messages: vec![Message::user(question)],
+        params: SamplingParams { n: Some(2), temperature: Some(0.8), max_tokens: Some(8), ..Default::default() },
+    };
+    // Without a database the message is the prompt as it is.
+    let plain = rt.block_on(client.chat(&req)).result.unwrap();
+    assert_eq!(plain.texts.len(), 2);
+    assert_eq!(plain.prompt_tokens, Some(question.len() as i64));
+
+    // Naming a database applies the training prompt (schema + question): the server reports
+    // its prompt length, which must be that of `prompt_for` (one byte per token).
+    let body = serde_json::json!({
+        "messages": [{"role": "user", "content": question}], "database": db.name, "max_tokens": 8
+    });
+    let reply: serde_json::Value = rt
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("http://{addr}/v1/chat/completions"))
+                .json(&body)
+                .send()
+                .await?
+                .json()
+                .await
+        })
+        .unwrap();
+    let schema = introspect_path(&db.path, PromptOptions::default().sample_rows).unwrap();
+    let expected = prompt_for(&schema, question, None, PromptOptions::default());
+    assert_eq!(reply["usage"]["prompt_tokens"], expected.len());
+    assert_eq!(reply["choices"].as_array().unwrap().len(), 1);
+
+    // An unknown database is a clear 404, not a crash.
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/v1/chat/completions"))
+            .json(&serde_json::json!({"messages": [{"role": "user", "content": "x"}], "database": "nope"}))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    assert_eq!(status.unwrap(), 404);
+}

@@ -1,0 +1,164 @@
+//! Training runs against a real workspace: run rows, metrics, checkpoints, resume, NaN, eval.
+
+use sense::dataset::samples;
+use sense::store::{RunStatus, Store};
+use sense::train::config::{ModelConfig, TrainConfig, TrainKind};
+use sense::train::runner::{self, Event};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+fn workspace() -> (tempfile::TempDir, Store) {
+    let d = tempfile::tempdir().unwrap();
+    let store = Store::open(&d.path().join("sense.db")).unwrap();
+    samples::init_workspace(&store, &samples::embedded().unwrap()).unwrap();
+    (d, store)
+}
+
+fn tiny_cfg(dir: &std::path::Path, name: &str) -> TrainConfig {
+    TrainConfig {
+        kind: TrainKind::Sft,
+        model: ModelConfig {
+            d_model: 32,
+            n_layers: 1,
+            n_heads: 2,
+            d_ff: 32,
+            max_seq_len: 64,
+            ..ModelConfig::default()
+        },
+        out: Some(dir.join(name)),
+        steps: 6,
+        batch_size: 2,
+        max_len: 64,
+        save_every: 3,
+        warmup_steps: 2,
+        ..TrainConfig::default()
+    }
+}
+
+fn losses(store: &Store, run: i64) -> Vec<f64> {
+    store
+        .metric_since(run, "loss", 0)
+        .unwrap()
+        .iter()
+        .map(|p| p.value)
+        .collect()
+}
+
+#[test]
+fn run_is_recorded_stopped_resumed_and_matches_an_uninterrupted_run() {
+    let (d, store) = workspace();
+    let never = AtomicBool::new(false);
+    let full = runner::start(&store, tiny_cfg(d.path(), "full"), &never, &mut |_| {}).unwrap();
+    assert_eq!(full.status, RunStatus::Done);
+    let row = store.run(full.run_id).unwrap();
+    assert_eq!(
+        (row.step, row.total_steps, row.kind.as_str()),
+        (6, 6, "sft")
+    );
+    assert!(row.checkpoint.as_deref().unwrap().ends_with("step-000006"));
+    let cfg_back: TrainConfig = serde_json::from_str(&row.config).unwrap();
+    assert_eq!(cfg_back.steps, 6);
+    for m in ["loss", "learning_rate", "grad_norm", "tokens_per_s"] {
+        assert_eq!(
+            store.metric_since(full.run_id, m, 0).unwrap().len(),
+            6,
+            "{m}"
+        );
+    }
+
+    // Stop after step 3 (as Ctrl-C does), then resume.
+    let stop = AtomicBool::new(false);
+    let part = runner::start(&store, tiny_cfg(d.path(), "part"), &stop, &mut |e| {
+        if let Event::Step(r) = e {
+            if r.step == 3 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(part.status, RunStatus::Stopped);
+    assert_eq!(part.steps_done, 3);
+    assert_eq!(store.run(part.run_id).unwrap().status, RunStatus::Stopped);
+    let resumed = runner::resume(&store, part.run_id, &never, &mut |_| {}).unwrap();
+    assert_eq!((resumed.status, resumed.steps_done), (RunStatus::Done, 6));
+    let row = store.run(part.run_id).unwrap();
+    assert_eq!(row.step, 6);
+    let (a, b) = (losses(&store, full.run_id), losses(&store, part.run_id));
+    assert_eq!(b.len(), 6, "steps 1..6 each logged once");
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            (x - y).abs() < 1e-4 * x.abs().max(1.0),
+            "resumed run diverges: {a:?} vs {b:?}"
+        );
+    }
+}
+
+#[test]
+fn nan_loss_fails_the_run_and_keeps_the_last_good_checkpoint() {
+    let (d, store) = workspace();
+    let mut cfg = tiny_cfg(d.path(), "nan");
+    cfg.save_every = 1;
+    cfg.fault_nan_at = Some(3);
+    let r = runner::start(&store, cfg, &AtomicBool::new(false), &mut |_| {}).unwrap();
+    assert_eq!(r.status, RunStatus::Failed);
+    assert_eq!(r.steps_done, 2);
+    let row = store.run(r.run_id).unwrap();
+    assert_eq!(row.status, RunStatus::Failed);
+    assert!(
+        row.message.contains("NaN") && row.message.contains("step-000002"),
+        "{}",
+        row.message
+    );
+    assert!(row.checkpoint.as_deref().unwrap().ends_with("step-000002"));
+    assert!(sense::train::checkpoint::load(
+        d.path().join("nan").as_path(),
+        &candle_core::Device::Cpu
+    )
+    .is_ok());
+}
+
+#[test]
+fn dpo_needs_a_start_and_trains_on_pairs_then_eval_records_a_row() {
+    let (d, store) = workspace();
+    let never = AtomicBool::new(false);
+    let sft = runner::start(&store, tiny_cfg(d.path(), "sft"), &never, &mut |_| {}).unwrap();
+    let ck = sft.checkpoint.unwrap();
+    let mut cfg = TrainConfig::for_kind(TrainKind::Dpo);
+    assert!(cfg.validate().is_err(), "DPO without --from is refused");
+    cfg.from = Some(ck.clone());
+    cfg.out = Some(d.path().join("dpo"));
+    cfg.steps = 2;
+    cfg.batch_size = 2;
+    cfg.max_len = 64;
+    cfg.data.pairs = "all".into();
+    let r = runner::start(&store, cfg, &never, &mut |_| {}).unwrap();
+    assert_eq!(r.status, RunStatus::Done);
+    for m in [
+        "rewards/chosen",
+        "rewards/rejected",
+        "rewards/accuracies",
+        "rewards/margins",
+        "logps/chosen",
+        "logps/rejected",
+    ] {
+        assert_eq!(store.metric_since(r.run_id, m, 0).unwrap().len(), 2, "{m}");
+    }
+    // Step 1 starts at the reference: rewards are zero.
+    let rc = store.metric_since(r.run_id, "rewards/chosen", 0).unwrap();
+    assert!(rc[0].value.abs() < 1e-4, "{rc:?}");
+
+    let o = sense::train::eval::ModelEvalOptions {
+        split: "dev".into(),
+        db: None,
+        limit: Some(4),
+        batch: 4,
+        max_new_tokens: 8,
+        device: "cpu".into(),
+        metric: sense::exec::Metric::spider(),
+        limits: sense::exec::Limits::default(),
+    };
+    let e = sense::train::eval::evaluate_model(&store, &ck, &o, &never, &mut |_, _| {}).unwrap();
+    assert_eq!(e.summary.overall.n, 4);
+    let rows = store.evals().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].split.as_str(), rows[0].n), ("dev", 4));
+}
