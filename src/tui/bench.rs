@@ -187,7 +187,8 @@ pub fn run(n: usize, keys: usize) -> Result<()> {
         let rss = peak_rss_mib();
 
         println!(
-            "sense bench tui: {keys} keys per screen, frames rendered into a 160x48 TestBackend"
+            "sense bench tui: {keys} keys per screen, frames rendered into a 160x48 TestBackend ({} build)",
+            if cfg!(debug_assertions) { "debug" } else { "release" }
         );
         println!(
             "{:<28} {:>16} {:>16} {:>8} {:>10}",

@@ -46,6 +46,8 @@ pub enum Cmd {
     Undo,
     Note,
     Edit,
+    SqlDown,
+    SqlUp,
 }
 
 /// (name in the file, command, help text)
@@ -90,6 +92,8 @@ const COMMANDS: &[(&str, Cmd, &str)] = &[
     ("undo", Cmd::Undo, "undo the last change"),
     ("note", Cmd::Note, "add a note"),
     ("edit", Cmd::Edit, "edit the chosen SQL"),
+    ("sql_down", Cmd::SqlDown, "scroll the SQL down"),
+    ("sql_up", Cmd::SqlUp, "scroll the SQL up"),
     ("grid_down", Cmd::GridDown, "result rows down"),
     ("grid_up", Cmd::GridUp, "result rows up"),
     ("grid_left", Cmd::GridLeft, "result columns left"),

@@ -414,3 +414,97 @@ pub fn open_workspace(path: &Path) -> anyhow::Result<(Store, Option<String>)> {
     );
     Ok((store, Some(msg)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewDatabase;
+
+    fn sql(slot: Slot, token: u64) -> Job {
+        Job::Sql {
+            slot,
+            token,
+            path: PathBuf::from("x"),
+            sql: String::new(),
+        }
+    }
+
+    #[test]
+    fn newest_request_per_slot_wins() {
+        let batch = vec![
+            sql(Slot::ReviewChosen, 1),
+            Job::Schema {
+                db: "a".into(),
+                path: PathBuf::from("a"),
+            },
+            sql(Slot::ReviewRejected, 1),
+            sql(Slot::ReviewChosen, 2),
+            sql(Slot::ReviewChosen, 3),
+        ];
+        let (kept, dropped) = latest_wins(batch);
+        assert_eq!(dropped, 2);
+        let tokens: Vec<(Option<Slot>, u64)> = kept
+            .iter()
+            .map(|j| match j {
+                Job::Sql { slot, token, .. } => (Some(*slot), *token),
+                _ => (None, 0),
+            })
+            .collect();
+        assert_eq!(
+            tokens,
+            vec![
+                (None, 0),
+                (Some(Slot::ReviewRejected), 1),
+                (Some(Slot::ReviewChosen), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_newer_query_interrupts_a_slow_one_for_the_same_pane() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let store = Store::open(&dir.path().join("ws.db")).unwrap();
+        store
+            .upsert_database(&NewDatabase {
+                name: "t".into(),
+                domain: String::new(),
+                source: "test".into(),
+                path: db,
+                fingerprint: String::new(),
+            })
+            .unwrap();
+        let (mut rt, mut rx) = Runtime::new(store);
+        let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c";
+        let t0 = Instant::now();
+        rt.perform(Effect::RunSql {
+            slot: Slot::ReviewChosen,
+            token: 1,
+            db: "t".into(),
+            sql: slow.into(),
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        rt.perform(Effect::RunSql {
+            slot: Slot::ReviewChosen,
+            token: 2,
+            db: "t".into(),
+            sql: "SELECT x FROM t".into(),
+        });
+        let mut got = Vec::new();
+        while got.len() < 2 && t0.elapsed() < Duration::from_secs(10) {
+            if let Ok(Action::Loaded(Loaded::Sql { token, result, .. })) = rx.try_recv() {
+                got.push((token, result.is_ok()));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(got, vec![(1, false), (2, true)]);
+        assert!(
+            t0.elapsed() < Duration::from_secs(3),
+            "the slow query was interrupted, not left to time out"
+        );
+    }
+}

@@ -512,8 +512,14 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
 fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
     match l {
         Loaded::Counts(c) => {
+            // Pairs made by another process (an import, weak sampling) join a finished queue.
+            let reload = s.review.loaded && c.pending > 0 && !s.review.has_pending();
             s.counts = Some(c);
-            Vec::new()
+            if reload {
+                vec![Effect::LoadQueue]
+            } else {
+                Vec::new()
+            }
         }
         Loaded::Activity(a) => {
             s.activity = a;

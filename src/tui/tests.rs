@@ -350,6 +350,26 @@ fn review_decisions_ask_the_store_and_advance_to_the_next_pending() {
 }
 
 #[test]
+fn review_picks_up_pairs_added_elsewhere_once_its_queue_is_done() {
+    let mut s = new_state();
+    update(&mut s, Action::Loaded(Loaded::Queue(vec![4])));
+    let counts = |pending| crate::store::Counts {
+        pending,
+        pairs: 5,
+        ..Default::default()
+    };
+    assert!(update(&mut s, Action::Loaded(Loaded::Counts(counts(3)))).is_empty());
+    let mut p = sample_pair(4);
+    p.status = PairStatus::Accepted;
+    update(&mut s, Action::Loaded(Loaded::Decided(Ok(p))));
+    assert!(update(&mut s, Action::Loaded(Loaded::Counts(counts(0)))).is_empty());
+    assert_eq!(
+        update(&mut s, Action::Loaded(Loaded::Counts(counts(2)))),
+        vec![Effect::LoadQueue]
+    );
+}
+
+#[test]
 fn review_undo_brings_a_pair_back_into_the_queue() {
     let mut s = new_state();
     update(&mut s, Action::Loaded(Loaded::Queue(vec![4, 9])));

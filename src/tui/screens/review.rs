@@ -32,6 +32,8 @@ pub struct ReviewState {
     pub token: u64,
     pub grid_row: usize,
     pub grid_col: usize,
+    /// Lines scrolled in the two SQL panes.
+    pub sql_scroll: u16,
 }
 
 impl ReviewState {
@@ -44,6 +46,13 @@ impl ReviewState {
             .copied()
             .unwrap_or(PairStatus::Pending)
     }
+    /// Whether any pair of the queue is still pending.
+    pub fn has_pending(&self) -> bool {
+        self.queue
+            .iter()
+            .any(|id| self.status(*id) == PairStatus::Pending)
+    }
+
     /// The next pending pair after the cursor, else the first pending one.
     fn next_pending(&self) -> Option<usize> {
         let pending = |i: &usize| self.status(self.queue[*i]) == PairStatus::Pending;
@@ -63,6 +72,7 @@ pub fn on_enter(s: &mut State) -> Vec<Effect> {
 fn load_current(s: &mut State) -> Vec<Effect> {
     s.review.grid_row = 0;
     s.review.grid_col = 0;
+    s.review.sql_scroll = 0;
     match s.review.current() {
         Some(id) => vec![Effect::LoadPair(id)],
         None => {
@@ -115,6 +125,20 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                     &one_line,
                 ));
             }
+            Vec::new()
+        }
+        Cmd::SqlDown => {
+            // Bounded by the longest text at a narrow width; the view shows where it ends.
+            let longest = r
+                .pair
+                .as_ref()
+                .map(|p| wrapped_lines(&p.chosen_sql, 30).max(wrapped_lines(&p.rejected_sql, 30)))
+                .unwrap_or(0);
+            r.sql_scroll = (r.sql_scroll + 1).min(longest.saturating_sub(1) as u16);
+            Vec::new()
+        }
+        Cmd::SqlUp => {
+            r.sql_scroll = r.sql_scroll.saturating_sub(1);
             Vec::new()
         }
         Cmd::GridDown => {
@@ -298,6 +322,29 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
 }
 
 // ---- view ----------------------------------------------------------------------------
+
+/// About how many lines `text` takes when word-wrapped at `width` columns.
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(1);
+    text.lines()
+        .map(|line| {
+            let (mut n, mut col) = (1, 0);
+            for word in line.split_whitespace() {
+                let w = word.width();
+                let need = if col == 0 { w } else { col + 1 + w };
+                if need <= width {
+                    col = need;
+                } else {
+                    n += (w.max(1) - 1) / width + usize::from(col > 0);
+                    col = w % width;
+                }
+            }
+            n
+        })
+        .sum::<usize>()
+        .max(1)
+}
 
 fn progress_line(s: &State) -> Line<'static> {
     let t = &s.theme;
@@ -487,20 +534,31 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     } else {
         "chosen (edited)"
     };
-    let b = block(chosen_title, false, t);
-    f.render_widget(
-        Paragraph::new(highlight_diff(&p.chosen_sql, &ma, t.added(), t))
-            .wrap(Wrap { trim: false })
-            .block(b),
-        sql[0],
-    );
-    let b = block("rejected (model)", false, t);
-    f.render_widget(
-        Paragraph::new(highlight_diff(&p.rejected_sql, &mb, t.removed(), t))
-            .wrap(Wrap { trim: false })
-            .block(b),
-        sql[1],
-    );
+    for (area, title, text, marks, style) in [
+        (sql[0], chosen_title, &p.chosen_sql, &ma, t.added()),
+        (
+            sql[1],
+            "rejected (model)",
+            &p.rejected_sql,
+            &mb,
+            t.removed(),
+        ),
+    ] {
+        let para = Paragraph::new(highlight_diff(text, marks, style, t)).wrap(Wrap { trim: false });
+        let inner_h = area.height.saturating_sub(2) as usize;
+        let lines = wrapped_lines(text, area.width.saturating_sub(2) as usize);
+        let more = lines > inner_h + r.sql_scroll as usize;
+        let title = match (r.sql_scroll > 0, more) {
+            (false, false) => title.to_string(),
+            (true, false) => format!("{title} ↑"),
+            (false, true) => format!("{title} ↓ ]"),
+            (true, true) => format!("{title} ↑↓"),
+        };
+        f.render_widget(
+            para.scroll((r.sql_scroll, 0)).block(block(title, false, t)),
+            area,
+        );
+    }
     let grids = halves(rows[5]);
     let off = (r.grid_row, r.grid_col);
     render_pane(f, grids[0], "chosen result", &r.chosen, off, t);
@@ -515,4 +573,17 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         );
     }
     f.render_widget(Paragraph::new(hints(s)), rows[7]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn wrapped_line_estimate() {
+        assert_eq!(wrapped_lines("SELECT a FROM t", 80), 1);
+        assert_eq!(wrapped_lines("SELECT a FROM t", 8), 2);
+        assert_eq!(wrapped_lines("SELECT a\nFROM t\nWHERE x", 80), 3);
+        assert_eq!(wrapped_lines("", 10), 1);
+    }
 }
