@@ -37,12 +37,12 @@ pub struct Facets {
     pub sources: Vec<String>,
 }
 
-const EXAMPLE_COLS: &str =
+pub(super) const EXAMPLE_COLS: &str =
     "e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
     e.split, e.source, e.exchange_id,
     (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')";
 
-fn example_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Example> {
+pub(super) fn example_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Example> {
     Ok(Example {
         id: r.get(0)?,
         db_id: r.get(1)?,

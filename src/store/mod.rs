@@ -253,11 +253,9 @@ impl Store {
     }
 
     pub fn examples(&self, filter: &ExampleFilter) -> Result<Vec<Example>> {
-        let mut sql = String::from(
-            "SELECT e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
-                    e.split, e.source, e.exchange_id,
-                    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')
-             FROM examples e JOIN databases d ON d.id = e.db_id WHERE 1=1",
+        let mut sql = format!(
+            "SELECT {} FROM examples e JOIN databases d ON d.id = e.db_id WHERE 1=1",
+            browse::EXAMPLE_COLS
         );
         let mut args: Vec<String> = Vec::new();
         let mut push = |sql: &mut String, clause: &str, v: &str| {
@@ -281,21 +279,7 @@ impl Store {
             sql.push_str(&format!(" LIMIT {n}"));
         }
         let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            Ok(Example {
-                id: r.get(0)?,
-                db_id: r.get(1)?,
-                db_name: r.get(2)?,
-                question: r.get(3)?,
-                gold_sql: r.get(4)?,
-                evidence: r.get(5)?,
-                difficulty: r.get(6)?,
-                split: r.get(7)?,
-                source: r.get(8)?,
-                exchange_id: r.get(9)?,
-                wrong_candidates: r.get(10)?,
-            })
-        })?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), browse::example_from)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -307,27 +291,11 @@ impl Store {
 
     fn examples_where(&self, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Vec<Example>> {
         let sql = format!(
-            "SELECT e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
-                    e.split, e.source, e.exchange_id,
-                    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')
-             FROM examples e JOIN databases d ON d.id = e.db_id WHERE {clause}"
+            "SELECT {} FROM examples e JOIN databases d ON d.id = e.db_id WHERE {clause}",
+            browse::EXAMPLE_COLS
         );
         let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map([arg], |r| {
-            Ok(Example {
-                id: r.get(0)?,
-                db_id: r.get(1)?,
-                db_name: r.get(2)?,
-                question: r.get(3)?,
-                gold_sql: r.get(4)?,
-                evidence: r.get(5)?,
-                difficulty: r.get(6)?,
-                split: r.get(7)?,
-                source: r.get(8)?,
-                exchange_id: r.get(9)?,
-                wrong_candidates: r.get(10)?,
-            })
-        })?;
+        let rows = st.query_map([arg], browse::example_from)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
