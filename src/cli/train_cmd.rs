@@ -418,7 +418,7 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             }
         }
         println!(
-            "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; mean of {} steps after a warm-up",
+            "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused and baseline alternating",
             a.context, a.batch, candle_core::utils::get_num_threads(), a.steps
         );
         println!("{:<78} {:>10} {:>9}", "case", "tokens/s", "vs base");
@@ -441,8 +441,14 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
         context: a.context,
         gen_new_tokens: a.gen_tokens,
     };
+    if a.json {
+        crate::train::bench::run(&o, &mut |r| {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        })?;
+        return Ok(0);
+    }
     println!(
-        "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; mean of {} steps after a warm-up",
+        "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused and baseline alternating",
         o.context,
         o.batch,
         candle_core::utils::get_num_threads(),
@@ -461,7 +467,7 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             .map(|r| r.tokens_per_s)
             .unwrap_or(f64::NAN)
     };
-    for case in ["sft", "dpo"] {
+    for case in ["sft", "dpo", "generation"] {
         println!(
             "{case}: fused kernels {:.2}x the composite-op baseline measured in this run",
             tps(case, false) / tps(case, true)

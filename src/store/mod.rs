@@ -3,15 +3,19 @@
 
 mod browse;
 mod exchanges;
+mod jobs;
 mod migrations;
 mod model;
 mod pairs;
 mod runs;
+mod runs_view;
 
 pub use browse::{Activity, ExampleQuery, Facets};
 pub use exchanges::{Exchange, NewExchange};
+pub use jobs::JobRow;
 pub use model::*;
 pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
+pub use runs_view::DataFilter;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};

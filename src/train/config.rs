@@ -280,3 +280,42 @@ pub fn device(name: &str) -> Result<candle_core::Device> {
         other => bail!("unknown device '{other}' (cpu or cuda)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_only_what_it_names() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = d.path().join("run.toml");
+        std::fs::write(
+            &p,
+            "steps = 7\nlr = 0.002\n[model]\nn_layers = 2\n[dpo]\nbeta = 0.2\n",
+        )
+        .expect("write");
+        let c = TrainConfig::from_file(&p, TrainKind::Dpo).expect("parse");
+        assert_eq!(
+            (c.steps, c.lr, c.model.n_layers, c.dpo.beta),
+            (7, 0.002, 2, 0.2)
+        );
+        assert_eq!(c.kind, TrainKind::Dpo);
+        assert_eq!(c.model.d_model, 256, "unnamed fields keep their defaults");
+        assert_eq!(
+            c.batch_size,
+            TrainConfig::for_kind(TrainKind::Dpo).batch_size
+        );
+        let bad = d.path().join("bad.json");
+        std::fs::write(&bad, r#"{"steps": "many"}"#).expect("write");
+        assert!(TrainConfig::from_file(&bad, TrainKind::Sft).is_err());
+    }
+
+    #[test]
+    fn cuda_is_refused_clearly_without_the_feature() {
+        if !cfg!(feature = "cuda") {
+            let e = device("cuda").expect_err("no cuda in this build");
+            assert!(e.to_string().contains("--features cuda"));
+        }
+        assert!(device("tpu").is_err());
+    }
+}

@@ -286,7 +286,8 @@ impl Model {
                 k = Tensor::cat(&[pk, &k], 2)?;
                 v = Tensor::cat(&[pv, &v], 2)?;
             }
-            *slot = Some((k.clone(), v.clone()));
+            // Detached: the cache must not chain every earlier step's graph.
+            *slot = Some((k.detach(), v.detach()));
         }
         let scale = 1.0 / (hd as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;

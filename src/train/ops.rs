@@ -6,8 +6,36 @@
 use candle_core::{
     bail, CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor,
 };
-use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+const SERIAL_BELOW: usize = 1 << 16;
+
+/// Calls `f(row_index, row)` for every `row_len`-long row of `dst`, on candle's own worker pool
+/// (rayon here would put a second set of threads beside candle's spinning ones and halve speed).
+fn par_rows(dst: &mut [f32], row_len: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    let rows = dst.len() / row_len.max(1);
+    if rows == 0 {
+        return;
+    }
+    // Small inputs (generation steps) cost less than waking the workers.
+    if dst.len() < SERIAL_BELOW {
+        for (i, r) in dst.chunks_mut(row_len).enumerate() {
+            f(i, r);
+        }
+        return;
+    }
+    let per = rows.div_ceil(rows.min(64));
+    let parts: Vec<Mutex<&mut [f32]>> = dst.chunks_mut(per * row_len).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(parts.len(), |range| {
+        for g in range {
+            if let Ok(mut part) = parts[g].lock() {
+                for (i, r) in part.chunks_mut(row_len).enumerate() {
+                    f(g * per + i, r);
+                }
+            }
+        }
+    });
+}
 
 fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
     let data = s.as_slice::<f32>()?;
@@ -35,26 +63,24 @@ impl CustomOp1 for CausalSoftmax {
         let shift = tk - tq;
         let scale = self.scale;
         let mut dst = vec![0f32; src.len()];
-        dst.par_chunks_mut(tk)
-            .zip(src.par_chunks(tk))
-            .enumerate()
-            .for_each(|(r, (d, x))| {
-                let vis = (r % tq) + shift + 1;
-                let mut max = f32::NEG_INFINITY;
-                for &v in &x[..vis] {
-                    max = max.max(v * scale);
-                }
-                let mut sum = 0f32;
-                for (o, &v) in d[..vis].iter_mut().zip(&x[..vis]) {
-                    let e = (v * scale - max).exp();
-                    *o = e;
-                    sum += e;
-                }
-                let inv = 1.0 / sum;
-                for o in &mut d[..vis] {
-                    *o *= inv;
-                }
-            });
+        par_rows(&mut dst, tk, |r, d| {
+            let x = &src[r * tk..(r + 1) * tk];
+            let vis = (r % tq) + shift + 1;
+            let mut max = f32::NEG_INFINITY;
+            for &v in &x[..vis] {
+                max = max.max(v * scale);
+            }
+            let mut sum = 0f32;
+            for (o, &v) in d[..vis].iter_mut().zip(&x[..vis]) {
+                let e = (v * scale - max).exp();
+                *o = e;
+                sum += e;
+            }
+            let inv = 1.0 / sum;
+            for o in &mut d[..vis] {
+                *o *= inv;
+            }
+        });
         Ok((CpuStorage::F32(dst), l.shape().clone()))
     }
 
@@ -89,14 +115,13 @@ impl CustomOp2 for SoftmaxBackward {
         let tk = l1.shape().dims()[l1.shape().rank() - 1];
         let scale = self.scale;
         let mut dst = vec![0f32; y.len()];
-        dst.par_chunks_mut(tk)
-            .zip(y.par_chunks(tk).zip(g.par_chunks(tk)))
-            .for_each(|(d, (y, g))| {
-                let dot: f32 = y.iter().zip(g).map(|(a, b)| a * b).sum();
-                for ((o, &yv), &gv) in d.iter_mut().zip(y).zip(g) {
-                    *o = scale * yv * (gv - dot);
-                }
-            });
+        par_rows(&mut dst, tk, |r, d| {
+            let (y, g) = (&y[r * tk..(r + 1) * tk], &g[r * tk..(r + 1) * tk]);
+            let dot: f32 = y.iter().zip(g).map(|(a, b)| a * b).sum();
+            for ((o, &yv), &gv) in d.iter_mut().zip(y).zip(g) {
+                *o = scale * yv * (gv - dot);
+            }
+        });
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
     }
 }
@@ -135,14 +160,13 @@ impl CustomOp2 for RmsNorm {
         let d = w.len();
         let eps = self.eps;
         let mut dst = vec![0f32; x.len()];
-        dst.par_chunks_mut(d)
-            .zip(x.par_chunks(d))
-            .for_each(|(o, x)| {
-                let r = inv_rms(x, eps);
-                for ((o, &xv), &wv) in o.iter_mut().zip(x).zip(w) {
-                    *o = xv * r * wv;
-                }
-            });
+        par_rows(&mut dst, d, |i, o| {
+            let x = &x[i * d..(i + 1) * d];
+            let r = inv_rms(x, eps);
+            for ((o, &xv), &wv) in o.iter_mut().zip(x).zip(w) {
+                *o = xv * r * wv;
+            }
+        });
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
     }
 
@@ -193,21 +217,20 @@ impl CustomOp3 for RmsNormBackward {
         let d = w.len();
         let eps = self.eps;
         let mut dst = vec![0f32; x.len()];
-        dst.par_chunks_mut(d)
-            .zip(x.par_chunks(d).zip(g.par_chunks(d)))
-            .for_each(|(o, (x, g))| {
-                let r = inv_rms(x, eps);
-                let mean: f32 = x
-                    .iter()
-                    .zip(g)
-                    .zip(w)
-                    .map(|((xv, gv), wv)| gv * wv * xv * r)
-                    .sum::<f32>()
-                    / d as f32;
-                for (((o, &xv), &gv), &wv) in o.iter_mut().zip(x).zip(g).zip(w) {
-                    *o = r * (gv * wv - xv * r * mean);
-                }
-            });
+        par_rows(&mut dst, d, |i, o| {
+            let (x, g) = (&x[i * d..(i + 1) * d], &g[i * d..(i + 1) * d]);
+            let r = inv_rms(x, eps);
+            let mean: f32 = x
+                .iter()
+                .zip(g)
+                .zip(w)
+                .map(|((xv, gv), wv)| gv * wv * xv * r)
+                .sum::<f32>()
+                / d as f32;
+            for (((o, &xv), &gv), &wv) in o.iter_mut().zip(x).zip(g).zip(w) {
+                *o = r * (gv * wv - xv * r * mean);
+            }
+        });
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
     }
 }
@@ -270,19 +293,17 @@ impl CustomOp1 for Rope {
         }
         let (cos, sin, sign, offset) = (&self.cos, &self.sin, self.sign, self.offset);
         let mut dst = vec![0f32; x.len()];
-        dst.par_chunks_mut(hd)
-            .zip(x.par_chunks(hd))
-            .enumerate()
-            .for_each(|(r, (y, x))| {
-                let p = (r % t + offset) * half;
-                let (c, sn) = (&cos[p..p + half], &sin[p..p + half]);
-                for i in 0..half {
-                    let (a, b) = (x[i], x[i + half]);
-                    let s = sign * sn[i];
-                    y[i] = a * c[i] - b * s;
-                    y[i + half] = b * c[i] + a * s;
-                }
-            });
+        par_rows(&mut dst, hd, |r, y| {
+            let x = &x[r * hd..(r + 1) * hd];
+            let p = (r % t + offset) * half;
+            let (c, sn) = (&cos[p..p + half], &sin[p..p + half]);
+            for i in 0..half {
+                let (a, b) = (x[i], x[i + half]);
+                let s = sign * sn[i];
+                y[i] = a * c[i] - b * s;
+                y[i + half] = b * c[i] + a * s;
+            }
+        });
         Ok((CpuStorage::F32(dst), l.shape().clone()))
     }
 

@@ -146,8 +146,13 @@ async fn event_loop(store: crate::store::Store, mut state: State) -> Result<()> 
                     if last_tick.elapsed() >= Duration::from_secs(1) {
                         last_tick = Instant::now();
                         let before = (state.counts.clone(), state.activity.clone());
+                        let runs_before = state.runs.generation;
                         runtime.dispatch(&mut state, Action::Tick);
                         dirty |= before != (state.counts.clone(), state.activity.clone());
+                        dirty |= runs_before != state.runs.generation;
+                        // Elapsed time of a generation or a job in progress.
+                        dirty |= state.playground.running.is_some()
+                            || state.jobs_menu.running.is_some();
                     }
                     if dirty {
                         terminal.draw(|f| view::render(f, &state))?;

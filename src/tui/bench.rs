@@ -247,6 +247,8 @@ pub fn run(n: usize, keys: usize) -> Result<()> {
             "< 200 MB"
         );
         println!("pairs in the synthetic workspace: {}", big.pairs);
+        println!();
+        crate::tui::runs_bench::run(&dir, 200)?;
         Ok(())
     })();
     let _ = std::fs::remove_dir_all(&dir);

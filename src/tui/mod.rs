@@ -7,7 +7,11 @@
 
 pub mod app;
 pub mod bench;
+pub mod bg;
+pub mod jobs_menu;
 pub mod keymap;
+pub mod runs_bench;
+pub mod runs_jobs;
 pub mod runtime;
 pub mod screens;
 pub mod state;
@@ -17,5 +21,9 @@ pub mod widgets;
 
 pub use app::{run, TuiOptions};
 
+#[cfg(test)]
+mod playground_tests;
+#[cfg(test)]
+mod runs_tests;
 #[cfg(test)]
 mod tests;

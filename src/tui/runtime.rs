@@ -216,6 +216,8 @@ pub struct Runtime {
     store: Store,
     worker: Worker,
     db_paths: HashMap<String, PathBuf>,
+    /// Playground generation and jobs-menu jobs.
+    bg: crate::tui::bg::Background,
 }
 
 fn msg(e: StoreError) -> String {
@@ -226,11 +228,13 @@ impl Runtime {
     /// A runtime on an open store; actions from the worker arrive on the returned receiver.
     pub fn new(store: Store) -> (Runtime, UnboundedReceiver<Action>) {
         let (tx, rx) = unbounded_channel();
-        let worker = Worker::spawn(store.path().to_path_buf(), tx);
+        let worker = Worker::spawn(store.path().to_path_buf(), tx.clone());
+        let bg = crate::tui::bg::Background::new(store.path().to_path_buf(), tx);
         let mut rt = Runtime {
             store,
             worker,
             db_paths: HashMap::new(),
+            bg,
         };
         rt.refresh_paths();
         (rt, rx)
@@ -349,6 +353,15 @@ impl Runtime {
                 });
                 return Some(Action::Jobs(self.worker.pending()));
             }
+            Effect::Runs(req) => Loaded::Runs(crate::tui::runs_jobs::perform(s, req)),
+            Effect::Playground(e) => {
+                let path = match &e {
+                    crate::tui::screens::playground::PgEffect::Generate(r) => self.path_of(&r.db),
+                    _ => None,
+                };
+                return self.bg.playground(&self.store, e, path);
+            }
+            Effect::Job(e) => return self.bg.job(e),
         };
         Some(Action::Loaded(loaded))
     }

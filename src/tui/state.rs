@@ -61,6 +61,8 @@ pub enum Slot {
     ReviewRejected,
     QuestionGold,
     TablePreview,
+    Playground,
+    PlaygroundCheck,
 }
 
 /// A result pane's state.
@@ -134,6 +136,9 @@ pub enum PromptKind {
     EditChosen { pair_id: i64, example_id: i64 },
     Search,
     Filter,
+    PgQuestion,
+    PgModel,
+    PgSql,
 }
 
 /// A text prompt over the current screen; keys go to it until Enter or Esc.
@@ -161,6 +166,9 @@ impl Prompt {
             PromptKind::EditChosen { .. } => "chosen SQL · enter judges, then saves · esc cancels",
             PromptKind::Search => "search · enter keeps · esc clears",
             PromptKind::Filter => "filter tables and columns · enter keeps · esc clears",
+            PromptKind::PgQuestion => "question · enter generates · esc cancels",
+            PromptKind::PgModel => "checkpoint folder, URL MODEL, or profile:NAME · enter picks",
+            PromptKind::PgSql => "SQL of the new example · enter runs, then saves · esc cancels",
         }
     }
 }
@@ -197,6 +205,7 @@ pub struct State {
     pub review: review::ReviewState,
     pub runs: runs::RunsState,
     pub playground: playground::PlaygroundState,
+    pub jobs_menu: crate::tui::jobs_menu::JobsMenu,
 }
 
 impl State {
@@ -222,6 +231,7 @@ impl State {
             review: Default::default(),
             runs: Default::default(),
             playground: Default::default(),
+            jobs_menu: Default::default(),
         }
     }
 
@@ -282,6 +292,12 @@ pub enum Effect {
         example_id: i64,
         sql: String,
     },
+    /// Runs screen: read runs and new metric points, start or stop processes.
+    Runs(crate::tui::runs_jobs::Request),
+    /// Playground: generation on a background thread, model sources, saving an example.
+    Playground(playground::PgEffect),
+    /// Jobs menu: start or cancel a background job.
+    Job(crate::tui::jobs_menu::JobEffect),
 }
 
 /// Results of effects.
@@ -313,6 +329,9 @@ pub enum Loaded {
     },
     /// A store operation failed.
     Failed(String),
+    Runs(crate::tui::runs_jobs::Reply),
+    Playground(playground::PgLoaded),
+    Job(crate::tui::jobs_menu::JobEvent),
 }
 
 // Actions pass one at a time through a queue, never stored in bulk: boxing `Loaded` would
@@ -369,11 +388,14 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Tick => {
             s.ticks += 1;
             // Other processes write to the workspace too: refresh the counts now and then.
-            if s.ticks.is_multiple_of(5) {
+            let mut fx = if s.ticks.is_multiple_of(5) {
                 vec![Effect::LoadCounts, Effect::LoadActivity]
             } else {
                 Vec::new()
-            }
+            };
+            // The Runs screen follows runs live: new points every tick.
+            fx.extend(runs::on_tick(s));
+            fx
         }
         Action::Jobs(n) => {
             s.jobs_running = n;
@@ -386,6 +408,12 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
 fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     if s.prompt.is_some() {
         return on_prompt_key(s, key);
+    }
+    if s.jobs_menu.open && !s.help {
+        return crate::tui::jobs_menu::on_key(s, key);
+    }
+    if s.screen == Screen::Runs && s.runs.form.is_some() {
+        return runs::on_form_key(s, key);
     }
     if s.help {
         // Any key closes help; the help key itself too.
@@ -451,6 +479,9 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                     s.prompt = None;
                     Vec::new()
                 }
+                k @ (PromptKind::PgQuestion | PromptKind::PgModel | PromptKind::PgSql) => {
+                    playground::on_prompt_enter(s, k, text)
+                }
             }
         }
         _ => {
@@ -476,7 +507,8 @@ fn go(s: &mut State, screen: Screen) -> Vec<Effect> {
         Screen::Databases => databases::on_enter(s),
         Screen::Questions => questions::on_enter(s),
         Screen::Review => review::on_enter(s),
-        Screen::Runs | Screen::Playground => Vec::new(),
+        Screen::Runs => runs::on_enter(s),
+        Screen::Playground => playground::on_enter(s),
     }
 }
 
@@ -500,11 +532,13 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::GoReview => go(s, Screen::Review),
         Cmd::GoRuns => go(s, Screen::Runs),
         Cmd::GoPlayground => go(s, Screen::Playground),
+        Cmd::JobsMenu => crate::tui::jobs_menu::toggle(s),
         other => match s.screen {
             Screen::Databases => databases::on_cmd(s, other),
             Screen::Questions => questions::on_cmd(s, other),
             Screen::Review => review::on_cmd(s, other),
-            Screen::Runs | Screen::Playground => Vec::new(),
+            Screen::Runs => runs::on_cmd(s, other),
+            Screen::Playground => playground::on_cmd(s, other),
         },
     }
 }
@@ -539,6 +573,9 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             s.error(e);
             Vec::new()
         }
+        Loaded::Runs(_) => runs::on_loaded(s, l),
+        Loaded::Playground(_) => playground::on_loaded(s, l),
+        Loaded::Job(e) => crate::tui::jobs_menu::on_loaded(s, e),
         Loaded::Facets(f) => {
             s.questions.facets = f;
             Vec::new()
@@ -550,6 +587,7 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             Slot::ReviewChosen | Slot::ReviewRejected => review::on_loaded(s, l),
             Slot::QuestionGold => questions::on_loaded(s, l),
             Slot::TablePreview => databases::on_loaded(s, l),
+            Slot::Playground | Slot::PlaygroundCheck => playground::on_loaded(s, l),
         },
         Loaded::Queue(_)
         | Loaded::Pair(..)

@@ -48,6 +48,9 @@ pub fn render(f: &mut Frame, s: &State) {
         Screen::Playground => screens::playground::render(f, rows[1], s),
     }
     render_status(f, rows[2], s);
+    if s.jobs_menu.open {
+        crate::tui::jobs_menu::render(f, rows[1], s);
+    }
     if s.prompt.is_some() {
         render_prompt(f, rows[1], s);
     }
@@ -115,7 +118,7 @@ fn render_status(f: &mut Frame, area: Rect, s: &State) {
 fn render_prompt(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     let Some(p) = &s.prompt else { return };
-    let edit = matches!(p.kind, PromptKind::EditChosen { .. });
+    let edit = matches!(p.kind, PromptKind::EditChosen { .. } | PromptKind::PgSql);
     let h = if edit { 8 } else { 3 };
     let r = Rect {
         x: area.x,
@@ -140,7 +143,9 @@ fn render_prompt(f: &mut Frame, area: Rect, s: &State) {
     ])];
     if edit {
         lines.push(Line::raw(""));
-        let status = if p.judging {
+        let status = if p.kind == PromptKind::PgSql {
+            screens::playground::check_line(s)
+        } else if p.judging {
             Line::styled("running and judging…", t.dim())
         } else {
             match &p.judged {
@@ -174,7 +179,13 @@ fn render_prompt(f: &mut Frame, area: Rect, s: &State) {
 pub fn help_lines(s: &State) -> Vec<Line<'static>> {
     let t = &s.theme;
     let mut lines = Vec::new();
-    let modes = [s.screen.mode(), "move", "global"];
+    // The jobs menu, when open, has the keys.
+    let (mode, title) = if s.jobs_menu.open {
+        ("jobs", "Jobs menu")
+    } else {
+        (s.screen.mode(), s.screen.title())
+    };
+    let modes = [mode, "move", "global"];
     let key_w = modes
         .iter()
         .flat_map(|m| s.keymap.bindings(m))
@@ -183,7 +194,7 @@ pub fn help_lines(s: &State) -> Vec<Line<'static>> {
         .unwrap_or(8)
         .min(14);
     for (mode, title) in [
-        (s.screen.mode(), s.screen.title()),
+        (mode, title),
         ("move", "Movement"),
         ("global", "Everywhere"),
     ] {

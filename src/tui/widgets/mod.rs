@@ -1,5 +1,6 @@
 //! Widgets shared by the screens: result grid, SQL highlighting and token diff, schema tree.
 
+pub mod chart;
 pub mod grid;
 pub mod sql;
 pub mod tree;

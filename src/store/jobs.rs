@@ -1,0 +1,132 @@
+//! Background jobs (template synthesis, weak sampling, ...) record their progress in the `jobs`
+//! table so that any viewer of the workspace (the TUI's status bar, `Store::activity`) can
+//! follow them. A job is `running` until it is marked `done`, `cancelled` or `failed`.
+
+use super::{Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+
+/// One row of the `jobs` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    /// running, done, cancelled or failed.
+    pub status: String,
+    pub done: i64,
+    pub total: i64,
+    pub message: String,
+    pub pid: Option<i64>,
+    pub started_at: String,
+    pub updated_at: String,
+}
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+impl Store {
+    /// Records a new running job of this process; returns its id.
+    pub fn create_job(&self, kind: &str, total: i64, message: &str) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO jobs (kind, status, done, total, message, pid) VALUES (?1, 'running', 0, ?2, ?3, ?4)",
+            params![kind, total, message, std::process::id() as i64],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Updates a job's progress.
+    pub fn update_job(&self, id: i64, done: i64, total: i64, message: &str) -> Result<()> {
+        let n = self.conn.execute(
+            &format!(
+                "UPDATE jobs SET done = ?2, total = ?3, message = ?4, updated_at = {NOW} WHERE id = ?1"
+            ),
+            params![id, done, total, message],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("job #{id}")));
+        }
+        Ok(())
+    }
+
+    /// Marks a job finished with `status` (done, cancelled, failed) and a last message.
+    pub fn finish_job(&self, id: i64, status: &str, message: &str) -> Result<()> {
+        if !matches!(status, "done" | "cancelled" | "failed") {
+            return Err(StoreError::Invalid(format!("job status '{status}'")));
+        }
+        let n = self.conn.execute(
+            &format!("UPDATE jobs SET status = ?2, message = ?3, updated_at = {NOW} WHERE id = ?1"),
+            params![id, status, message],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("job #{id}")));
+        }
+        Ok(())
+    }
+
+    /// Jobs marked running, oldest first.
+    pub fn running_jobs(&self) -> Result<Vec<JobRow>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM jobs WHERE status = 'running' ORDER BY id")?;
+        let ids = st
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.into_iter().map(|id| self.job(id)).collect()
+    }
+
+    pub fn job(&self, id: i64) -> Result<JobRow> {
+        self.conn
+            .query_row(
+                "SELECT id, kind, status, done, total, message, pid, started_at, updated_at
+                 FROM jobs WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(JobRow {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        status: r.get(2)?,
+                        done: r.get(3)?,
+                        total: r.get(4)?,
+                        message: r.get(5)?,
+                        pid: r.get(6)?,
+                        started_at: r.get(7)?,
+                        updated_at: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("job #{id}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_runs_then_finishes_and_leaves_the_activity() {
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(&d.path().join("ws.db")).unwrap();
+        let id = s.create_job("templates", 4, "starting").unwrap();
+        s.update_job(id, 2, 4, "half").unwrap();
+        let a = s.activity().unwrap();
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].id, a[0].done, a[0].total), (id, 2, 4));
+        assert_eq!(a[0].kind, "templates");
+        s.finish_job(id, "cancelled", "stopped at 2 of 4").unwrap();
+        assert!(s.activity().unwrap().is_empty());
+        let j = s.job(id).unwrap();
+        assert_eq!((j.status.as_str(), j.done), ("cancelled", 2));
+        assert_eq!(j.pid, Some(std::process::id() as i64));
+        assert!(s.finish_job(id, "weird", "").is_err());
+        let other = s.create_job("sample", 0, "").unwrap();
+        assert_eq!(
+            s.running_jobs()
+                .unwrap()
+                .iter()
+                .map(|j| j.id)
+                .collect::<Vec<_>>(),
+            vec![other]
+        );
+        assert!(s.update_job(id + 100, 0, 0, "").is_err());
+        assert!(s.job(id + 100).is_err());
+    }
+}

@@ -1,0 +1,405 @@
+//! The jobs menu (`m` anywhere): start template synthesis or weak sampling as a background
+//! job of the workbench. A job runs on its own thread with its own store connection, writes
+//! its progress into the workspace's `jobs` table (so the status bar, and any other viewer,
+//! shows it) and reports over the action channel; `c` in the menu cancels it, keeping what
+//! finished.
+
+use crate::tui::keymap::Cmd;
+use crate::tui::screens::block;
+use crate::tui::screens::playground::{ModelSource, SAMPLE_TEMPERATURE};
+use crate::tui::state::{move_cursor, on_cmd as state_cmd, Effect, State};
+use crate::tui::widgets::{centered, fit};
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+/// What a job does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobSpec {
+    /// `sense synth templates` over these databases (all when empty).
+    Templates { dbs: Vec<String> },
+    /// `sense sample`: k samples per example from a model, wrong ones become pending pairs.
+    Sample {
+        source: ModelSource,
+        db: Option<String>,
+        k: usize,
+        temperature: f32,
+        /// At most this many examples (None: all).
+        limit: Option<usize>,
+    },
+}
+
+impl JobSpec {
+    /// The `kind` recorded in the jobs table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobSpec::Templates { .. } => "templates",
+            JobSpec::Sample { .. } => "sample",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEffect {
+    Start(JobSpec),
+    Cancel,
+}
+
+/// Reports of the running job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Started {
+        id: i64,
+        kind: String,
+    },
+    Progress {
+        done: i64,
+        total: i64,
+        message: String,
+    },
+    /// status: done, cancelled or failed.
+    Finished {
+        status: String,
+        message: String,
+    },
+}
+
+/// The job started from this workbench, while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningJob {
+    pub kind: String,
+    pub id: Option<i64>,
+    pub done: i64,
+    pub total: i64,
+    pub message: String,
+    pub cancelling: bool,
+}
+
+/// Rows of the menu.
+pub const ROW_SCOPE: usize = 0;
+pub const ROW_TEMPLATES: usize = 1;
+pub const ROW_SAMPLE: usize = 2;
+pub const ROW_MODEL: usize = 3;
+pub const ROW_K: usize = 4;
+pub const ROW_LIMIT: usize = 5;
+const ROWS: usize = 6;
+const LIMITS: [usize; 7] = [10, 25, 50, 100, 250, 1000, 0];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsMenu {
+    pub open: bool,
+    pub cursor: usize,
+    /// 0: all databases, i: the i-th database of the workspace (1-based).
+    pub scope: usize,
+    /// Index into the playground's model sources.
+    pub model: usize,
+    pub k: usize,
+    /// Index into LIMITS (0 there means every example).
+    pub limit: usize,
+    pub running: Option<RunningJob>,
+    /// The last finished job's summary.
+    pub last: Option<String>,
+}
+
+impl Default for JobsMenu {
+    fn default() -> Self {
+        JobsMenu {
+            open: false,
+            cursor: ROW_TEMPLATES,
+            scope: 0,
+            model: 0,
+            k: 4,
+            limit: 2,
+            running: None,
+            last: None,
+        }
+    }
+}
+
+impl JobsMenu {
+    pub fn limit(&self) -> Option<usize> {
+        Some(LIMITS[self.limit.min(LIMITS.len() - 1)]).filter(|n| *n > 0)
+    }
+}
+
+fn scope_db(s: &State) -> Option<String> {
+    match s.jobs_menu.scope {
+        0 => None,
+        i => s.databases_list.get(i - 1).map(|d| d.name.clone()),
+    }
+}
+
+/// Opens (or closes) the menu; the model sources are the playground's, read again on opening.
+pub fn toggle(s: &mut State) -> Vec<Effect> {
+    s.jobs_menu.open = !s.jobs_menu.open;
+    if s.jobs_menu.open {
+        return vec![Effect::Playground(
+            crate::tui::screens::playground::PgEffect::LoadSources,
+        )];
+    }
+    Vec::new()
+}
+
+/// The spec of the job on the cursor's row.
+pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
+    let m = &s.jobs_menu;
+    let db = scope_db(s);
+    match m.cursor {
+        ROW_SCOPE | ROW_TEMPLATES => Ok(JobSpec::Templates {
+            dbs: db.into_iter().collect(),
+        }),
+        _ => {
+            let source = s.playground.sources.get(m.model).cloned().ok_or(
+                "no model: add a checkpoint or an endpoint on the Playground (t), then pick it here",
+            )?;
+            Ok(JobSpec::Sample {
+                source,
+                db,
+                k: m.k,
+                temperature: SAMPLE_TEMPERATURE,
+                limit: m.limit(),
+            })
+        }
+    }
+}
+
+fn change_value(s: &mut State, forward: bool) {
+    let step = |v: usize, len: usize| {
+        if len == 0 {
+            0
+        } else if forward {
+            (v + 1) % len
+        } else {
+            (v + len - 1) % len
+        }
+    };
+    let n_dbs = s.databases_list.len();
+    let n_models = s.playground.sources.len();
+    let m = &mut s.jobs_menu;
+    match m.cursor {
+        ROW_SCOPE => m.scope = step(m.scope, n_dbs + 1),
+        ROW_MODEL => m.model = step(m.model, n_models),
+        ROW_K => {
+            m.k = if forward {
+                (m.k + 1).min(32)
+            } else {
+                m.k.saturating_sub(1).max(1)
+            }
+        }
+        ROW_LIMIT => m.limit = step(m.limit, LIMITS.len()),
+        _ => {}
+    }
+}
+
+/// Keys while the menu is open.
+pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(cmd) = s.keymap.lookup("jobs", &key) else {
+        return Vec::new();
+    };
+    match cmd {
+        Cmd::CloseMenu | Cmd::JobsMenu => {
+            s.jobs_menu.open = false;
+            Vec::new()
+        }
+        Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
+            move_cursor(&mut s.jobs_menu.cursor, ROWS, cmd, ROWS);
+            Vec::new()
+        }
+        Cmd::NextValue => {
+            change_value(s, true);
+            Vec::new()
+        }
+        Cmd::PrevValue => {
+            change_value(s, false);
+            Vec::new()
+        }
+        Cmd::StartJob => {
+            if s.jobs_menu.running.is_some() {
+                s.info(format!(
+                    "a job is running ({} cancels it)",
+                    s.keymap.hint("jobs", Cmd::CancelJob)
+                ));
+                return Vec::new();
+            }
+            match spec_at_cursor(s) {
+                Ok(spec) => {
+                    s.jobs_menu.running = Some(RunningJob {
+                        kind: spec.kind().to_string(),
+                        id: None,
+                        done: 0,
+                        total: 0,
+                        message: "starting".into(),
+                        cancelling: false,
+                    });
+                    s.jobs_menu.last = None;
+                    vec![Effect::Job(JobEffect::Start(spec))]
+                }
+                Err(e) => {
+                    s.error(e);
+                    Vec::new()
+                }
+            }
+        }
+        Cmd::CancelJob => match s.jobs_menu.running.as_mut() {
+            Some(r) if !r.cancelling => {
+                r.cancelling = true;
+                s.info("cancelling the job: what finished is kept");
+                vec![Effect::Job(JobEffect::Cancel)]
+            }
+            _ => Vec::new(),
+        },
+        // Global keys (quit, help, screens) still work under the menu.
+        other => state_cmd(s, other),
+    }
+}
+
+pub fn on_loaded(s: &mut State, e: JobEvent) -> Vec<Effect> {
+    match e {
+        JobEvent::Started { id, kind } => {
+            let r = s.jobs_menu.running.get_or_insert(RunningJob {
+                kind: kind.clone(),
+                id: None,
+                done: 0,
+                total: 0,
+                message: String::new(),
+                cancelling: false,
+            });
+            r.id = Some(id);
+            r.kind = kind;
+            vec![Effect::LoadActivity]
+        }
+        JobEvent::Progress {
+            done,
+            total,
+            message,
+        } => {
+            if let Some(r) = s.jobs_menu.running.as_mut() {
+                r.done = done;
+                r.total = total;
+                r.message = message;
+            }
+            // Each step writes examples or pairs: the counts (and Review's queue) follow.
+            vec![Effect::LoadActivity, Effect::LoadCounts]
+        }
+        JobEvent::Finished { status, message } => {
+            let kind = s
+                .jobs_menu
+                .running
+                .take()
+                .map(|r| r.kind)
+                .unwrap_or_else(|| "job".into());
+            let text = format!("{kind} {status}: {message}");
+            if status == "failed" {
+                s.error(text.clone());
+            } else {
+                s.info(text.clone());
+            }
+            s.jobs_menu.last = Some(text);
+            vec![Effect::LoadActivity, Effect::LoadCounts, Effect::LoadFacets]
+        }
+    }
+}
+
+// ---- view ----------------------------------------------------------------------------
+
+pub fn render(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let m = &s.jobs_menu;
+    let k = &s.keymap;
+    let w = area.width.min(76);
+    let inner_w = w.saturating_sub(4) as usize;
+    let scope = scope_db(s).unwrap_or_else(|| "all databases".into());
+    let model = s
+        .playground
+        .sources
+        .get(m.model)
+        .map(ModelSource::label)
+        .unwrap_or_else(|| "(none: add one on the Playground with t)".into());
+    let limit = m
+        .limit()
+        .map(|n| format!("{n} examples"))
+        .unwrap_or_else(|| "every example".into());
+    let rows: [(String, bool); ROWS] = [
+        (format!("databases: {scope}"), false),
+        ("▶ Synthesize template examples".into(), true),
+        ("▶ Sample weak candidates from a model".into(), true),
+        (format!("    model: {model}"), false),
+        (format!("    k: {} samples per example", m.k), false),
+        (format!("    limit: {limit}"), false),
+    ];
+    let mut lines = Vec::new();
+    for (i, (text, action)) in rows.iter().enumerate() {
+        let style = if i == m.cursor {
+            t.selected()
+        } else if *action {
+            t.title()
+        } else {
+            t.text()
+        };
+        lines.push(Line::styled(fit(&format!(" {text}"), inner_w), style));
+    }
+    lines.push(Line::raw(""));
+    match &m.running {
+        Some(r) => {
+            let id = r.id.map(|i| format!(" #{i}")).unwrap_or_default();
+            let pct = if r.total > 0 {
+                format!(" {:.0}%", 100.0 * r.done as f64 / r.total as f64)
+            } else {
+                String::new()
+            };
+            lines.push(Line::styled(
+                fit(
+                    &format!("⟳ job{id} {} {}/{}{pct}", r.kind, r.done, r.total),
+                    inner_w,
+                ),
+                t.warning(),
+            ));
+            lines.push(Line::styled(fit(&r.message, inner_w), t.dim()));
+            lines.push(Line::from(vec![
+                Span::styled(k.hint("jobs", Cmd::CancelJob), t.accent()),
+                Span::styled(
+                    if r.cancelling {
+                        " cancelling…"
+                    } else {
+                        " cancels (what finished is kept)"
+                    },
+                    t.dim(),
+                ),
+            ]));
+        }
+        None => {
+            let last = m.last.clone().unwrap_or_else(|| "no job running".into());
+            lines.push(Line::styled(fit(&last, inner_w), t.dim()));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(""));
+        }
+    }
+    lines.push(Line::from(vec![
+        Span::styled(k.hint("jobs", Cmd::StartJob), t.accent()),
+        Span::styled(" starts  ", t.dim()),
+        Span::styled(
+            format!(
+                "{}/{}",
+                k.hint("jobs", Cmd::PrevValue),
+                k.hint("jobs", Cmd::NextValue)
+            ),
+            t.accent(),
+        ),
+        Span::styled(" changes  ", t.dim()),
+        Span::styled(k.hint("jobs", Cmd::CancelJob), t.accent()),
+        Span::styled(" cancels  ", t.dim()),
+        Span::styled(k.hint("jobs", Cmd::CloseMenu), t.accent()),
+        Span::styled(" closes", t.dim()),
+    ]));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block("Jobs", true, t))
+            .style(t.base()),
+        r,
+    );
+}

@@ -1,0 +1,502 @@
+//! Tests of the Runs screen: a workspace seeded with runs in progress, finished, failed and
+//! dead, rendered into TestBackend (insta snapshots at 80x24 and 160x48); `update` for its keys
+//! and its form; the poll reading only new points.
+
+use crate::store::{NewRun, RunStatus, Store};
+use crate::tui::keymap::Keymap;
+use crate::tui::runs_jobs::{Request, SeriesKey};
+use crate::tui::runtime::Runtime;
+use crate::tui::state::{update, Action, Effect, Screen, State};
+use crate::tui::theme::Theme;
+use crate::tui::view;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::Path;
+
+/// Far above any Linux pid_max: never a live process.
+const DEAD_PID: i64 = 999_999_999;
+/// The fixed "now" of rendered frames: 2026-11-25T10:11:00Z.
+const NOW: i64 = 1_795_601_460;
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn set_times(store: &Store, id: i64, started: &str, ended: Option<&str>) {
+    store
+        .conn()
+        .execute(
+            "UPDATE runs SET started_at = ?2, ended_at = ?3 WHERE id = ?1",
+            rusqlite::params![id, started, ended],
+        )
+        .unwrap();
+}
+
+fn new_run(store: &Store, kind: &str, parent: Option<&str>, total: i64, pid: Option<i64>) -> i64 {
+    store
+        .create_run(&NewRun {
+            kind: kind.into(),
+            parent: parent.map(str::to_string),
+            config: serde_json::json!({}),
+            total_steps: total,
+            pid,
+        })
+        .unwrap()
+}
+
+/// Run 1: SFT done (200 steps, evaluated); 2: DPO from run 1's checkpoint, running (this
+/// process is its "pid"), evaluated; 3: SFT failed at step 30 with one infinite loss logged;
+/// 4: SFT whose process died while the store still says running.
+fn fixture(dir: &Path) -> Store {
+    let store = Store::open(&dir.join("ws.db")).unwrap();
+    let ck1 = "/work/ws/checkpoints/sft-20261125-100000-11/step-000200";
+    let r1 = new_run(&store, "sft", None, 200, Some(DEAD_PID));
+    let pts: Vec<(i64, f64)> = (1..=200)
+        .map(|i| {
+            let x = i as f64;
+            (i, 3.0 * (-x / 40.0).exp() + 0.3 + 0.05 * (x * 0.7).sin())
+        })
+        .collect();
+    let mut batch: Vec<(i64, &str, f64)> = pts.iter().map(|(i, v)| (*i, "loss", *v)).collect();
+    batch.extend((1..=200).map(|i| (i, "learning_rate", 1e-3 * (1.0 - i as f64 / 400.0))));
+    batch.extend((1..=200).map(|i| (i, "tokens_per_s", 5000.0 + (i % 7) as f64 * 10.0)));
+    store.log_metrics(r1, 200, &batch).unwrap();
+    store.set_run_checkpoint(r1, ck1).unwrap();
+    store.finish_run(r1, RunStatus::Done, "200 steps").unwrap();
+    set_times(
+        &store,
+        r1,
+        "2026-11-25T09:50:00.000Z",
+        Some("2026-11-25T09:58:20.000Z"),
+    );
+    let tally = |pairs: &[(&str, i64, i64)]| {
+        let mut m = serde_json::Map::new();
+        for (k, c, n) in pairs {
+            m.insert(k.to_string(), serde_json::json!({"n": n, "correct": c}));
+        }
+        serde_json::Value::Object(m)
+    };
+    store
+        .insert_eval(
+            Some(r1),
+            ck1,
+            "dev",
+            "spider",
+            100,
+            40,
+            &tally(&[("shop", 10, 40), ("vet", 30, 60)]),
+            &tally(&[("easy", 30, 50), ("hard", 10, 50)]),
+        )
+        .unwrap();
+
+    let r2 = new_run(
+        &store,
+        "dpo",
+        Some(ck1),
+        100,
+        Some(i64::from(std::process::id())),
+    );
+    let mut batch: Vec<(i64, &str, f64)> = Vec::new();
+    for i in 1..=60 {
+        let x = i as f64;
+        batch.push((i, "loss", 0.69 - 0.004 * x + 0.01 * (x * 1.3).sin()));
+        batch.push((i, "rewards/chosen", 0.02 * x));
+        batch.push((i, "rewards/rejected", -0.03 * x));
+        batch.push((i, "rewards/margins", 0.05 * x));
+        batch.push((i, "rewards/accuracies", (0.5 + x / 150.0).min(1.0)));
+        batch.push((i, "learning_rate", 5e-5));
+        batch.push((i, "tokens_per_s", 1200.0));
+    }
+    store.log_metrics(r2, 60, &batch).unwrap();
+    store
+        .set_run_checkpoint(
+            r2,
+            "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050",
+        )
+        .unwrap();
+    set_times(&store, r2, "2026-11-25T10:10:00.000Z", None);
+    store
+        .insert_eval(
+            Some(r2),
+            "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050",
+            "dev",
+            "spider",
+            100,
+            46,
+            &tally(&[("shop", 13, 40), ("vet", 33, 60)]),
+            &tally(&[("easy", 33, 50), ("hard", 13, 50)]),
+        )
+        .unwrap();
+
+    let r3 = new_run(&store, "sft", None, 200, None);
+    let mut batch: Vec<(i64, &str, f64)> = (1..=30)
+        .map(|i| (i, "loss", 4.0 - 0.05 * i as f64))
+        .collect();
+    batch.push((31, "loss", f64::INFINITY));
+    store.log_metrics(r3, 31, &batch).unwrap();
+    store
+        .finish_run(
+            r3,
+            RunStatus::Failed,
+            "loss became inf at step 31 (grad norm inf); stopped without applying it",
+        )
+        .unwrap();
+    set_times(
+        &store,
+        r3,
+        "2026-11-25T10:01:00.000Z",
+        Some("2026-11-25T10:01:40.000Z"),
+    );
+
+    let r4 = new_run(&store, "sft", None, 500, Some(DEAD_PID));
+    let batch: Vec<(i64, &str, f64)> = (1..=80).map(|i| (i, "loss", 2.0)).collect();
+    store.log_metrics(r4, 80, &batch).unwrap();
+    set_times(&store, r4, "2026-11-25T10:05:00.000Z", None);
+    store
+}
+
+fn open(dir: &Path) -> (Runtime, State) {
+    let store = fixture(dir);
+    let (mut rt, _rx) = Runtime::new(store);
+    let mut s = State::new("test.db", Theme::default(), Keymap::default());
+    rt.start(&mut s);
+    rt.dispatch(&mut s, key('4'));
+    s.runs.now = NOW;
+    (rt, s)
+}
+
+/// Moves the cursor to run `id` (the list is newest first).
+fn select(rt: &mut Runtime, s: &mut State, id: i64) {
+    rt.dispatch(s, key('g'));
+    while s.runs.selected().map(|r| r.run.id) != Some(id) {
+        rt.dispatch(s, key('j'));
+    }
+    s.runs.now = NOW;
+}
+
+fn render(s: &State, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::render(f, s)).unwrap();
+    t.backend().to_string()
+}
+
+fn snap(name: &str, s: &State) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(s, w, h));
+    }
+}
+
+#[test]
+fn runs_screen_lists_every_run_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_rt, s) = open(dir.path());
+    assert_eq!(s.screen, Screen::Runs);
+    let ids: Vec<i64> = s.runs.runs.iter().map(|r| r.run.id).collect();
+    assert_eq!(ids, vec![4, 3, 2, 1]);
+    assert_eq!(s.runs.runs[3].best_ex, Some(0.4));
+    assert!(s.runs.runs[0].dead(), "run 4's pid is gone");
+    assert!(!s.runs.runs[2].dead(), "run 2's pid is this process");
+}
+
+#[test]
+fn runs_snapshot_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 2);
+    let text = render(&s, 160, 48);
+    assert!(text.contains("ETA 40s"), "60 of 100 steps in 60 s: {text}");
+    assert!(
+        text.contains("+6.0"),
+        "EX against the parent SFT run: {text}"
+    );
+    snap("runs_in_progress", &s);
+}
+
+#[test]
+fn runs_snapshot_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 1);
+    snap("runs_finished", &s);
+    rt.dispatch(&mut s, key('e'));
+    insta::assert_snapshot!("runs_finished_evals_80x24", render(&s, 80, 24));
+}
+
+#[test]
+fn runs_snapshot_failed_marks_dropped_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 3);
+    let text = render(&s, 80, 24);
+    assert!(text.contains("failed"), "{text}");
+    assert!(text.contains("1 non-finite values dropped"), "{text}");
+    snap("runs_failed", &s);
+}
+
+#[test]
+fn runs_snapshot_overlaid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 1);
+    rt.dispatch(&mut s, key(' '));
+    select(&mut rt, &mut s, 4);
+    rt.dispatch(&mut s, key(' '));
+    select(&mut rt, &mut s, 3);
+    assert_eq!(s.runs.charted(), vec![3, 1, 4]);
+    let text = render(&s, 160, 48);
+    assert!(
+        text.contains("#1 sft") && text.contains("#4 sft"),
+        "legend: {text}"
+    );
+    snap("runs_overlaid", &s);
+}
+
+#[test]
+fn dead_pid_shows_as_dead() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 4);
+    let text = render(&s, 80, 24);
+    assert!(text.contains("dead"), "{text}");
+    assert!(
+        text.contains(&format!("its process {DEAD_PID} is gone")),
+        "{text}"
+    );
+    snap("runs_dead", &s);
+    // Stopping a dead run says so instead of signalling.
+    let fx = update(&mut s, key('x'));
+    assert!(fx.is_empty());
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.error && m.text.contains("dead")));
+}
+
+#[test]
+fn empty_workspace_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ws.db")).unwrap();
+    let (mut rt, _rx) = Runtime::new(store);
+    let mut s = State::new("test.db", Theme::default(), Keymap::default());
+    rt.start(&mut s);
+    rt.dispatch(&mut s, key('4'));
+    snap("runs_empty", &s);
+}
+
+#[test]
+fn chart_keys_change_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 2);
+    assert_eq!(s.runs.view().title, "loss");
+    rt.dispatch(&mut s, key('c'));
+    assert_eq!(s.runs.view().title, "rewards/margins");
+    rt.dispatch(&mut s, key('c'));
+    rt.dispatch(&mut s, key('c'));
+    assert_eq!(s.runs.view().title, "rewards: chosen vs rejected");
+    let key_chosen = SeriesKey {
+        run: 2,
+        name: "rewards/chosen".into(),
+    };
+    assert_eq!(s.runs.series[&key_chosen].raw.len(), 60, "read when chosen");
+    let text = render(&s, 160, 48);
+    assert!(text.contains("rewards/chosen") && text.contains("rewards/rejected"));
+    rt.dispatch(&mut s, key('C'));
+    assert_eq!(s.runs.view().title, "rewards/accuracies");
+
+    assert!(!s.runs.smooth);
+    rt.dispatch(&mut s, key('s'));
+    assert!(s.runs.smooth);
+    assert_eq!(s.runs.alpha(), 0.6);
+    rt.dispatch(&mut s, key('+'));
+    assert_eq!(s.runs.alpha(), 0.8);
+    rt.dispatch(&mut s, key('-'));
+    rt.dispatch(&mut s, key('-'));
+    assert_eq!(s.runs.alpha(), 0.3);
+    rt.dispatch(&mut s, key('s'));
+    assert_eq!(s.runs.alpha(), 0.0);
+
+    rt.dispatch(&mut s, key('l'));
+    assert!(s.runs.log);
+    assert!(render(&s, 80, 24).contains("· log"));
+
+    // Zoom: run 2 has 100 steps, so only "last 100" is narrower than the whole run... which
+    // equals it; a 200-step run offers last 100.
+    rt.dispatch(&mut s, key('z'));
+    assert_eq!(s.runs.zoom, None);
+    select(&mut rt, &mut s, 1);
+    rt.dispatch(&mut s, key('z'));
+    assert_eq!(s.runs.zoom, Some(100.0));
+    assert!(render(&s, 80, 24).contains("last 100 steps"));
+    rt.dispatch(&mut s, key('z'));
+    assert_eq!(s.runs.zoom, None);
+
+    rt.dispatch(&mut s, key(' '));
+    assert!(s.runs.overlay.contains(&1));
+    rt.dispatch(&mut s, code(KeyCode::Esc));
+    assert!(s.runs.overlay.is_empty());
+}
+
+#[test]
+fn stop_and_eval_ask_for_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 2);
+    let fx = update(&mut s, key('x'));
+    assert_eq!(
+        fx,
+        vec![Effect::Runs(Request::Stop {
+            run: 2,
+            pid: i64::from(std::process::id())
+        })]
+    );
+    let fx = update(&mut s, key('v'));
+    assert_eq!(
+        fx,
+        vec![Effect::Runs(Request::Eval {
+            run: 2,
+            checkpoint: "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050".into()
+        })]
+    );
+    select(&mut rt, &mut s, 3);
+    let fx = update(&mut s, key('x'));
+    assert!(fx.is_empty(), "a failed run is not stopped");
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("not running")));
+    let fx = update(&mut s, key('v'));
+    assert!(fx.is_empty(), "no checkpoint to evaluate");
+}
+
+#[test]
+fn new_run_form_counts_validates_and_starts_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 1);
+    rt.dispatch(&mut s, key('n'));
+    let form = s.runs.form.as_ref().unwrap();
+    assert_eq!(form.count, Some(Ok(0)), "no examples in this workspace");
+    snap("runs_form", &s);
+    // Keys go to the form, not to the screen: `x` is typed, not "stop".
+    update(&mut s, code(KeyCode::Tab)); // from
+    update(&mut s, code(KeyCode::Tab)); // split
+    let fx = update(&mut s, key('x'));
+    assert_eq!(s.runs.form.as_ref().unwrap().split.text, "trainx");
+    assert!(
+        matches!(&fx[..], [Effect::Runs(Request::Count(f))] if f.split.as_deref() == Some("trainx"))
+    );
+    // Enter with nothing selected: an error in the form, no process.
+    rt.dispatch(&mut s, code(KeyCode::Backspace));
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    let form = s.runs.form.as_ref().unwrap();
+    assert!(form.error.as_ref().unwrap().contains("selects nothing"));
+    // Kind → DPO starts from the selected run's checkpoint.
+    update(&mut s, code(KeyCode::Up));
+    update(&mut s, code(KeyCode::Up));
+    update(&mut s, code(KeyCode::Right));
+    let form = s.runs.form.as_ref().unwrap();
+    assert!(form.dpo);
+    assert_eq!(
+        form.from.text,
+        "/work/ws/checkpoints/sft-20261125-100000-11/step-000200"
+    );
+    assert_eq!(form.lr.text, "5e-5");
+    // A form that validates becomes a `sense train` process.
+    let mut f = crate::tui::screens::runs::RunForm::new(false, "");
+    f.count = Some(Ok(10));
+    s.runs.form = Some(f);
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(s.runs.form.is_none());
+    match &fx[..] {
+        [Effect::Runs(Request::Train(args))] => {
+            assert_eq!(args[0], "sft");
+            assert!(args.windows(2).any(|w| w == ["--steps", "200"]));
+        }
+        other => panic!("{other:?}"),
+    }
+    rt.dispatch(&mut s, key('n'));
+    rt.dispatch(&mut s, code(KeyCode::Esc));
+    assert!(s.runs.form.is_none());
+}
+
+#[test]
+fn ticks_read_only_new_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 2);
+    let k = SeriesKey {
+        run: 2,
+        name: "loss".into(),
+    };
+    assert_eq!(s.runs.series[&k].raw.len(), 60);
+    let fx = update(&mut s, Action::Tick);
+    let poll = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Runs(Request::Poll(p)) => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(poll.series.contains(&(k.clone(), 60)), "{poll:?}");
+    rt.store().log_metrics(2, 61, &[(61, "loss", 0.3)]).unwrap();
+    let gen = s.runs.generation;
+    rt.dispatch(&mut s, Action::Tick);
+    assert!(s.runs.generation > gen);
+    assert_eq!(s.runs.series[&k].raw.len(), 61);
+    assert_eq!(s.runs.series[&k].raw.last(), Some(&(61.0, 0.3)));
+    assert_eq!(s.runs.selected().unwrap().run.step, 61);
+    // Elsewhere the tick reads nothing of runs.
+    rt.dispatch(&mut s, key('1'));
+    let fx = update(&mut s, Action::Tick);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Runs(_))));
+}
+
+#[test]
+fn help_lists_the_runs_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    rt.dispatch(&mut s, key('?'));
+    let text = render(&s, 160, 48);
+    for help in [
+        "start a run (form)",
+        "stop run, save checkpoint",
+        "EMA smoothing on/off",
+        "overlay run on the chart",
+        "zoom: whole run / last N",
+    ] {
+        assert!(text.contains(help), "{help}: {text}");
+    }
+    snap("runs_help", &s);
+}
+
+#[test]
+fn overlaid_runs_take_distinct_theme_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    select(&mut rt, &mut s, 1);
+    rt.dispatch(&mut s, key(' '));
+    select(&mut rt, &mut s, 3);
+    let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| view::render(f, &s)).unwrap();
+    let buf = t.backend().buffer();
+    let series = &s.theme.chart_series;
+    for c in &series[..2] {
+        let n = buf
+            .content()
+            .iter()
+            .filter(|cell| {
+                cell.fg == *c
+                    && ('\u{2801}'..='\u{28FF}')
+                        .contains(&cell.symbol().chars().next().unwrap_or(' '))
+            })
+            .count();
+        assert!(n > 10, "a curve drawn in {c:?}: {n} cells");
+    }
+    assert_ne!(series[0], series[1]);
+}
