@@ -169,30 +169,10 @@ impl TrainArgs {
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// glibc malloc settings that keep freed tensor buffers for reuse instead of returning them to
-/// the system (each fresh buffer otherwise costs page faults and zeroing: ~15% of a step).
+/// the system (each fresh buffer otherwise costs page faults and zeroing). `sense bench train`
+/// measures them; set `GLIBC_TUNABLES` to this value to use them for a run.
 pub const MALLOC_TUNABLES: &str =
     "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=67108864";
-
-/// Runs this same command again with `MALLOC_TUNABLES` set (once: the child sees the variable)
-/// and returns its exit code; `None` where that does not apply (not glibc, already set, or
-/// `SENSE_NO_MALLOC_TUNING` is set).
-fn rerun_with_tuned_malloc() -> Option<i32> {
-    if !cfg!(all(target_os = "linux", target_env = "gnu"))
-        || std::env::var_os("GLIBC_TUNABLES").is_some()
-        || std::env::var_os("SENSE_NO_MALLOC_TUNING").is_some()
-    {
-        return None;
-    }
-    let exe = std::env::current_exe().ok()?;
-    // The child handles Ctrl-C (stop after the step, save); this process only waits for it.
-    let _ = ctrlc::set_handler(|| {});
-    let status = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
-        .status()
-        .ok()?;
-    Some(status.code().unwrap_or(130))
-}
 
 fn install_ctrlc() {
     let _ = ctrlc::set_handler(|| {
@@ -211,9 +191,6 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
         TrainCmd::Sft(a) => (TrainKind::Sft, a),
         TrainCmd::Dpo(a) => (TrainKind::Dpo, a),
     };
-    if let Some(code) = rerun_with_tuned_malloc() {
-        return Ok(code);
-    }
     let store = Store::open_existing(ws)?;
     install_ctrlc();
     let json = args.json;
@@ -306,9 +283,6 @@ pub fn eval_model(
     timeout: f64,
     json: bool,
 ) -> Result<i32> {
-    if let Some(code) = rerun_with_tuned_malloc() {
-        return Ok(code);
-    }
     let store = Store::open_existing(ws)?;
     install_ctrlc();
     let opts = ModelEvalOptions {

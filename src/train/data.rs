@@ -169,7 +169,7 @@ pub fn dpo_pairs(
         stats.tokens += c.tokens.len() + r.tokens.len();
         out.push((c, r));
     }
-    stats.sequences = out.len();
+    stats.sequences = 2 * out.len();
     Ok((out, stats))
 }
 
