@@ -817,7 +817,7 @@ fn saving_a_playground_question_inserts_an_example() {
     assert!(bg::save_example(&check, "vet", "x", "SELECT 1 WHERE 0").is_err());
 }
 
-/// A tiny random checkpoint (byte tokenizer), as `tests/serve.rs` makes one.
+/// A tiny random checkpoint (byte tokenizer), as `tests/it/serve.rs` makes one.
 fn tiny_checkpoint(dir: &Path) -> PathBuf {
     use crate::train::checkpoint::{save, CheckpointMeta};
     use crate::train::config::ModelConfig;

@@ -1,8 +1,7 @@
 //! The `sense` binary end to end: `synth templates`, `sample` against a fake endpoint (and
 //! Ctrl-C keeping what finished), `export dpo`.
 
-#[path = "llm_server_support.rs"]
-mod fake;
+use crate::fake;
 
 use fake::{FakeServer, Reply};
 use std::process::{Command, Stdio};

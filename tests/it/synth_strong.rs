@@ -3,8 +3,7 @@
 //! scripts dropped), questions (failing SQL, empty results and near-duplicates dropped), with
 //! counts per stage and reason, and provenance for every kept example.
 
-#[path = "llm_server_support.rs"]
-mod fake;
+use crate::fake;
 
 use fake::{FakeServer, Reply};
 use sense::dataset::samples::{embedded, init_workspace};

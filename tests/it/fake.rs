@@ -1,7 +1,7 @@
 //! A fake OpenAI-compatible server on 127.0.0.1 for tests: hand-written HTTP/1.1, one thread
 //! per connection, behaviour chosen per call by a closure (answer, 429 with Retry-After, 500,
-//! slow, garbage). Other test files include it with `#[path]`.
-#![allow(dead_code)]
+//! slow, garbage). Other test modules use it as `crate::fake`.
+
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -2,8 +2,7 @@
 //! no retry on other 4xx, the concurrency limit, timeouts, unparseable replies, and the
 //! provenance records (with no API key in them).
 
-#[path = "llm_server_support.rs"]
-mod fake;
+use crate::fake;
 
 use fake::{FakeServer, Reply};
 use sense::llm::{ChatRequest, Client, EndpointConfig, LlmError, Message, SamplingParams};

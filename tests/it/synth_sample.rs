@@ -2,8 +2,7 @@
 //! are the training serialization, wrong samples become pending pairs via `Judge::record`,
 //! exchanges are stored, a second run is a no-op, and cancelling keeps nothing half-done.
 
-#[path = "llm_server_support.rs"]
-mod fake;
+use crate::fake;
 
 use fake::{FakeServer, Reply};
 use sense::dataset::samples::{embedded, init_workspace};

@@ -1,0 +1,19 @@
+//! All integration tests in one binary: one link instead of one per file keeps `cargo test` fast.
+
+#[allow(dead_code)]
+mod fake;
+mod cli_eval;
+mod crash_import;
+mod export_roundtrip;
+mod import;
+mod llm_client;
+mod sample_dbs;
+mod serve;
+mod synth_cli;
+mod synth_sample;
+mod synth_strong;
+mod synth_templates;
+mod train_model;
+mod train_runs;
+mod tui_e2e;
+mod tui_runs_e2e;
