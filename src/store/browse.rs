@@ -26,6 +26,8 @@ pub struct Activity {
     pub kind: String,
     pub done: i64,
     pub total: i64,
+    /// The process doing the work, where known (a viewer checks it is still alive).
+    pub pid: Option<i64>,
 }
 
 /// The distinct values a filter can take.
@@ -133,9 +135,9 @@ impl Store {
     /// Jobs and runs marked running, newest first (for status bars).
     pub fn activity(&self) -> Result<Vec<Activity>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT 'job', id, kind, done, total FROM jobs WHERE status = 'running'
+            "SELECT 'job', id, kind, done, total, pid FROM jobs WHERE status = 'running'
              UNION ALL
-             SELECT 'run', id, kind, step, total_steps FROM runs WHERE status = 'running'
+             SELECT 'run', id, kind, step, total_steps, pid FROM runs WHERE status = 'running'
              ORDER BY 2 DESC LIMIT 20",
         )?;
         let rows = st.query_map([], |r| {
@@ -145,6 +147,7 @@ impl Store {
                 kind: r.get(2)?,
                 done: r.get(3)?,
                 total: r.get(4)?,
+                pid: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -548,6 +548,7 @@ fn snapshots_jobs_menu_with_a_running_job() {
             kind: "templates".into(),
             done: 1,
             total: 2,
+            pid: None,
         }])),
     );
     let out = render(&s, 160, 48).backend().to_string();

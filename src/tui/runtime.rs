@@ -265,8 +265,13 @@ impl Runtime {
                 Ok(c) => Loaded::Counts(c),
                 Err(e) => Loaded::Failed(msg(e)),
             },
+            // Work whose process died is not shown as running (the Runs screen says it is dead).
             Effect::LoadActivity => match s.activity() {
-                Ok(a) => Loaded::Activity(a),
+                Ok(a) => Loaded::Activity(
+                    a.into_iter()
+                        .filter(|x| x.pid.is_none_or(crate::tui::runs_jobs::pid_alive))
+                        .collect(),
+                ),
                 Err(e) => Loaded::Failed(msg(e)),
             },
             Effect::LoadDatabases => match s.databases() {
