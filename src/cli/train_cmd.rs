@@ -95,6 +95,15 @@ pub struct TrainArgs {
     /// Weight of an SFT term on the chosen SQL (DPO).
     #[arg(long)]
     pub sft_weight: Option<f64>,
+    /// SFT: held-out loss every N steps and at the last step (0 = off; default 50).
+    #[arg(long, value_name = "N")]
+    pub eval_every: Option<usize>,
+    /// SFT: most held-out sequences (default 64).
+    #[arg(long, value_name = "N")]
+    pub eval_examples: Option<usize>,
+    /// SFT: examples' split of the held-out set (default dev).
+    #[arg(long, value_name = "SPLIT")]
+    pub eval_split: Option<String>,
     /// Print a line every N steps.
     #[arg(long, default_value_t = 10)]
     pub print_every: usize,
@@ -142,6 +151,11 @@ impl TrainArgs {
         set!(c.dpo.beta, self.beta);
         set!(c.dpo.label_smoothing, self.label_smoothing);
         set!(c.dpo.sft_weight, self.sft_weight);
+        set!(c.eval_every, self.eval_every);
+        set!(c.eval_examples, self.eval_examples);
+        if self.eval_split.is_some() {
+            c.eval_split = self.eval_split.clone();
+        }
         if self.max_minutes.is_some() {
             c.max_minutes = self.max_minutes;
         }
@@ -197,6 +211,7 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
     let every = args.print_every.max(1);
     let mut on = |e: Event| match e {
         Event::Data(s) => eprintln!("data: {}", s.summary()),
+        Event::EvalData(s) => eprintln!("eval: {}", s.summary()),
         Event::Started {
             run_id,
             params,
@@ -215,10 +230,20 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
                 for (k, v) in &r.extra {
                     m[*k] = serde_json::json!(v);
                 }
+                if let Some(v) = r.eval_loss {
+                    m[runner::EVAL_LOSS] = serde_json::json!(v);
+                }
                 println!("{m}");
-            } else if r.step % every == 0 || r.step == r.total || r.step == 1 {
-                let extra: Vec<String> =
+            } else if r.step % every == 0
+                || r.step == r.total
+                || r.step == 1
+                || r.eval_loss.is_some()
+            {
+                let mut extra: Vec<String> =
                     r.extra.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+                if let Some(v) = r.eval_loss {
+                    extra.insert(0, format!("eval loss {v:.4}"));
+                }
                 eprintln!(
                     "step {:>5}/{}  loss {:.4}  lr {:.2e}  grad {:.3}  {:.0} tok/s  {}",
                     r.step,

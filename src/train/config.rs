@@ -153,6 +153,13 @@ pub struct TrainConfig {
     pub device: String,
     pub data: DataConfig,
     pub dpo: DpoConfig,
+    /// SFT: held-out loss every this many steps and at the last step (0 = off).
+    pub eval_every: usize,
+    /// SFT: most held-out sequences, picked evenly across the eval split (same `db` filter as
+    /// the training data; not the `source` one).
+    pub eval_examples: usize,
+    /// SFT: examples' split of the held-out set; `None` = no held-out set.
+    pub eval_split: Option<String>,
     /// Test hook: pretend the loss is NaN at this step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_nan_at: Option<usize>,
@@ -183,6 +190,9 @@ impl Default for TrainConfig {
             device: "cpu".into(),
             data: DataConfig::default(),
             dpo: DpoConfig::default(),
+            eval_every: 50,
+            eval_examples: 64,
+            eval_split: Some("dev".into()),
             fault_nan_at: None,
         }
     }
@@ -202,6 +212,8 @@ impl TrainConfig {
             c.batch_size = 4;
             c.save_every = 50;
             c.data.split = None;
+            // Held-out loss is an SFT feature.
+            c.eval_every = 0;
         }
         c
     }
@@ -235,6 +247,16 @@ impl TrainConfig {
         }
         if self.max_len < 8 {
             bail!("max_len must be at least 8 tokens");
+        }
+        if self.eval_every > 0 && self.eval_examples == 0 {
+            bail!("eval_examples must be at least 1 (use --eval-every 0 to turn evaluation off)");
+        }
+        if self
+            .eval_split
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            bail!("eval split must not be empty");
         }
         if self.kind == TrainKind::Dpo && self.from.is_none() {
             bail!("DPO needs --from CKPT: the starting model is also the frozen reference");

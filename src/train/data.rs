@@ -123,10 +123,41 @@ pub fn sft_sequences(
         db: d.db.clone(),
         ..ExampleFilter::default()
     })?;
+    encode_examples(store, &examples, tok, max_len)
+}
+
+/// The held-out SFT set: at most `limit` examples of `split` (only the `db` filter of `d`
+/// applies), picked evenly across the split in store order, so every run with the same
+/// workspace scores the same sequences. Empty when the split has no examples.
+pub fn sft_eval_sequences(
+    store: &Store,
+    d: &DataConfig,
+    split: &str,
+    limit: usize,
+    tok: &Tokenizer,
+    max_len: usize,
+) -> Result<(Vec<Seq>, DataStats)> {
+    let all = store.examples(&ExampleFilter {
+        split: Some(split.to_string()),
+        db: d.db.clone(),
+        ..ExampleFilter::default()
+    })?;
+    let n = all.len();
+    let k = limit.min(n);
+    let picked: Vec<Example> = (0..k).map(|i| all[i * n / k].clone()).collect();
+    encode_examples(store, &picked, tok, max_len)
+}
+
+fn encode_examples(
+    store: &Store,
+    examples: &[Example],
+    tok: &Tokenizer,
+    max_len: usize,
+) -> Result<(Vec<Seq>, DataStats)> {
     let mut prompter = Prompter::default();
     let mut stats = DataStats::default();
     let mut out = Vec::with_capacity(examples.len());
-    for ex in &examples {
+    for ex in examples {
         let prompt = prompter.prompt(store, ex)?;
         let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len);
         stats.truncated += usize::from(cut);

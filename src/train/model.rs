@@ -13,6 +13,7 @@ use std::collections::HashMap;
 /// stays a uniform, harmless distribution instead of NaN).
 pub const MASKED: f32 = -1e9;
 
+#[derive(Clone)]
 struct Layer {
     attn_norm: Tensor,
     q: Tensor,
@@ -175,6 +176,39 @@ impl Model {
             fused: device.is_cpu(),
             device: device.clone(),
         })
+    }
+
+    /// A view sharing this model's weights (no copy) whose forward passes record no gradient
+    /// graph: for scoring during training.
+    pub fn detached(&self) -> Model {
+        let d = |t: &Tensor| t.detach();
+        Model {
+            cfg: self.cfg.clone(),
+            params: self.params.clone(),
+            embed: d(&self.embed),
+            layers: self
+                .layers
+                .iter()
+                .map(|l| Layer {
+                    attn_norm: d(&l.attn_norm),
+                    q: d(&l.q),
+                    k: d(&l.k),
+                    v: d(&l.v),
+                    o: d(&l.o),
+                    mlp_norm: d(&l.mlp_norm),
+                    gate: d(&l.gate),
+                    up: d(&l.up),
+                    down: d(&l.down),
+                })
+                .collect(),
+            norm: d(&self.norm),
+            head: d(&self.head),
+            cos: self.cos.clone(),
+            sin: self.sin.clone(),
+            rope: self.rope.clone(),
+            device: self.device.clone(),
+            fused: self.fused,
+        }
     }
 
     pub fn device(&self) -> &Device {

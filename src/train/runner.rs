@@ -2,11 +2,13 @@
 
 use super::checkpoint::{self, CheckpointMeta};
 use super::config::{device, TrainConfig, TrainKind};
-use super::data::{dpo_pairs, indices_for_step, make_batch, sft_sequences, DataStats, Seq};
+use super::data::{
+    dpo_pairs, indices_for_step, make_batch, sft_eval_sequences, sft_sequences, DataStats, Seq,
+};
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
 use super::model::Model;
 use super::optim::{clip, lr_at, Accumulator, AdamW};
-use super::sft::sft_loss;
+use super::sft::{sft_eval_loss, sft_loss};
 use super::tokenizer::Tokenizer;
 use crate::store::{NewRun, RunStatus, Store};
 use anyhow::{bail, Context, Result};
@@ -14,6 +16,9 @@ use candle_core::{Device, Tensor};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// The metric holding the held-out loss (the Runs screen draws it with `loss`).
+pub const EVAL_LOSS: &str = "eval_loss";
 
 /// What a step reports to a progress display.
 #[derive(Debug, Clone)]
@@ -24,6 +29,8 @@ pub struct StepReport {
     pub lr: f64,
     pub grad_norm: f64,
     pub tokens_per_s: f64,
+    /// Held-out loss (`eval_loss`), at the steps where it was computed.
+    pub eval_loss: Option<f64>,
     /// Further metrics (DPO rewards, ...), as logged.
     pub extra: Vec<(&'static str, f64)>,
 }
@@ -40,6 +47,8 @@ pub struct RunResult {
 /// Events a run sends to whoever started it.
 pub enum Event<'a> {
     Data(&'a DataStats),
+    /// The held-out set (SFT, when it has sequences and evaluation is on).
+    EvalData(&'a DataStats),
     Started {
         run_id: i64,
         params: usize,
@@ -85,6 +94,7 @@ pub fn start(
     cfg.model = model.cfg.clone();
     cfg.max_len = cfg.max_len.min(model.cfg.max_seq_len);
     let data = load_data(store, &cfg, &model, &tok, on)?;
+    let eval = load_eval(store, &cfg, &tok, on)?;
     if let Some(out) = &cfg.out {
         cfg.out = Some(std::path::absolute(out)?);
     } else {
@@ -105,7 +115,9 @@ pub fn start(
         pid: Some(i64::from(std::process::id())),
     })?;
     let opt = AdamW::new(model.params(), &cfg)?;
-    drive(store, run_id, &cfg, model, tok, opt, 0, data, cancel, on)
+    drive(
+        store, run_id, &cfg, model, tok, opt, 0, data, &eval, cancel, on,
+    )
 }
 
 /// Continues a run from its last checkpoint with its stored config.
@@ -131,6 +143,7 @@ pub fn resume(
         opt.load_state(l.model.params(), &state, step)?;
     }
     let data = load_data(store, &cfg, &l.model, &l.tokenizer, on)?;
+    let eval = load_eval(store, &cfg, &l.tokenizer, on)?;
     store.set_run_pid(run_id, i64::from(std::process::id()))?;
     drive(
         store,
@@ -141,6 +154,7 @@ pub fn resume(
         opt,
         step,
         data,
+        &eval,
         cancel,
         on,
     )
@@ -185,6 +199,27 @@ fn load_data(
     })
 }
 
+/// The held-out sequences the run scores (SFT with evaluation on; empty otherwise).
+fn load_eval(
+    store: &Store,
+    cfg: &TrainConfig,
+    tok: &Tokenizer,
+    on: &mut dyn FnMut(Event),
+) -> Result<Vec<Seq>> {
+    let Some(split) = cfg.eval_split.as_deref() else {
+        return Ok(Vec::new());
+    };
+    if cfg.kind != TrainKind::Sft || cfg.eval_every == 0 {
+        return Ok(Vec::new());
+    }
+    let (seqs, stats) =
+        sft_eval_sequences(store, &cfg.data, split, cfg.eval_examples, tok, cfg.max_len)?;
+    if !seqs.is_empty() {
+        on(Event::EvalData(&stats));
+    }
+    Ok(seqs)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn drive(
     store: &Store,
@@ -195,6 +230,7 @@ fn drive(
     mut opt: AdamW,
     first_step: usize,
     data: Data,
+    eval: &[Seq],
     cancel: &AtomicBool,
     on: &mut dyn FnMut(Event),
 ) -> Result<RunResult> {
@@ -269,6 +305,16 @@ fn drive(
                 (s, "tokens_per_s", tps),
             ];
             points.extend(extra.iter().map(|(n, v)| (s, *n, *v)));
+            let eval_due =
+                cfg.eval_every > 0 && (step.is_multiple_of(cfg.eval_every) || step == cfg.steps);
+            let eval_loss = if eval_due && !eval.is_empty() {
+                sft_eval_loss(&model, eval, cfg.batch_size, tok.pad())?.filter(|v| v.is_finite())
+            } else {
+                None
+            };
+            if let Some(v) = eval_loss {
+                points.push((s, EVAL_LOSS, v));
+            }
             store.log_metrics(run_id, s, &points)?;
             on(Event::Step(&StepReport {
                 step,
@@ -277,6 +323,7 @@ fn drive(
                 lr,
                 grad_norm: norm,
                 tokens_per_s: tps,
+                eval_loss,
                 extra,
             }));
             if cfg.save_every > 0 && step.is_multiple_of(cfg.save_every) {

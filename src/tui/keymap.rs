@@ -79,6 +79,8 @@ pub enum Cmd {
     ClearOverlay,
     Zoom,
     ShowEvals,
+    Provenance,
+    Prompts,
 }
 
 /// (name in the file, command, help text)
@@ -184,6 +186,8 @@ const COMMANDS: &[(&str, Cmd, &str)] = &[
     ("clear_overlay", Cmd::ClearOverlay, "clear overlays"),
     ("zoom", Cmd::Zoom, "zoom: whole run / last N"),
     ("show_evals", Cmd::ShowEvals, "evaluations / chart"),
+    ("provenance", Cmd::Provenance, "model exchange behind it"),
+    ("prompts", Cmd::Prompts, "prompt templates"),
 ];
 
 impl Cmd {

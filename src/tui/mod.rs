@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bg;
 pub mod jobs_menu;
 pub mod keymap;
+pub mod provenance;
 pub mod runs_bench;
 pub mod runs_jobs;
 pub mod runtime;

@@ -367,6 +367,7 @@ impl Runtime {
                 return self.bg.playground(&self.store, e, path);
             }
             Effect::Job(e) => return self.bg.job(e),
+            Effect::Provenance(e) => Loaded::Provenance(crate::tui::provenance::perform(s, e)),
         };
         Some(Action::Loaded(loaded))
     }

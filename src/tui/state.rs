@@ -206,6 +206,8 @@ pub struct State {
     pub runs: runs::RunsState,
     pub playground: playground::PlaygroundState,
     pub jobs_menu: crate::tui::jobs_menu::JobsMenu,
+    /// The provenance overlay (exchange behind an example, prompt templates), when open.
+    pub provenance: crate::tui::provenance::Overlay,
 }
 
 impl State {
@@ -232,6 +234,7 @@ impl State {
             runs: Default::default(),
             playground: Default::default(),
             jobs_menu: Default::default(),
+            provenance: Default::default(),
         }
     }
 
@@ -298,6 +301,8 @@ pub enum Effect {
     Playground(playground::PgEffect),
     /// Jobs menu: start or cancel a background job.
     Job(crate::tui::jobs_menu::JobEffect),
+    /// Provenance overlays: an exchange, the prompt templates.
+    Provenance(crate::tui::provenance::ProvEffect),
 }
 
 /// Results of effects.
@@ -332,6 +337,7 @@ pub enum Loaded {
     Runs(crate::tui::runs_jobs::Reply),
     Playground(playground::PgLoaded),
     Job(crate::tui::jobs_menu::JobEvent),
+    Provenance(crate::tui::provenance::ProvLoaded),
 }
 
 // Actions pass one at a time through a queue, never stored in bulk: boxing `Loaded` would
@@ -366,6 +372,10 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => on_key(s, key),
         Action::Cmd(cmd) => on_cmd(s, cmd),
+        Action::Scroll(n) if s.provenance.is_open() => {
+            crate::tui::provenance::on_scroll(s, n);
+            Vec::new()
+        }
         Action::Scroll(n) => {
             // The wheel scrolls lists; in Review it scrolls the result grids (moving between
             // pairs stays on the keys).
@@ -408,6 +418,9 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
 fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     if s.prompt.is_some() {
         return on_prompt_key(s, key);
+    }
+    if s.provenance.is_open() && !s.help {
+        return crate::tui::provenance::on_key(s, key);
     }
     if s.jobs_menu.open && !s.help {
         return crate::tui::jobs_menu::on_key(s, key);
@@ -533,6 +546,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::GoRuns => go(s, Screen::Runs),
         Cmd::GoPlayground => go(s, Screen::Playground),
         Cmd::JobsMenu => crate::tui::jobs_menu::toggle(s),
+        Cmd::Prompts => crate::tui::provenance::open_prompts(s),
         other => match s.screen {
             Screen::Databases => databases::on_cmd(s, other),
             Screen::Questions => questions::on_cmd(s, other),
@@ -576,6 +590,7 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         Loaded::Runs(_) => runs::on_loaded(s, l),
         Loaded::Playground(_) => playground::on_loaded(s, l),
         Loaded::Job(e) => crate::tui::jobs_menu::on_loaded(s, e),
+        Loaded::Provenance(l) => crate::tui::provenance::on_loaded(s, l),
         Loaded::Facets(f) => {
             s.questions.facets = f;
             Vec::new()

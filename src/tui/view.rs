@@ -51,6 +51,9 @@ pub fn render(f: &mut Frame, s: &State) {
     if s.jobs_menu.open {
         crate::tui::jobs_menu::render(f, rows[1], s);
     }
+    if s.provenance.is_open() {
+        crate::tui::provenance::render(f, rows[1], s);
+    }
     if s.prompt.is_some() {
         render_prompt(f, rows[1], s);
     }

@@ -162,3 +162,76 @@ fn dpo_needs_a_start_and_trains_on_pairs_then_eval_records_a_row() {
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].split.as_str(), rows[0].n), ("dev", 4));
 }
+
+#[test]
+fn sft_logs_held_out_loss_at_eval_steps_and_at_the_last_step() {
+    let (d, store) = workspace();
+    let never = AtomicBool::new(false);
+    let mut cfg = tiny_cfg(d.path(), "eval");
+    cfg.eval_every = 4;
+    cfg.eval_examples = 6;
+    let mut reported = Vec::new();
+    let mut eval_sets = 0;
+    let r = runner::start(&store, cfg, &never, &mut |e| match e {
+        Event::EvalData(s) => {
+            eval_sets += 1;
+            assert_eq!(s.sequences, 6, "at most --eval-examples sequences");
+        }
+        Event::Step(s) => reported.push((s.step, s.eval_loss)),
+        _ => {}
+    })
+    .unwrap();
+    assert_eq!(r.status, RunStatus::Done);
+    assert_eq!(eval_sets, 1);
+    let pts = store.metric_since(r.run_id, runner::EVAL_LOSS, 0).unwrap();
+    let steps: Vec<i64> = pts.iter().map(|p| p.step).collect();
+    assert_eq!(steps, [4, 6], "every 4 steps plus the last: {pts:?}");
+    assert!(
+        pts.iter().all(|p| p.value.is_finite() && p.value > 0.0),
+        "{pts:?}"
+    );
+    let with_eval: Vec<usize> = reported.iter().filter_map(|(s, e)| e.map(|_| *s)).collect();
+    assert_eq!(with_eval, [4, 6], "the step report carries it too");
+    // Scoring records no gradients and changes nothing: the training loss matches a run
+    // without evaluation.
+    let mut off = tiny_cfg(d.path(), "off");
+    off.eval_every = 0;
+    let o = runner::start(&store, off, &never, &mut |_| {}).unwrap();
+    assert!(store
+        .metric_since(o.run_id, runner::EVAL_LOSS, 0)
+        .unwrap()
+        .is_empty());
+    assert_eq!(losses(&store, o.run_id), losses(&store, r.run_id));
+    let row: TrainConfig = serde_json::from_str(&store.run(o.run_id).unwrap().config).unwrap();
+    assert_eq!((row.eval_every, row.eval_examples), (0, 64));
+
+    // A split without examples: no held-out set, nothing logged, the run still trains.
+    let mut none = tiny_cfg(d.path(), "none");
+    none.eval_every = 2;
+    none.eval_split = Some("no-such-split".into());
+    let n = runner::start(&store, none, &never, &mut |_| {}).unwrap();
+    assert_eq!(n.status, RunStatus::Done);
+    assert!(store
+        .metric_since(n.run_id, runner::EVAL_LOSS, 0)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn eval_config_defaults_for_old_runs_and_is_validated() {
+    let old: TrainConfig = serde_json::from_str(r#"{"kind":"sft","steps":3}"#).unwrap();
+    assert_eq!(
+        (old.eval_every, old.eval_examples, old.eval_split.as_deref()),
+        (50, 64, Some("dev"))
+    );
+    let mut c = TrainConfig {
+        eval_examples: 0,
+        ..TrainConfig::default()
+    };
+    assert!(c.validate().is_err());
+    c.eval_every = 0;
+    assert!(
+        c.validate().is_ok(),
+        "no examples needed when evaluation is off"
+    );
+}

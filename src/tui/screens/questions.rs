@@ -115,6 +115,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::FilterSource => q.query.source = cycle(&q.query.source, &q.facets.sources),
         Cmd::FilterWrong => q.query.wrong_only = !q.query.wrong_only,
         Cmd::ClearFilters => q.query = ExampleQuery::default(),
+        Cmd::Provenance => return crate::tui::provenance::open_exchange(s),
         Cmd::GridDown => q.grid_row = step_within(q.grid_row, q.gold.extent().0),
         Cmd::GridUp => q.grid_row = q.grid_row.saturating_sub(1),
         Cmd::GridRight => q.grid_col = step_within(q.grid_col, q.gold.extent().1),
