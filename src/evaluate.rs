@@ -72,7 +72,9 @@ pub fn evaluate(
                     return None;
                 }
                 let gold = cache.get_or_run(pool, &it.db_path, metric.prepare(&it.gold_sql));
-                let pred = pool.get(&it.db_path).and_then(|e| e.run(&metric.prepare(&it.pred_sql)));
+                let pred = pool
+                    .get(&it.db_path)
+                    .and_then(|e| e.run(&metric.prepare(&it.pred_sql)));
                 let verdict = verdict_of(metric, &it.gold_sql, &gold, &pred);
                 done.fetch_add(1, Ordering::Relaxed);
                 Some(ItemResult {
@@ -126,7 +128,10 @@ pub fn summarize(results: &[ItemResult]) -> Summary {
         s.overall.add(r.correct);
         s.per_db.entry(r.db_id.clone()).or_default().add(r.correct);
         if let Some(d) = &r.difficulty {
-            s.per_difficulty.entry(d.clone()).or_default().add(r.correct);
+            s.per_difficulty
+                .entry(d.clone())
+                .or_default()
+                .add(r.correct);
         }
         if matches!(r.verdict, Verdict::GoldError { .. }) {
             s.gold_errors += 1;
@@ -157,12 +162,24 @@ impl Summary {
             keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(9));
             for k in keys {
                 let t = &self.per_difficulty[k];
-                out.push_str(&format!("  {:<8} {:.4}  ({} / {})\n", k, t.ex(), t.correct, t.n));
+                out.push_str(&format!(
+                    "  {:<8} {:.4}  ({} / {})\n",
+                    k,
+                    t.ex(),
+                    t.correct,
+                    t.n
+                ));
             }
         }
         out.push_str("by database:\n");
         for (k, t) in &self.per_db {
-            out.push_str(&format!("  {:<28} {:.4}  ({} / {})\n", k, t.ex(), t.correct, t.n));
+            out.push_str(&format!(
+                "  {:<28} {:.4}  ({} / {})\n",
+                k,
+                t.ex(),
+                t.correct,
+                t.n
+            ));
         }
         out
     }

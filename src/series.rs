@@ -56,7 +56,8 @@ pub fn decimate(points: &[(f64, f64)], columns: usize) -> Vec<(f64, f64)> {
         let mut hi = i;
         let mut j = i;
         while j < points.len() {
-            let b = ((((points[j].0 - x0) / span) * columns as f64).floor() as usize).min(columns - 1);
+            let b =
+                ((((points[j].0 - x0) / span) * columns as f64).floor() as usize).min(columns - 1);
             if b != bucket {
                 break;
             }
@@ -92,7 +93,11 @@ pub fn y_bounds(series: &[&[(f64, f64)]]) -> [f64; 2] {
         return [0.0, 1.0];
     }
     if hi - lo < 1e-12 {
-        let pad = if lo.abs() > 1e-12 { lo.abs() * 0.1 } else { 1.0 };
+        let pad = if lo.abs() > 1e-12 {
+            lo.abs() * 0.1
+        } else {
+            1.0
+        };
         return [lo - pad, hi + pad];
     }
     let pad = (hi - lo) * 0.05;
@@ -181,7 +186,12 @@ mod tests {
 
     #[test]
     fn non_finite_dropped_and_counted() {
-        let pts = vec![(0.0, 1.0), (1.0, f64::NAN), (2.0, f64::INFINITY), (3.0, 2.0)];
+        let pts = vec![
+            (0.0, 1.0),
+            (1.0, f64::NAN),
+            (2.0, f64::INFINITY),
+            (3.0, 2.0),
+        ];
         let (kept, dropped) = finite(&pts);
         assert_eq!(kept, vec![(0.0, 1.0), (3.0, 2.0)]);
         assert_eq!(dropped, 2);
@@ -211,14 +221,20 @@ mod tests {
         let l: Vec<String> = ticks(0.0, 1.0, 6).iter().map(|v| label(*v)).collect();
         assert_eq!(l, vec!["0", "0.2", "0.4", "0.6", "0.8", "1"]);
         let t = ticks(0.13, 2.71, 5);
-        assert_eq!(t.iter().map(|v| label(*v)).collect::<Vec<_>>(), vec!["1", "2"]);
+        assert_eq!(
+            t.iter().map(|v| label(*v)).collect::<Vec<_>>(),
+            vec!["1", "2"]
+        );
         assert_eq!(label(12345.0), "12345");
         assert_eq!(label(0.00001), "1.0e-5");
     }
 
     #[test]
     fn log_scale_drops_non_positive() {
-        assert_eq!(log10(&[(0.0, 100.0), (1.0, 0.0), (2.0, 0.1)]), vec![(0.0, 2.0), (2.0, -1.0)]);
+        assert_eq!(
+            log10(&[(0.0, 100.0), (1.0, 0.0), (2.0, 0.1)]),
+            vec![(0.0, 2.0), (2.0, -1.0)]
+        );
     }
 
     #[test]

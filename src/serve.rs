@@ -57,7 +57,10 @@ fn error(status: StatusCode, msg: impl std::fmt::Display) -> Response {
 }
 
 /// The prompt a request asks for (pure: the schema is passed in).
-pub fn request_prompt(req: &ChatRequest, schema: Option<&crate::schema::DbSchema>) -> Result<String, String> {
+pub fn request_prompt(
+    req: &ChatRequest,
+    schema: Option<&crate::schema::DbSchema>,
+) -> Result<String, String> {
     let last_user = req
         .messages
         .iter()
@@ -82,7 +85,12 @@ async fn chat(State(st): State<Arc<Shared>>, Json(req): Json<ChatRequest>) -> Re
                 Ok(s) => Some(s),
                 Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
             },
-            None => return error(StatusCode::NOT_FOUND, format!("no database '{name}' in the workspace")),
+            None => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    format!("no database '{name}' in the workspace"),
+                )
+            }
         },
         None => None,
     };
@@ -95,7 +103,10 @@ async fn chat(State(st): State<Arc<Shared>>, Json(req): Json<ChatRequest>) -> Re
     let max_tokens = req.max_tokens.unwrap_or(256).clamp(1, 4096);
     let st2 = st.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let mut g = st2.generator.lock().map_err(|_| "generator poisoned".to_string())?;
+        let mut g = st2
+            .generator
+            .lock()
+            .map_err(|_| "generator poisoned".to_string())?;
         let name = g.name();
         g.set_max_tokens(max_tokens);
         let cancel = AtomicBool::new(false);
@@ -130,10 +141,14 @@ async fn chat(State(st): State<Arc<Shared>>, Json(req): Json<ChatRequest>) -> Re
 
 async fn models(State(st): State<Arc<Shared>>) -> Response {
     let name = st.generator.lock().map(|g| g.name()).unwrap_or_default();
-    Json(json!({"object": "list", "data": [{"id": name, "object": "model", "owned_by": "sense"}]})).into_response()
+    Json(json!({"object": "list", "data": [{"id": name, "object": "model", "owned_by": "sense"}]}))
+        .into_response()
 }
 
-pub fn router(generator: Box<dyn SqlGenerator>, store: &Store) -> Result<Router, crate::store::StoreError> {
+pub fn router(
+    generator: Box<dyn SqlGenerator>,
+    store: &Store,
+) -> Result<Router, crate::store::StoreError> {
     let databases = store
         .databases()?
         .into_iter()

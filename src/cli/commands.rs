@@ -29,17 +29,25 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
                     &store,
                     Layout::Spider,
                     &a.path,
-                    &ImportOptions { db_dir: a.db_dir, split: a.split },
+                    &ImportOptions {
+                        db_dir: a.db_dir,
+                        split: a.split,
+                    },
                 )?,
                 ImportCmd::Bird(a) => benchmark::import_questions(
                     &store,
                     Layout::Bird,
                     &a.path,
-                    &ImportOptions { db_dir: a.db_dir, split: a.split },
+                    &ImportOptions {
+                        db_dir: a.db_dir,
+                        split: a.split,
+                    },
                 )?,
-                ImportCmd::GoldSql { path, db_dir, split } => {
-                    benchmark::import_gold_sql(&store, &path, &db_dir, split)?
-                }
+                ImportCmd::GoldSql {
+                    path,
+                    db_dir,
+                    split,
+                } => benchmark::import_gold_sql(&store, &path, &db_dir, split)?,
             };
             for (db, n) in &report.missing_db {
                 eprintln!("warning: database '{db}' not found: skipped its {n} records");
@@ -50,7 +58,9 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
         Command::Eval(args) => super::eval_cmd::run(ws, args),
         Command::Exec { db, sql, json } => {
             let store = Store::open_existing(ws)?;
-            let row = store.database_by_name(&db).map_err(|e| bad(format!("{e} in {}", ws.display())))?;
+            let row = store
+                .database_by_name(&db)
+                .map_err(|e| bad(format!("{e} in {}", ws.display())))?;
             let ex = Executor::open(&row.path, Limits::default())?;
             match ex.run(&sql) {
                 Ok(r) => {
@@ -68,12 +78,21 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
             }
         }
         Command::Candidates {
-            what: CandidatesCmd::Import { path, model, metric },
+            what:
+                CandidatesCmd::Import {
+                    path,
+                    model,
+                    metric,
+                },
         } => import_candidates(ws, &path, &model, Metric::of(metric)),
         Command::Synth { what } => super::synth_cmd::synth(ws, what),
         Command::Sample(a) => super::synth_cmd::sample_cmd(ws, a),
         Command::Export { what } => super::synth_cmd::export_cmd(ws, what),
-        Command::Serve { model, port, device } => serve(ws, &model, port, &device),
+        Command::Serve {
+            model,
+            port,
+            device,
+        } => serve(ws, &model, port, &device),
         Command::Status => {
             let store = Store::open_existing(ws)?;
             let c = store.counts()?;
@@ -97,10 +116,12 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
         Command::Bench {
             what: BenchCmd::Tui { n, keys },
         } => crate::tui::bench::run(n, keys).map(|()| 0),
-        Command::Tui { theme, keys } => {
-            crate::tui::run(crate::tui::TuiOptions { workspace: ws.to_path_buf(), theme, keys })
-                .map(|()| 0)
-        }
+        Command::Tui { theme, keys } => crate::tui::run(crate::tui::TuiOptions {
+            workspace: ws.to_path_buf(),
+            theme,
+            keys,
+        })
+        .map(|()| 0),
         Command::Train { what } => super::train_cmd::train(ws, what),
     }
 }
@@ -116,20 +137,27 @@ pub fn open_workbench(ws: &Path) -> Result<i32> {
 
 fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut inputs = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let at = |msg: String| DatasetError::Line { path: path.to_path_buf(), line: i + 1, msg };
+        let at = |msg: String| DatasetError::Line {
+            path: path.to_path_buf(),
+            line: i + 1,
+            msg,
+        };
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
         let sql = v
             .get("sql")
             .and_then(|s| s.as_str())
             .ok_or_else(|| at("missing string field 'sql'".into()))?;
         let example_id = if let Some(id) = v.get("example_id").and_then(|x| x.as_i64()) {
-            store.example(id).map_err(|_| at(format!("no example #{id} in the workspace")))?;
+            store
+                .example(id)
+                .map_err(|_| at(format!("no example #{id} in the workspace")))?;
             id
         } else {
             let db = v
@@ -145,7 +173,10 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
                 .find_example(db, q)?
                 .ok_or_else(|| at(format!("no example in database '{db}' with that question")))?
         };
-        inputs.push(CandidateInput { example_id, sql: sql.to_string() });
+        inputs.push(CandidateInput {
+            example_id,
+            sql: sql.to_string(),
+        });
     }
     let pb = progress(inputs.len() as u64, "judging");
     let mut judge = Judge::new(metric, Limits::default());

@@ -122,10 +122,15 @@ pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
 }
 
 fn load_items(pred: &Path, gold: &Path, db: &Path) -> Result<Vec<EvalItem>> {
-    let gold_text = std::fs::read_to_string(gold).with_context(|| format!("reading {}", gold.display()))?;
+    let gold_text =
+        std::fs::read_to_string(gold).with_context(|| format!("reading {}", gold.display()))?;
     let golds = parse_gold_lines(gold, &gold_text)?;
-    let pred_text = std::fs::read_to_string(pred).with_context(|| format!("reading {}", pred.display()))?;
-    let mut preds: Vec<String> = pred_text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    let pred_text =
+        std::fs::read_to_string(pred).with_context(|| format!("reading {}", pred.display()))?;
+    let mut preds: Vec<String> = pred_text
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
     // A trailing empty line is a file ending, not a prediction.
     while preds.len() > golds.len() && preds.last().is_some_and(|l| l.trim().is_empty()) {
         preds.pop();
@@ -167,7 +172,8 @@ fn perturb(sql: &str) -> String {
 pub fn bench(spider: &Path, repeat: usize) -> Result<i32> {
     let gold = spider.join("dev_gold.sql");
     let db = spider.join("database");
-    let text = std::fs::read_to_string(&gold).with_context(|| format!("reading {}", gold.display()))?;
+    let text =
+        std::fs::read_to_string(&gold).with_context(|| format!("reading {}", gold.display()))?;
     let golds = parse_gold_lines(&gold, &text)?;
     let mk = |f: &dyn Fn(&str) -> String| -> Vec<EvalItem> {
         golds
@@ -220,7 +226,10 @@ pub fn bench(spider: &Path, repeat: usize) -> Result<i32> {
     // Baseline measured in the same run: one thread, no gold cache.
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let (base, _) = single.install(|| time(&same, &GoldCache::default()));
-    println!("{:<20} {:>10} {:>12} {:>14} {:>8}", "case", "cold s", "cold ex/s", "warm-gold s", "EX");
+    println!(
+        "{:<20} {:>10} {:>12} {:>14} {:>8}",
+        "case", "cold s", "cold ex/s", "warm-gold s", "EX"
+    );
     for (name, cold, warm, s) in &rows {
         println!(
             "{:<20} {:>10.3} {:>12.0} {:>14.3} {:>8.4}",

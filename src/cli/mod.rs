@@ -2,9 +2,9 @@
 
 mod commands;
 mod eval_cmd;
-mod train_cmd;
 mod synth_cmd;
 pub mod table;
+mod train_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -19,10 +19,20 @@ pub fn bad(msg: impl std::fmt::Display) -> anyhow::Error {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "sense", version, about = "A terminal workbench for text-to-SQL training data (SENSE: strong synthesis, weak sampling, preference pairs)")]
+#[command(
+    name = "sense",
+    version,
+    about = "A terminal workbench for text-to-SQL training data (SENSE: strong synthesis, weak sampling, preference pairs)"
+)]
 pub struct Cli {
     /// Workspace file (one SQLite file holding everything).
-    #[arg(long, short = 'w', global = true, env = "SENSE_WORKSPACE", default_value = "sense.db")]
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        env = "SENSE_WORKSPACE",
+        default_value = "sense.db"
+    )]
     pub workspace: PathBuf,
     #[command(subcommand)]
     pub command: Option<Command>,

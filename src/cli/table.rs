@@ -26,7 +26,11 @@ pub fn render(r: &QueryResult, max_rows: usize) -> String {
         .rows
         .iter()
         .take(max_rows)
-        .map(|row| row.iter().map(|v| clip(&v.to_string().replace('\n', " "), MAX_COL)).collect())
+        .map(|row| {
+            row.iter()
+                .map(|v| clip(&v.to_string().replace('\n', " "), MAX_COL))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = r.columns.iter().map(|c| clip(c, MAX_COL).width()).collect();
     for row in &cells {
@@ -44,7 +48,13 @@ pub fn render(r: &QueryResult, max_rows: usize) -> String {
     };
     let mut out = line(r.columns.iter().map(|c| clip(c, MAX_COL)).collect());
     out.push('\n');
-    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("─┼─"));
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "─".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("─┼─"),
+    );
     out.push('\n');
     for row in cells {
         out.push_str(&line(row));
@@ -54,6 +64,10 @@ pub fn render(r: &QueryResult, max_rows: usize) -> String {
     if n > max_rows {
         out.push_str(&format!("… {} more rows\n", n - max_rows));
     }
-    out.push_str(&format!("({n} row{}, {:.1} ms)\n", if n == 1 { "" } else { "s" }, r.elapsed.as_secs_f64() * 1e3));
+    out.push_str(&format!(
+        "({n} row{}, {:.1} ms)\n",
+        if n == 1 { "" } else { "s" },
+        r.elapsed.as_secs_f64() * 1e3
+    ));
     out
 }

@@ -52,7 +52,12 @@ fn split_from_name(path: &Path) -> String {
     .into()
 }
 
-fn field<'a>(path: &Path, index: usize, rec: &'a Json, name: &str) -> Result<&'a str, DatasetError> {
+fn field<'a>(
+    path: &Path,
+    index: usize,
+    rec: &'a Json,
+    name: &str,
+) -> Result<&'a str, DatasetError> {
     match rec.get(name) {
         Some(Json::String(s)) => Ok(s),
         Some(other) => Err(DatasetError::Record {
@@ -93,7 +98,12 @@ struct Record {
 }
 
 /// Imports a Spider or BIRD questions file.
-pub fn import_questions(store: &Store, layout: Layout, path: &Path, opts: &ImportOptions) -> Result<ImportReport, DatasetError> {
+pub fn import_questions(
+    store: &Store,
+    layout: Layout,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportReport, DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|e| DatasetError::file(path, e))?;
     let json: Json = serde_json::from_str(&text).map_err(|e| DatasetError::Line {
         path: path.to_path_buf(),
@@ -101,7 +111,10 @@ pub fn import_questions(store: &Store, layout: Layout, path: &Path, opts: &Impor
         msg: e.to_string(),
     })?;
     let Json::Array(items) = json else {
-        return Err(DatasetError::file(path, "expected a JSON array of question records"));
+        return Err(DatasetError::file(
+            path,
+            "expected a JSON array of question records",
+        ));
     };
     let mut records = Vec::with_capacity(items.len());
     for (i, rec) in items.iter().enumerate() {
@@ -117,22 +130,35 @@ pub fn import_questions(store: &Store, layout: Layout, path: &Path, opts: &Impor
             Layout::Spider => ("query", None),
             Layout::Bird => (
                 "SQL",
-                rec.get("evidence").and_then(Json::as_str).map(str::to_string),
+                rec.get("evidence")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
             ),
         };
         let sql = field(path, i, rec, sql_field)?.to_string();
-        let label = rec.get("difficulty").and_then(Json::as_str).and_then(crate::sqltext::Hardness::parse);
+        let label = rec
+            .get("difficulty")
+            .and_then(Json::as_str)
+            .and_then(crate::sqltext::Hardness::parse);
         records.push(Record {
             db: field(path, i, rec, "db_id")?.to_string(),
             question: field(path, i, rec, "question")?.to_string(),
-            difficulty: Some(label.unwrap_or_else(|| crate::sqltext::estimate_hardness(&sql)).as_str().into()),
+            difficulty: Some(
+                label
+                    .unwrap_or_else(|| crate::sqltext::estimate_hardness(&sql))
+                    .as_str()
+                    .into(),
+            ),
             estimated: label.is_none(),
             sql,
             evidence,
             index: i,
         });
     }
-    let db_dir = opts.db_dir.clone().unwrap_or_else(|| default_db_dir(layout, path));
+    let db_dir = opts
+        .db_dir
+        .clone()
+        .unwrap_or_else(|| default_db_dir(layout, path));
     let split = opts.split.clone().unwrap_or_else(|| split_from_name(path));
     let source = match layout {
         Layout::Spider => "spider",
@@ -142,7 +168,12 @@ pub fn import_questions(store: &Store, layout: Layout, path: &Path, opts: &Impor
 }
 
 /// Imports Spider's gold file format: one `SQL<TAB>db_id` per line.
-pub fn import_gold_sql(store: &Store, path: &Path, db_dir: &Path, split: Option<String>) -> Result<ImportReport, DatasetError> {
+pub fn import_gold_sql(
+    store: &Store,
+    path: &Path,
+    db_dir: &Path,
+    split: Option<String>,
+) -> Result<ImportReport, DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|e| DatasetError::file(path, e))?;
     let records = parse_gold_lines(path, &text)?
         .into_iter()
@@ -212,7 +243,8 @@ fn store_records(
             report.missing_db.push((db, recs.len()));
             continue;
         }
-        let schema = crate::schema::introspect_path(&file, 0).map_err(|e| DatasetError::file(&file, e))?;
+        let schema =
+            crate::schema::introspect_path(&file, 0).map_err(|e| DatasetError::file(&file, e))?;
         let db_id = store.upsert_database(&NewDatabase {
             name: db.clone(),
             domain: String::new(),

@@ -77,7 +77,8 @@ fn build(script: &str, path: &Path) -> Result<i64, MaterializeError> {
             MaterializeError::Sql(msg)
         });
     }
-    tx.commit().map_err(|e| MaterializeError::Sql(e.to_string()))?;
+    tx.commit()
+        .map_err(|e| MaterializeError::Sql(e.to_string()))?;
     conn.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
@@ -86,9 +87,11 @@ fn build(script: &str, path: &Path) -> Result<i64, MaterializeError> {
     let mut rows = 0i64;
     for t in tables {
         rows += conn
-            .query_row(&format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")), [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                &format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map_err(|e| MaterializeError::Sql(e.to_string()))?;
     }
     if rows == 0 {
@@ -154,7 +157,10 @@ mod tests {
             "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;",
         ] {
             let e = materialize(bad, &p).unwrap_err();
-            assert!(matches!(e, MaterializeError::Denied(_) | MaterializeError::Sql(_)), "{bad}: {e:?}");
+            assert!(
+                matches!(e, MaterializeError::Denied(_) | MaterializeError::Sql(_)),
+                "{bad}: {e:?}"
+            );
             assert!(!p.exists(), "{bad} left a file");
         }
         assert!(!Path::new("/tmp/evil.db").exists());
@@ -164,7 +170,10 @@ mod tests {
     fn empty_database_is_refused() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("x.sqlite");
-        assert_eq!(materialize("CREATE TABLE a(id);", &p), Err(MaterializeError::Empty));
+        assert_eq!(
+            materialize("CREATE TABLE a(id);", &p),
+            Err(MaterializeError::Empty)
+        );
         assert!(!p.exists());
     }
 }

@@ -62,7 +62,10 @@ impl ImportReport {
             self.databases, self.inserted, self.duplicates
         );
         if self.candidates > 0 {
-            s.push_str(&format!(", {} candidates, {} new pairs", self.candidates, self.pairs));
+            s.push_str(&format!(
+                ", {} candidates, {} new pairs",
+                self.candidates, self.pairs
+            ));
         }
         if !self.missing_db.is_empty() {
             s.push_str(&format!(

@@ -82,7 +82,10 @@ pub fn from_dir(dir: &Path) -> Result<Vec<SampleDb>, DatasetError> {
     entries.sort();
     let mut out = Vec::new();
     for origin in entries {
-        let read = |n: &str| std::fs::read_to_string(origin.join(n)).map_err(|e| DatasetError::file(origin.join(n), e));
+        let read = |n: &str| {
+            std::fs::read_to_string(origin.join(n))
+                .map_err(|e| DatasetError::file(origin.join(n), e))
+        };
         let q = read("questions.json")?;
         out.push(SampleDb {
             questions: parse_questions(&origin.join("questions.json"), &q)?,
@@ -125,8 +128,8 @@ pub fn init_workspace(store: &Store, samples: &[SampleDb]) -> Result<ImportRepor
         let dest = db_dir.join(format!("{name}.sqlite"));
         super::materialize::materialize(&s.schema_sql, &dest)
             .map_err(|e| DatasetError::file(s.origin.join("schema.sql"), e))?;
-        let schema = crate::schema::introspect_path(&dest, 0)
-            .map_err(|e| DatasetError::file(&dest, e))?;
+        let schema =
+            crate::schema::introspect_path(&dest, 0).map_err(|e| DatasetError::file(&dest, e))?;
         let db_id = store.upsert_database(&NewDatabase {
             name: name.clone(),
             domain: s.questions.domain.clone(),
@@ -163,21 +166,27 @@ pub fn init_workspace(store: &Store, samples: &[SampleDb]) -> Result<ImportRepor
                 if line.trim().is_empty() {
                     continue;
                 }
-                let c: SampleCandidate = serde_json::from_str(line).map_err(|e| DatasetError::Line {
-                    path: path.clone(),
-                    line: lineno + 1,
-                    msg: e.to_string(),
+                let c: SampleCandidate =
+                    serde_json::from_str(line).map_err(|e| DatasetError::Line {
+                        path: path.clone(),
+                        line: lineno + 1,
+                        msg: e.to_string(),
+                    })?;
+                let q = s.questions.questions.get(c.question_index).ok_or_else(|| {
+                    DatasetError::Line {
+                        path: path.clone(),
+                        line: lineno + 1,
+                        msg: format!("question_index {} out of range", c.question_index),
+                    }
                 })?;
-                let q = s.questions.questions.get(c.question_index).ok_or_else(|| DatasetError::Line {
-                    path: path.clone(),
-                    line: lineno + 1,
-                    msg: format!("question_index {} out of range", c.question_index),
-                })?;
-                let example_id = store.find_example(name, &q.question)?.ok_or_else(|| DatasetError::Line {
-                    path: path.clone(),
-                    line: lineno + 1,
-                    msg: "question not in workspace".into(),
-                })?;
+                let example_id =
+                    store
+                        .find_example(name, &q.question)?
+                        .ok_or_else(|| DatasetError::Line {
+                            path: path.clone(),
+                            line: lineno + 1,
+                            msg: "question not in workspace".into(),
+                        })?;
                 let _ = c.note;
                 inputs.push(CandidateInput {
                     example_id,

@@ -122,9 +122,13 @@ impl Reason {
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     Correct,
-    Wrong { reason: Reason },
+    Wrong {
+        reason: Reason,
+    },
     /// The gold query itself failed: a fault of the data, not of the prediction.
-    GoldError { message: String },
+    GoldError {
+        message: String,
+    },
 }
 
 impl Verdict {
@@ -148,11 +152,18 @@ impl Verdict {
 }
 
 /// Compares a predicted result with the gold result.
-pub fn compare(metric: Metric, gold_sql: &str, gold: &QueryResult, pred: &QueryResult) -> Result<(), Reason> {
+pub fn compare(
+    metric: Metric,
+    gold_sql: &str,
+    gold: &QueryResult,
+    pred: &QueryResult,
+) -> Result<(), Reason> {
     match metric.kind {
-        MetricKind::Spider => {
-            spider_eq(&gold.rows, &pred.rows, crate::sqltext::has_order_by(gold_sql))
-        }
+        MetricKind::Spider => spider_eq(
+            &gold.rows,
+            &pred.rows,
+            crate::sqltext::has_order_by(gold_sql),
+        ),
         MetricKind::Bird => bird_eq(&gold.rows, &pred.rows),
     }
 }
@@ -207,7 +218,11 @@ fn keys(row: &[Value]) -> Vec<Key> {
 }
 
 /// Spider test-suite `result_eq(gold, pred, order_matters)`.
-pub fn spider_eq(gold: &[Vec<Value>], pred: &[Vec<Value>], order_matters: bool) -> Result<(), Reason> {
+pub fn spider_eq(
+    gold: &[Vec<Value>],
+    pred: &[Vec<Value>],
+    order_matters: bool,
+) -> Result<(), Reason> {
     if gold.is_empty() && pred.is_empty() {
         return Ok(());
     }
@@ -278,12 +293,18 @@ fn find_perm(gold: &[Vec<Key>], pred: &[Vec<Key>], ordered: bool) -> Option<Vec<
                 .collect()
         })
         .collect();
-    let gold_bag = if ordered { None } else { Some(bag(gold.iter().cloned())) };
+    let gold_bag = if ordered {
+        None
+    } else {
+        Some(bag(gold.iter().cloned()))
+    };
     let mut perm = Vec::with_capacity(ncol);
     let mut used = vec![false; ncol];
     let mut result = None;
     search(&allowed, &mut perm, &mut used, &mut |perm| {
-        let permuted = pred.iter().map(|r| perm.iter().map(|&i| r[i].clone()).collect::<Vec<Key>>());
+        let permuted = pred
+            .iter()
+            .map(|r| perm.iter().map(|&i| r[i].clone()).collect::<Vec<Key>>());
         let ok = match &gold_bag {
             None => permuted.eq(gold.iter().cloned()),
             Some(gb) => &bag(permuted) == gb,
@@ -404,8 +425,14 @@ mod tests {
         let p = vec![vec![Integer(2), Integer(1)], vec![Integer(3), Integer(4)]];
         assert_eq!(spider_eq(&g, &p, false), Err(Reason::ValuesDiffer));
         // Five columns exercise the constrained search.
-        let g = vec![(1..=5).map(Integer).collect::<Vec<_>>(), (6..=10).map(Integer).collect()];
-        let p = vec![vec![Integer(5), Integer(4), Integer(3), Integer(2), Integer(1)], vec![Integer(10), Integer(9), Integer(8), Integer(7), Integer(6)]];
+        let g = vec![
+            (1..=5).map(Integer).collect::<Vec<_>>(),
+            (6..=10).map(Integer).collect(),
+        ];
+        let p = vec![
+            vec![Integer(5), Integer(4), Integer(3), Integer(2), Integer(1)],
+            vec![Integer(10), Integer(9), Integer(8), Integer(7), Integer(6)],
+        ];
         assert_eq!(spider_eq(&g, &p, false), Ok(()));
     }
 
@@ -413,17 +440,32 @@ mod tests {
     fn spider_counts_and_empties() {
         assert_eq!(spider_eq(&[], &[], true), Ok(()));
         let g = vec![vec![Integer(1)]];
-        assert_eq!(spider_eq(&g, &[], false), Err(Reason::RowCount { gold: 1, pred: 0 }));
+        assert_eq!(
+            spider_eq(&g, &[], false),
+            Err(Reason::RowCount { gold: 1, pred: 0 })
+        );
         let p = vec![vec![Integer(1), Integer(1)]];
-        assert_eq!(spider_eq(&g, &p, false), Err(Reason::ColumnCount { gold: 1, pred: 2 }));
+        assert_eq!(
+            spider_eq(&g, &p, false),
+            Err(Reason::ColumnCount { gold: 1, pred: 2 })
+        );
     }
 
     #[test]
     fn python_value_semantics() {
-        assert_eq!(spider_eq(&[vec![Integer(1)]], &[vec![Real(1.0)]], false), Ok(()));
-        assert_eq!(spider_eq(&[vec![t("1")]], &[vec![Integer(1)]], false), Err(Reason::ValuesDiffer));
+        assert_eq!(
+            spider_eq(&[vec![Integer(1)]], &[vec![Real(1.0)]], false),
+            Ok(())
+        );
+        assert_eq!(
+            spider_eq(&[vec![t("1")]], &[vec![Integer(1)]], false),
+            Err(Reason::ValuesDiffer)
+        );
         assert_eq!(spider_eq(&[vec![Null]], &[vec![Null]], false), Ok(()));
-        assert_eq!(spider_eq(&[vec![t("Paris")]], &[vec![t("paris")]], false), Err(Reason::ValuesDiffer));
+        assert_eq!(
+            spider_eq(&[vec![t("Paris")]], &[vec![t("paris")]], false),
+            Err(Reason::ValuesDiffer)
+        );
     }
 
     #[test]
@@ -433,21 +475,39 @@ mod tests {
         assert_eq!(bird_eq(&g, &p), Ok(()));
         let p2 = vec![vec![t("a"), Integer(1)]];
         assert_eq!(bird_eq(&g, &p2), Err(Reason::ValuesDiffer));
-        assert_eq!(bird_eq(&g, &[vec![Integer(1)]]), Err(Reason::ColumnCount { gold: 2, pred: 1 }));
+        assert_eq!(
+            bird_eq(&g, &[vec![Integer(1)]]),
+            Err(Reason::ColumnCount { gold: 2, pred: 1 })
+        );
         assert_eq!(bird_eq(&[], &[]), Ok(()));
     }
 
     #[test]
     fn distinct_is_stripped_for_spider_only() {
-        assert_eq!(Metric::spider().prepare("SELECT DISTINCT a FROM t;"), "SELECT a FROM t");
-        assert_eq!(Metric::bird().prepare("SELECT DISTINCT a FROM t;"), "SELECT DISTINCT a FROM t");
+        assert_eq!(
+            Metric::spider().prepare("SELECT DISTINCT a FROM t;"),
+            "SELECT a FROM t"
+        );
+        assert_eq!(
+            Metric::bird().prepare("SELECT DISTINCT a FROM t;"),
+            "SELECT DISTINCT a FROM t"
+        );
     }
 
     #[test]
     fn fingerprint_ignores_row_order() {
-        let a = QueryResult { rows: vec![vec![Integer(1)], vec![Integer(2)]], ..Default::default() };
-        let b = QueryResult { rows: vec![vec![Real(2.0)], vec![Integer(1)]], ..Default::default() };
-        let c = QueryResult { rows: vec![vec![Integer(3)]], ..Default::default() };
+        let a = QueryResult {
+            rows: vec![vec![Integer(1)], vec![Integer(2)]],
+            ..Default::default()
+        };
+        let b = QueryResult {
+            rows: vec![vec![Real(2.0)], vec![Integer(1)]],
+            ..Default::default()
+        };
+        let c = QueryResult {
+            rows: vec![vec![Integer(3)]],
+            ..Default::default()
+        };
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_ne!(fingerprint(&a), fingerprint(&c));
     }

@@ -95,7 +95,8 @@ impl Executor {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(open_err)?;
-        conn.pragma_update(None, "query_only", 1).map_err(open_err)?;
+        conn.pragma_update(None, "query_only", 1)
+            .map_err(open_err)?;
         conn.authorizer(Some(authorize));
         let base = Instant::now();
         let deadline = Arc::new(AtomicU64::new(0));
@@ -197,7 +198,9 @@ impl Executor {
                     };
                 }
                 rusqlite::ErrorCode::AuthorizationForStatementDenied => {
-                    return ExecError::Denied(msg.clone().unwrap_or_else(|| "not authorized".into()));
+                    return ExecError::Denied(
+                        msg.clone().unwrap_or_else(|| "not authorized".into()),
+                    );
                 }
                 rusqlite::ErrorCode::ReadOnly => {
                     return ExecError::Denied(msg.clone().unwrap_or_else(|| "read-only".into()));
@@ -277,7 +280,9 @@ mod tests {
     fn reads_with_types() {
         let d = tempfile::tempdir().unwrap();
         let ex = Executor::open(&fixture(d.path()), Limits::default()).unwrap();
-        let r = ex.run("SELECT id, name, score FROM t ORDER BY id; DROP TABLE t").unwrap();
+        let r = ex
+            .run("SELECT id, name, score FROM t ORDER BY id; DROP TABLE t")
+            .unwrap();
         assert_eq!(r.columns, vec!["id", "name", "score"]);
         assert_eq!(r.decl_types[0].as_deref(), Some("INTEGER"));
         assert_eq!(r.rows.len(), 3);
@@ -338,7 +343,10 @@ mod tests {
             ..Limits::default()
         };
         let ex = Executor::open(&fixture(d.path()), limits).unwrap();
-        assert_eq!(ex.run("SELECT * FROM t").unwrap_err(), ExecError::TooManyRows(2));
+        assert_eq!(
+            ex.run("SELECT * FROM t").unwrap_err(),
+            ExecError::TooManyRows(2)
+        );
         assert_eq!(ex.run("SELECT * FROM t LIMIT 2").unwrap().rows.len(), 2);
     }
 

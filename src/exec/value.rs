@@ -31,7 +31,9 @@ impl Value {
             Value::Null => Key::Null,
             Value::Integer(i) => Key::Int(*i),
             Value::Real(f) => {
-                if f.fract() == 0.0 && *f >= -9.223_372_036_854_776e18 && *f < 9.223_372_036_854_776e18
+                if f.fract() == 0.0
+                    && *f >= -9.223_372_036_854_776e18
+                    && *f < 9.223_372_036_854_776e18
                 {
                     Key::Int(*f as i64)
                 } else {

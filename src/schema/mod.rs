@@ -96,12 +96,19 @@ pub fn introspect(conn: &Connection, sample_rows: usize) -> rusqlite::Result<DbS
         let cols: Vec<(String, String, bool, i64)> = conn
             .prepare(&format!("PRAGMA table_info({})", quote_ident(&name)))?
             .query_map([], |r| {
-                Ok((r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default(), r.get::<_, i64>(3)? != 0, r.get(5)?))
+                Ok((
+                    r.get(1)?,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, i64>(3)? != 0,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut columns = Vec::new();
         for (cname, ty, not_null, pk) in cols {
-            let fk_pos = fks.iter().position(|(from, _, _)| from.eq_ignore_ascii_case(&cname));
+            let fk_pos = fks
+                .iter()
+                .position(|(from, _, _)| from.eq_ignore_ascii_case(&cname));
             let foreign_key = fk_pos.map(|i| {
                 let (_, table, to) = fks.remove(i);
                 ForeignKey {
@@ -118,7 +125,11 @@ pub fn introspect(conn: &Connection, sample_rows: usize) -> rusqlite::Result<DbS
             });
         }
         let row_count: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {}", quote_ident(&name)), [], |r| r.get(0))
+            .query_row(
+                &format!("SELECT count(*) FROM {}", quote_ident(&name)),
+                [],
+                |r| r.get(0),
+            )
             .unwrap_or(0);
         let mut samples = Vec::new();
         if sample_rows > 0 {

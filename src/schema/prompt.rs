@@ -79,7 +79,12 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// The prompt for a question; the completion that follows is the SQL, ended by `;` and a newline.
-pub fn prompt_for(schema: &DbSchema, question: &str, evidence: Option<&str>, opts: PromptOptions) -> String {
+pub fn prompt_for(
+    schema: &DbSchema,
+    question: &str,
+    evidence: Option<&str>,
+    opts: PromptOptions,
+) -> String {
     let mut out = String::from("-- SQLite database schema:\n");
     out.push_str(&serialize_schema(schema, opts));
     if let Some(ev) = evidence.filter(|e| !e.trim().is_empty()) {

@@ -79,8 +79,10 @@ impl Store {
         }
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", 1).map_err(err)?;
         let store = Store {
             conn,
@@ -283,7 +285,10 @@ impl Store {
             sql.push_str(&format!(" LIMIT {n}"));
         }
         let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), browse::example_from)?;
+        let rows = st.query_map(
+            rusqlite::params_from_iter(args.iter()),
+            browse::example_from,
+        )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

@@ -48,7 +48,10 @@ impl Store {
     /// Pairs in queue order (by id), optionally of one status.
     pub fn pairs(&self, status: Option<PairStatus>) -> Result<Vec<Pair>> {
         let (sql, arg) = match status {
-            Some(s) => (format!("{PAIR_SELECT} WHERE p.status = ?1 ORDER BY p.id"), s.as_str()),
+            Some(s) => (
+                format!("{PAIR_SELECT} WHERE p.status = ?1 ORDER BY p.id"),
+                s.as_str(),
+            ),
             None => (format!("{PAIR_SELECT} WHERE ?1 = ?1 ORDER BY p.id"), ""),
         };
         let mut st = self.conn.prepare(&sql)?;
@@ -94,7 +97,9 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("pair #{pair_id}")))?;
-        let new_status = status.map(|s| s.as_str().to_string()).unwrap_or(old_status.clone());
+        let new_status = status
+            .map(|s| s.as_str().to_string())
+            .unwrap_or(old_status.clone());
         let new_note = note.map(str::to_string).unwrap_or(old_note.clone());
         let new_chosen = chosen.map(str::to_string).unwrap_or(old_chosen.clone());
         tx.execute(

@@ -63,7 +63,8 @@ pub struct MetricPoint {
     pub value: f64,
 }
 
-const RUN_SELECT: &str = "SELECT id, kind, parent, config, status, pid, step, total_steps, checkpoint,
+const RUN_SELECT: &str =
+    "SELECT id, kind, parent, config, status, pid, step, total_steps, checkpoint,
     message, started_at, ended_at FROM runs";
 
 fn run_from(r: &Row<'_>) -> rusqlite::Result<Run> {
@@ -131,7 +132,10 @@ impl Store {
                 st.execute(params![run_id, s, name, v])?;
             }
         }
-        tx.execute("UPDATE runs SET step = ?2 WHERE id = ?1", params![run_id, step])?;
+        tx.execute(
+            "UPDATE runs SET step = ?2 WHERE id = ?1",
+            params![run_id, step],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -171,7 +175,12 @@ impl Store {
     }
 
     /// Points of one metric after `after_step` (a watcher asks only for what is new).
-    pub fn metric_since(&self, run_id: i64, name: &str, after_step: i64) -> Result<Vec<MetricPoint>> {
+    pub fn metric_since(
+        &self,
+        run_id: i64,
+        name: &str,
+        after_step: i64,
+    ) -> Result<Vec<MetricPoint>> {
         let mut st = self.conn.prepare_cached(
             "SELECT step, value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step",
         )?;

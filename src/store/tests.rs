@@ -65,21 +65,33 @@ fn migration_from_version_1_keeps_data() {
             .unwrap();
     }
     let s = Store::open(&p).unwrap();
-    assert_eq!(s.schema_version().unwrap(), migrations::MIGRATIONS.len() as i64);
+    assert_eq!(
+        s.schema_version().unwrap(),
+        migrations::MIGRATIONS.len() as i64
+    );
     let ex = s.examples(&ExampleFilter::default()).unwrap();
     assert_eq!(ex.len(), 1);
     assert_eq!(ex[0].question, "q?");
     assert_eq!(ex[0].exchange_id, None);
     // The tables of migration 2 exist now.
-    s.conn().execute("INSERT INTO jobs (kind) VALUES ('x')", []).unwrap();
+    s.conn()
+        .execute("INSERT INTO jobs (kind) VALUES ('x')", [])
+        .unwrap();
 }
 
 #[test]
 fn newer_workspace_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("new.db");
-    Store::open(&p).unwrap().conn().pragma_update(None, "user_version", 99).unwrap();
-    assert!(matches!(Store::open(&p), Err(StoreError::TooNew { found: 99, .. })));
+    Store::open(&p)
+        .unwrap()
+        .conn()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert!(matches!(
+        Store::open(&p),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
 }
 
 #[test]
@@ -109,8 +121,14 @@ fn same_wrong_sql_is_one_candidate_and_one_pair() {
     let c2 = candidate(&s, ex, "SELECT 2");
     assert_eq!(c1, c2);
     assert_eq!(s.candidates_for(ex).unwrap()[0].samples, 2);
-    assert!(s.create_pair(ex, "SELECT count(*) FROM t", c1, "SELECT 2").unwrap().is_some());
-    assert!(s.create_pair(ex, "SELECT count(*) FROM t", c1, "SELECT 2").unwrap().is_none());
+    assert!(s
+        .create_pair(ex, "SELECT count(*) FROM t", c1, "SELECT 2")
+        .unwrap()
+        .is_some());
+    assert!(s
+        .create_pair(ex, "SELECT count(*) FROM t", c1, "SELECT 2")
+        .unwrap()
+        .is_none());
     assert_eq!(s.counts().unwrap().pending, 1);
 }
 
@@ -123,7 +141,10 @@ fn decisions_history_and_multi_step_undo() {
     let pa = s.create_pair(ex, "G", a, "SELECT 2").unwrap().unwrap();
     let pb = s.create_pair(ex, "G", b, "SELECT 3").unwrap().unwrap();
 
-    assert_eq!(s.decide(pa, PairStatus::Accepted).unwrap().status, PairStatus::Accepted);
+    assert_eq!(
+        s.decide(pa, PairStatus::Accepted).unwrap().status,
+        PairStatus::Accepted
+    );
     s.set_note(pa, "looks right").unwrap();
     s.decide(pb, PairStatus::Rejected).unwrap();
     assert!(s.pair(pb).unwrap().decided_at.is_some());
@@ -166,10 +187,21 @@ fn runs_and_metrics() {
             pid: Some(1),
         })
         .unwrap();
-    s.log_metrics(id, 2, &[(1, "loss", 2.0), (2, "loss", 1.5), (2, "lr", 1e-3)]).unwrap();
+    s.log_metrics(
+        id,
+        2,
+        &[(1, "loss", 2.0), (2, "loss", 1.5), (2, "lr", 1e-3)],
+    )
+    .unwrap();
     assert_eq!(s.run(id).unwrap().step, 2);
     let pts = s.metric_since(id, "loss", 1).unwrap();
-    assert_eq!(pts, vec![MetricPoint { step: 2, value: 1.5 }]);
+    assert_eq!(
+        pts,
+        vec![MetricPoint {
+            step: 2,
+            value: 1.5
+        }]
+    );
     assert_eq!(s.metric_names(id).unwrap(), vec!["loss", "lr"]);
     s.finish_run(id, RunStatus::Done, "ok").unwrap();
     assert_eq!(s.run(id).unwrap().status, RunStatus::Done);

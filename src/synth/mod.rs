@@ -2,7 +2,7 @@
 //! template synthesis.
 
 pub mod generator;
-pub mod weak;
-pub mod templates;
 pub mod sample;
 pub mod strong;
+pub mod templates;
+pub mod weak;

@@ -41,18 +41,28 @@ fn eval_json_lines_give_per_example_verdicts_and_a_summary() {
         .arg(d.path().join("database"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 5);
-    let correct: Vec<bool> = lines[..4].iter().map(|l| l["correct"].as_bool().unwrap()).collect();
+    let correct: Vec<bool> = lines[..4]
+        .iter()
+        .map(|l| l["correct"].as_bool().unwrap())
+        .collect();
     // Order differs; only the first statement runs; columns may be permuted; unknown column.
     assert_eq!(correct, vec![false, true, true, false]);
     assert_eq!(lines[0]["reason"], "same rows, order differs");
-    assert!(lines[3]["reason"].as_str().unwrap().contains("no such column"));
+    assert!(lines[3]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no such column"));
     assert_eq!(lines[0]["index"], 0);
     assert_eq!(lines[0]["db_id"], "shop");
     assert_eq!(lines[4]["correct"], 2);
@@ -60,7 +70,9 @@ fn eval_json_lines_give_per_example_verdicts_and_a_summary() {
 
     // The DROP TABLE in a prediction never ran.
     let c = rusqlite::Connection::open(d.path().join("database/shop/shop.sqlite")).unwrap();
-    let n: i64 = c.query_row("SELECT count(*) FROM item", [], |r| r.get(0)).unwrap();
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM item", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 3);
 
     // BIRD's metric keeps column order: the permuted prediction is wrong there.
@@ -100,12 +112,22 @@ fn misaligned_files_are_bad_input() {
 fn init_then_exec_and_candidates_import() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("sense.db");
-    let ok = sense().arg("--workspace").arg(&ws).arg("init").status().unwrap();
+    let ok = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("init")
+        .status()
+        .unwrap();
     assert!(ok.success());
     let out = sense()
         .arg("--workspace")
         .arg(&ws)
-        .args(["exec", "--db", "bakery_orders", "SELECT count(*) AS n FROM customers"])
+        .args([
+            "exec",
+            "--db",
+            "bakery_orders",
+            "SELECT count(*) AS n FROM customers",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -113,7 +135,10 @@ fn init_then_exec_and_candidates_import() {
 
     let store = sense::store::Store::open(&ws).unwrap();
     let ex = &store
-        .examples(&sense::store::ExampleFilter { db: Some("bakery_orders".into()), ..Default::default() })
+        .examples(&sense::store::ExampleFilter {
+            db: Some("bakery_orders".into()),
+            ..Default::default()
+        })
         .unwrap()[0];
     let file = d.path().join("cands.jsonl");
     std::fs::write(
@@ -133,8 +158,14 @@ fn init_then_exec_and_candidates_import() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 correct, 1 wrong (1 new pending pairs)"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 correct, 1 wrong (1 new pending pairs)")
+    );
     assert_eq!(store.counts().unwrap().pending, before + 1);
 
     std::fs::write(&file, "{\"sql\": \"SELECT 1\"}\n").unwrap();

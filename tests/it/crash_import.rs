@@ -47,6 +47,9 @@ fn killed_import_leaves_all_or_nothing() {
             .unwrap();
         assert_eq!(ok, "ok");
         let count = store.counts().unwrap().examples;
-        assert!(count == 0 || count == n, "partial import after kill at {delay_ms} ms: {count}");
+        assert!(
+            count == 0 || count == n,
+            "partial import after kill at {delay_ms} ms: {count}"
+        );
     }
 }

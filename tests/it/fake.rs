@@ -2,7 +2,6 @@
 //! per connection, behaviour chosen per call by a closure (answer, 429 with Retry-After, 500,
 //! slow, garbage). Other test modules use it as `crate::fake`.
 
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};

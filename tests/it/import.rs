@@ -18,7 +18,11 @@ fn make_db(dir: &Path, name: &str) {
 
 fn spider_fixture(root: &Path) {
     make_db(&root.join("database"), "concert");
-    std::fs::write(root.join("tables.json"), r#"[{"db_id":"concert"},{"db_id":"gone"}]"#).unwrap();
+    std::fs::write(
+        root.join("tables.json"),
+        r#"[{"db_id":"concert"},{"db_id":"gone"}]"#,
+    )
+    .unwrap();
     std::fs::write(
         root.join("dev.json"),
         r#"[
@@ -36,7 +40,13 @@ fn spider_layout_imports_skips_missing_databases_and_does_not_duplicate() {
     let d = tempfile::tempdir().unwrap();
     spider_fixture(d.path());
     let store = Store::open(&d.path().join("w.db")).unwrap();
-    let r = import_questions(&store, Layout::Spider, &d.path().join("dev.json"), &ImportOptions::default()).unwrap();
+    let r = import_questions(
+        &store,
+        Layout::Spider,
+        &d.path().join("dev.json"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert_eq!(r.inserted, 2);
     assert_eq!(r.missing_db, vec![("gone".to_string(), 2)]);
     assert!(r.summary().contains("gone (2)"));
@@ -45,7 +55,13 @@ fn spider_layout_imports_skips_missing_databases_and_does_not_duplicate() {
     assert_eq!(ex[0].difficulty.as_deref(), Some("easy"));
     assert_eq!(ex[0].source, "spider");
 
-    let again = import_questions(&store, Layout::Spider, &d.path().join("dev.json"), &ImportOptions::default()).unwrap();
+    let again = import_questions(
+        &store,
+        Layout::Spider,
+        &d.path().join("dev.json"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert_eq!((again.inserted, again.duplicates), (0, 2));
     assert_eq!(store.counts().unwrap().examples, 2);
 }
@@ -57,7 +73,10 @@ fn bad_records_name_file_record_and_field() {
     let bad = d.path().join("bad.json");
     std::fs::write(&bad, r#"[{"db_id":"concert","question":"ok","query":"SELECT 1"},{"db_id":"concert","question":7,"query":"SELECT 1"}]"#).unwrap();
     let store = Store::open(&d.path().join("w.db")).unwrap();
-    let opts = ImportOptions { db_dir: Some(d.path().join("database")), split: None };
+    let opts = ImportOptions {
+        db_dir: Some(d.path().join("database")),
+        split: None,
+    };
     let err = import_questions(&store, Layout::Spider, &bad, &opts).unwrap_err();
     match &err {
         DatasetError::Record { index, field, .. } => {
@@ -85,7 +104,13 @@ fn bird_layout_keeps_evidence_and_labels() {
     )
     .unwrap();
     let store = Store::open(&d.path().join("w.db")).unwrap();
-    let r = import_questions(&store, Layout::Bird, &d.path().join("dev.json"), &ImportOptions::default()).unwrap();
+    let r = import_questions(
+        &store,
+        Layout::Bird,
+        &d.path().join("dev.json"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert_eq!(r.inserted, 1);
     let e = &store.examples(&ExampleFilter::default()).unwrap()[0];
     assert_eq!(e.evidence.as_deref(), Some("oldest refers to MAX(age)"));
@@ -98,7 +123,11 @@ fn gold_sql_file() {
     let d = tempfile::tempdir().unwrap();
     make_db(&d.path().join("database"), "concert");
     let gold = d.path().join("dev_gold.sql");
-    std::fs::write(&gold, "SELECT count(*) FROM singer\tconcert\nSELECT name FROM singer\tconcert\n").unwrap();
+    std::fs::write(
+        &gold,
+        "SELECT count(*) FROM singer\tconcert\nSELECT name FROM singer\tconcert\n",
+    )
+    .unwrap();
     let store = Store::open(&d.path().join("w.db")).unwrap();
     let r = import_gold_sql(&store, &gold, &d.path().join("database"), None).unwrap();
     assert_eq!(r.inserted, 2);

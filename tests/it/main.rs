@@ -1,10 +1,10 @@
 //! All integration tests in one binary: one link instead of one per file keeps `cargo test` fast.
 
-#[allow(dead_code)]
-mod fake;
 mod cli_eval;
 mod crash_import;
 mod export_roundtrip;
+#[allow(dead_code)]
+mod fake;
 mod import;
 mod llm_client;
 mod sample_dbs;

@@ -27,12 +27,20 @@ fn serves_chat_completions_with_the_schema_prompt() {
     };
     let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
     let ckpt = d.path().join("ckpt");
-    save(&ckpt, &model, &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")), None).unwrap();
+    save(
+        &ckpt,
+        &model,
+        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
+        None,
+    )
+    .unwrap();
 
     let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
     let app = sense::serve::router(generator, &store).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, app).await });
 
@@ -44,7 +52,12 @@ fn serves_chat_completions_with_the_schema_prompt() {
     let req = ChatRequest {
         purpose: "test".into(),
         messages: vec![Message::user(question)],
-        params: SamplingParams { n: Some(2), temperature: Some(0.8), max_tokens: Some(8), ..Default::default() },
+        params: SamplingParams {
+            n: Some(2),
+            temperature: Some(0.8),
+            max_tokens: Some(8),
+            ..Default::default()
+        },
     };
     // Without a database the message is the prompt as it is.
     let plain = rt.block_on(client.chat(&req)).result.unwrap();
