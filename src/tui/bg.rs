@@ -10,6 +10,7 @@ use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::store::{ExampleFilter, NewExample, Store};
 use crate::synth::generator::{Generated, SqlGenerator};
 use crate::synth::sample::{self, EndpointGenerator, SampleOptions};
+use crate::synth::strong::{self, Strong};
 use crate::synth::templates::{self, TemplateOptions};
 use crate::tui::jobs_menu::{JobEffect, JobEvent, JobSpec};
 use crate::tui::screens::playground::{
@@ -233,12 +234,8 @@ pub fn build_generator(src: &ModelSource, ws: &Path) -> Result<Box<dyn SqlGenera
     }
 }
 
-fn endpoint_generator(
-    url: &str,
-    model: &str,
-    p: &Profile,
-    ws: &Path,
-) -> Result<Box<dyn SqlGenerator>, String> {
+/// The endpoint configuration of a profile (or of the defaults) for `url` and `model`.
+fn endpoint_config(url: &str, model: &str, p: &Profile) -> EndpointConfig {
     let mut c = EndpointConfig::new(url, model);
     if let Some(k) = &p.api_key_env {
         c.api_key_env = k.clone();
@@ -246,6 +243,51 @@ fn endpoint_generator(
     c.concurrency = p.concurrency.unwrap_or(8).max(1);
     c.timeout = Duration::from_secs_f64(p.timeout_s.unwrap_or(120.0).max(0.1));
     c.max_retries = p.retries.unwrap_or(2);
+    c
+}
+
+/// The strong model of an endpoint source; a local checkpoint is refused.
+pub fn build_strong(src: &ModelSource) -> Result<Strong, String> {
+    let (url, model, p) = match src {
+        ModelSource::Checkpoint(dir) => {
+            return Err(format!(
+                "strong synthesis needs an endpoint model, not the local checkpoint {}",
+                dir.display()
+            ))
+        }
+        ModelSource::Profile(name) => {
+            let p = profiles::load(name, None)?;
+            let url = p
+                .endpoint
+                .clone()
+                .ok_or_else(|| format!("profile '{name}' has no endpoint"))?;
+            let model = p
+                .model
+                .clone()
+                .ok_or_else(|| format!("profile '{name}' has no model"))?;
+            (url, model, p)
+        }
+        ModelSource::Endpoint { url, model } => (url.clone(), model.clone(), Profile::default()),
+    };
+    let client =
+        crate::llm::Client::new(endpoint_config(&url, &model, &p)).map_err(|e| e.to_string())?;
+    let params = SamplingParams {
+        temperature: Some(p.temperature.unwrap_or(0.7)),
+        top_p: p.top_p,
+        max_tokens: Some(p.max_tokens.unwrap_or(8192)),
+        ..Default::default()
+    };
+    let prompts = crate::llm::prompts::Prompts::load(None).map_err(|e| e.to_string())?;
+    Strong::new(client, params, prompts).map_err(|e| e.to_string())
+}
+
+fn endpoint_generator(
+    url: &str,
+    model: &str,
+    p: &Profile,
+    ws: &Path,
+) -> Result<Box<dyn SqlGenerator>, String> {
+    let c = endpoint_config(url, model, p);
     let params = SamplingParams {
         temperature: p.temperature,
         top_p: p.top_p,
@@ -472,6 +514,15 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
     };
     let result = match spec {
         JobSpec::Templates { dbs } => templates_job(&store, dbs, cancel, &mut step),
+        JobSpec::Strong {
+            source,
+            domains,
+            questions,
+        } => {
+            step(0, 0, format!("connecting to {}", source.label()));
+            build_strong(source)
+                .and_then(|s| strong_job(&store, &s, *domains, *questions, cancel, &mut step))
+        }
         JobSpec::Sample {
             source,
             db,
@@ -571,4 +622,73 @@ fn templates_job(
         format!("{done} of {total} databases, {kept} examples kept, {inserted} new"),
         cancelled,
     ))
+}
+
+/// Strong synthesis: `n_domains` new domains, then a database for each domain of the domains
+/// file without one, then `n_questions` questions for each strong database without examples.
+/// One item at a time, so a cancel stops between items and keeps the finished ones. Returns
+/// (summary, cancelled).
+fn strong_job(
+    store: &Store,
+    s: &Strong,
+    n_domains: usize,
+    n_questions: usize,
+    cancel: &AtomicBool,
+    step: &mut impl FnMut(i64, i64, String),
+) -> Result<(String, bool), String> {
+    let err = |e: strong::StrongError| e.to_string();
+    step(0, 1, format!("domains: asking for {n_domains}"));
+    let file = strong::default_domains_file(store);
+    let (kept, report) =
+        strong::synth_domains(store, Some(s), n_domains, None, &file).map_err(err)?;
+    step(1, 1, format!("domains: {} new", kept.len()));
+    let mut summary = vec![report.summary()];
+    if cancel.load(Ordering::SeqCst) {
+        return Ok((summary.join("; "), true));
+    }
+    let all = strong::read_domains(&file).map_err(err)?;
+    let todo = strong::pending_domains(store, &all).map_err(err)?;
+    let total = todo.len() as i64;
+    let (mut built, mut done) = (0, 0);
+    step(
+        0,
+        total,
+        format!("schemas: {total} domains without a database"),
+    );
+    for d in &todo {
+        if cancel.load(Ordering::SeqCst) {
+            summary.push(format!("schemas: {built} of {done} built, cancelled"));
+            return Ok((summary.join("; "), true));
+        }
+        let r = strong::synth_schemas(store, s, std::slice::from_ref(d), None).map_err(err)?;
+        built += r.kept;
+        done += 1;
+        let outcome = if r.kept > 0 {
+            "built".to_string()
+        } else {
+            r.dropped.keys().cloned().collect::<Vec<_>>().join(", ")
+        };
+        step(done, total, format!("schemas: {}: {outcome}", d.name));
+    }
+    summary.push(format!("schemas: {built} of {total} built"));
+    let targets = strong::question_targets(store, &[]).map_err(err)?;
+    let total = targets.len() as i64;
+    let (mut kept_q, mut done) = (0, 0);
+    step(0, total, format!("questions: {total} databases"));
+    for (id, _) in &targets {
+        if cancel.load(Ordering::SeqCst) {
+            summary.push(format!(
+                "questions: {kept_q} kept in {done} databases, cancelled"
+            ));
+            return Ok((summary.join("; "), true));
+        }
+        let name = store.database(*id).map_err(|e| e.to_string())?.name;
+        let r = strong::synth_questions(store, s, std::slice::from_ref(&name), n_questions)
+            .map_err(err)?;
+        kept_q += r.kept;
+        done += 1;
+        step(done, total, format!("questions: {name}: {} kept", r.kept));
+    }
+    summary.push(format!("questions: {kept_q} kept in {total} databases"));
+    Ok((summary.join("; "), false))
 }

@@ -1,4 +1,5 @@
-//! The jobs menu (`m` anywhere): start template synthesis or weak sampling as a background
+//! The jobs menu (`m` anywhere): start template synthesis, weak sampling or strong synthesis
+//! (domains → schemas → questions, with an endpoint model) as a background
 //! job of the workbench. A job runs on its own thread with its own store connection, writes
 //! its progress into the workspace's `jobs` table (so the status bar, and any other viewer,
 //! shows it) and reports over the action channel; `c` in the menu cancels it, keeping what
@@ -29,7 +30,18 @@ pub enum JobSpec {
         /// At most this many examples (None: all).
         limit: Option<usize>,
     },
+    /// `sense synth domains|schemas|questions` with an endpoint model: `domains` new domains,
+    /// a database for each domain without one, `questions` questions per new database.
+    Strong {
+        source: ModelSource,
+        domains: usize,
+        questions: usize,
+    },
 }
+
+/// Domains asked for, and questions per database, by the strong synthesis job.
+pub const STRONG_DOMAINS: usize = 3;
+pub const STRONG_QUESTIONS: usize = 10;
 
 impl JobSpec {
     /// The `kind` recorded in the jobs table.
@@ -37,6 +49,7 @@ impl JobSpec {
         match self {
             JobSpec::Templates { .. } => "templates",
             JobSpec::Sample { .. } => "sample",
+            JobSpec::Strong { .. } => "strong",
         }
     }
 }
@@ -84,7 +97,8 @@ pub const ROW_SAMPLE: usize = 2;
 pub const ROW_MODEL: usize = 3;
 pub const ROW_K: usize = 4;
 pub const ROW_LIMIT: usize = 5;
-const ROWS: usize = 6;
+pub const ROW_STRONG: usize = 6;
+const ROWS: usize = 7;
 const LIMITS: [usize; 7] = [10, 25, 50, 100, 250, 1000, 0];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +164,25 @@ pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
         ROW_SCOPE | ROW_TEMPLATES => Ok(JobSpec::Templates {
             dbs: db.into_iter().collect(),
         }),
+        ROW_STRONG => {
+            let source = s
+                .playground
+                .sources
+                .get(m.model)
+                .cloned()
+                .ok_or("no model: add an endpoint on the Playground (t), then pick it here")?;
+            if let ModelSource::Checkpoint(dir) = &source {
+                return Err(format!(
+                    "strong synthesis needs an endpoint model, not the local checkpoint {}: pick an endpoint profile or `http://host/v1 MODEL` in the model row",
+                    dir.display()
+                ));
+            }
+            Ok(JobSpec::Strong {
+                source,
+                domains: STRONG_DOMAINS,
+                questions: STRONG_QUESTIONS,
+            })
+        }
         _ => {
             let source = s.playground.sources.get(m.model).cloned().ok_or(
                 "no model: add a checkpoint or an endpoint on the Playground (t), then pick it here",
@@ -328,6 +361,10 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         (format!("    model: {model}"), false),
         (format!("    k: {} samples per example", m.k), false),
         (format!("    limit: {limit}"), false),
+        (
+            "▶ Strong synthesis: domains → schemas → questions (endpoint)".into(),
+            true,
+        ),
     ];
     let mut lines = Vec::new();
     for (i, (text, action)) in rows.iter().enumerate() {

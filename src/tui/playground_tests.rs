@@ -5,7 +5,10 @@
 
 use crate::store::{DatabaseRow, NewDatabase, Store};
 use crate::tui::bg;
-use crate::tui::jobs_menu::{JobEffect, JobEvent, JobSpec, ROW_SAMPLE, ROW_TEMPLATES};
+use crate::tui::jobs_menu::{
+    JobEffect, JobEvent, JobSpec, ROW_MODEL, ROW_SAMPLE, ROW_STRONG, ROW_TEMPLATES, STRONG_DOMAINS,
+    STRONG_QUESTIONS,
+};
 use crate::tui::keymap::Keymap;
 use crate::tui::runtime::Runtime;
 use crate::tui::screens::playground::{
@@ -630,6 +633,42 @@ fn jobs_menu_starts_cancels_and_closes() {
     update(&mut s, key('m'));
     update(&mut s, key('q'));
     assert!(s.quit);
+}
+
+#[test]
+fn jobs_menu_strong_synthesis_needs_an_endpoint() {
+    let mut s = playground_state();
+    update(&mut s, key('m'));
+    let out = render(&s, 160, 48).backend().to_string();
+    assert!(
+        out.contains("Strong synthesis: domains → schemas → questions (endpoint)"),
+        "{out}"
+    );
+    // The last row, below the sampling rows.
+    update(&mut s, key('G'));
+    assert_eq!(s.jobs_menu.cursor, ROW_STRONG);
+    // The first source is a local checkpoint: refused, nothing starts.
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(s.jobs_menu.running.is_none());
+    let msg = s.message.as_ref().unwrap().text.clone();
+    assert!(
+        msg.contains("needs an endpoint model") && msg.contains("runs/1/ckpt"),
+        "{msg}"
+    );
+    // The endpoint profile starts the job.
+    s.jobs_menu.cursor = ROW_MODEL;
+    update(&mut s, key('l'));
+    s.jobs_menu.cursor = ROW_STRONG;
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::Job(JobEffect::Start(JobSpec::Strong {
+            source: ModelSource::Profile("vllm".into()),
+            domains: STRONG_DOMAINS,
+            questions: STRONG_QUESTIONS,
+        }))]
+    );
+    assert_eq!(s.jobs_menu.running.as_ref().unwrap().kind, "strong");
 }
 
 // ---- with a workspace --------------------------------------------------------------------

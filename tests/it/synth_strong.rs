@@ -209,3 +209,108 @@ fn domains_from_a_file_and_failed_calls() {
     assert_eq!(r.dropped.get("model call failed"), Some(&2));
     assert_eq!(store.exchange_counts(Some("schema")).unwrap(), (4, 4));
 }
+
+/// The workbench's jobs menu runs the three stages as one job: progress per item in the
+/// jobs table, a cancel between items keeps what finished, and a second run resumes.
+#[test]
+fn strong_job_from_the_workbench_cancels_between_items_and_resumes() {
+    use sense::tui::bg::{build_strong, run_job};
+    use sense::tui::jobs_menu::{JobEvent, JobSpec};
+    use sense::tui::screens::playground::ModelSource;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    let store = Store::open(&ws).unwrap();
+    init_workspace(&store, &embedded().unwrap()).unwrap();
+    let srv = FakeServer::start(|_, body| {
+        let prompt = body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if prompt.contains("application domains") {
+            let domains = serde_json::json!([
+                {"name": "Pet Grooming", "description": "a dog grooming salon"},
+                {"name": "broken_sql", "description": "x"}
+            ]);
+            Reply::chat(&[&format!("```json\n{domains}\n```")])
+        } else if let Some(line) = prompt.lines().find(|l| l.starts_with("Domain: ")) {
+            Reply::chat(&[&schema_reply(line.trim_start_matches("Domain: ").trim())])
+        } else if prompt.contains("CREATE TABLE groomers") {
+            Reply::chat(&[&questions_reply()])
+        } else {
+            Reply::status(400, "unexpected prompt")
+        }
+    });
+    let source = ModelSource::Endpoint {
+        url: srv.url.clone(),
+        model: "strong-model".into(),
+    };
+    let spec = JobSpec::Strong {
+        source: source.clone(),
+        domains: 3,
+        questions: 10,
+    };
+    let examples = |store: &Store| {
+        store
+            .examples(&ExampleFilter {
+                db: Some("pet_grooming".into()),
+                ..Default::default()
+            })
+            .map(|v| v.len())
+            .unwrap_or(0)
+    };
+
+    // Cancelled after the first schema: pet_grooming is kept, no questions are asked.
+    let cancel = AtomicBool::new(false);
+    let mut events = Vec::new();
+    run_job(&ws, &spec, &cancel, |ev| {
+        if let JobEvent::Progress { done, message, .. } = &ev {
+            if *done == 1 && message.starts_with("schemas: ") {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        }
+        events.push(ev);
+    });
+    let Some(JobEvent::Started { id, kind }) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(kind, "strong");
+    let Some(JobEvent::Finished { status, message }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(status, "cancelled", "{message}");
+    let row = store.job(*id).unwrap();
+    assert_eq!(
+        (row.kind.as_str(), row.status.as_str()),
+        ("strong", "cancelled")
+    );
+    assert!(store.database_by_name("pet_grooming").is_ok());
+    assert!(store.database_by_name("broken_sql").is_err());
+    assert_eq!(examples(&store), 0);
+    assert!(events.iter().any(|e| matches!(e,
+        JobEvent::Progress { message, .. } if message == "schemas: pet_grooming: built")));
+
+    // Again, to its end: the pending domain is tried (and dropped), questions are written.
+    cancel.store(false, Ordering::SeqCst);
+    let mut events = Vec::new();
+    run_job(&ws, &spec, &cancel, |ev| events.push(ev));
+    let Some(JobEvent::Finished { status, message }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(status, "done", "{message}");
+    assert!(message.contains("schemas: 0 of 1 built"), "{message}");
+    assert!(
+        message.contains("questions: 3 kept in 1 databases"),
+        "{message}"
+    );
+    assert_eq!(examples(&store), 3);
+    assert!(events.iter().any(|e| matches!(e,
+        JobEvent::Progress { message, .. } if message == "schemas: broken_sql: does not build")));
+
+    // A local checkpoint is refused.
+    let err = build_strong(&ModelSource::Checkpoint(d.path().join("ckpt")))
+        .err()
+        .unwrap();
+    assert!(err.contains("needs an endpoint model"), "{err}");
+}
