@@ -187,13 +187,14 @@ impl Store {
         )?)
     }
 
-    pub fn databases(&self) -> Result<Vec<DatabaseRow>> {
-        let mut st = self.conn.prepare(
+    /// Databases matching `clause` (with its one argument), paths resolved.
+    fn databases_where(&self, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Vec<DatabaseRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT d.id, d.name, d.domain, d.source, d.path, d.fingerprint,
                     (SELECT count(*) FROM examples e WHERE e.db_id = d.id)
-             FROM databases d ORDER BY d.name",
-        )?;
-        let rows = st.query_map([], |r| {
+             FROM databases d WHERE {clause} ORDER BY d.name"
+        ))?;
+        let rows = st.query_map([arg], |r| {
             Ok(DatabaseRow {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -213,17 +214,19 @@ impl Store {
         Ok(out)
     }
 
+    pub fn databases(&self) -> Result<Vec<DatabaseRow>> {
+        self.databases_where("?1 = ?1", &0)
+    }
+
     pub fn database_by_name(&self, name: &str) -> Result<DatabaseRow> {
-        self.databases()?
-            .into_iter()
-            .find(|d| d.name == name)
+        self.databases_where("d.name = ?1", &name)?
+            .pop()
             .ok_or_else(|| StoreError::NotFound(format!("database '{name}'")))
     }
 
     pub fn database(&self, id: i64) -> Result<DatabaseRow> {
-        self.databases()?
-            .into_iter()
-            .find(|d| d.id == id)
+        self.databases_where("d.id = ?1", &id)?
+            .pop()
             .ok_or_else(|| StoreError::NotFound(format!("database #{id}")))
     }
 

@@ -25,7 +25,8 @@ pub struct Recorded {
 pub struct Judge {
     metric: Metric,
     pool: ExecPool,
-    gold: HashMap<i64, (Example, Result<QueryResult, ExecError>)>,
+    /// Per example: the example, its database file, and its gold result.
+    gold: HashMap<i64, (Example, std::path::PathBuf, Result<QueryResult, ExecError>)>,
 }
 
 impl Judge {
@@ -55,13 +56,12 @@ impl Judge {
                 .pool
                 .get(&db.path)
                 .and_then(|e| e.run(&self.metric.prepare(&ex.gold_sql)));
-            self.gold.insert(example_id, (ex, gold));
+            self.gold.insert(example_id, (ex, db.path, gold));
         }
-        let (ex, gold) = &self.gold[&example_id];
-        let db = store.database(ex.db_id)?;
+        let (ex, path, gold) = &self.gold[&example_id];
         let pred = self
             .pool
-            .get(&db.path)
+            .get(path)
             .and_then(|e| e.run(&self.metric.prepare(sql)));
         Ok((verdict_of(self.metric, &ex.gold_sql, gold, &pred), pred))
     }

@@ -13,6 +13,7 @@ mod synth_cli;
 mod synth_sample;
 mod synth_strong;
 mod synth_templates;
+mod tmux;
 mod train_model;
 mod train_runs;
 mod tui_e2e;

@@ -2,58 +2,13 @@
 //! sample workspace (built on first start), goes to Review, accepts one pair, rejects one,
 //! undoes one, quits; then reads the store. Skipped (with a printed reason) only without tmux.
 
+use crate::tmux::{available, keys, quote, tmux, wait_for, Session};
 use sense::store::{PairStatus, Store};
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
-    }
-}
-
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("running tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn screen(s: &Session) -> String {
-    tmux(&["capture-pane", "-p", "-t", &s.0])
-}
-
-fn wait_for(s: &Session, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = screen(s);
-        if pred(&text) {
-            return text;
-        }
-        if Instant::now() > deadline {
-            panic!("timed out waiting for {what}; the screen was:\n{text}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn keys(s: &Session, k: &str) {
-    tmux(&["send-keys", "-t", &s.0, k]);
-}
-
-fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
-}
 
 #[test]
 fn review_accept_reject_undo_through_the_real_binary() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !available() {
         eprintln!("skipping tui_e2e: tmux is not installed");
         return;
     }
@@ -81,31 +36,33 @@ fn review_accept_reject_undo_through_the_real_binary() {
     ]);
 
     // First start builds the sample workspace and says so.
-    wait_for(&session, "the sample workspace", |t| {
+    wait_for(&session, "the sample workspace", 60, |t| {
         t.contains("first start") || t.contains("SENSE-EXITED")
     });
     keys(&session, "1");
-    wait_for(&session, "the Databases screen", |t| t.contains("Schema ·"));
+    wait_for(&session, "the Databases screen", 60, |t| {
+        t.contains("Schema ·")
+    });
     keys(&session, "3");
-    let first = wait_for(&session, "a pair", |t| {
+    let first = wait_for(&session, "a pair", 60, |t| {
         t.contains("pair #") && t.contains("rejected (model)")
     });
     assert!(first.contains("reviewed 0/"), "{first}");
 
     keys(&session, "a");
-    wait_for(&session, "the accept", |t| {
+    wait_for(&session, "the accept", 60, |t| {
         t.contains("reviewed 1/") && t.contains("accepted")
     });
     keys(&session, "r");
-    wait_for(&session, "the reject", |t| {
+    wait_for(&session, "the reject", 60, |t| {
         t.contains("reviewed 2/") && t.contains("rejected")
     });
     keys(&session, "u");
-    wait_for(&session, "the undo", |t| {
+    wait_for(&session, "the undo", 60, |t| {
         t.contains("reviewed 1/") && t.contains("undone: pair")
     });
     keys(&session, "q");
-    let end = wait_for(&session, "the exit", |t| t.contains("SENSE-EXITED"));
+    let end = wait_for(&session, "the exit", 60, |t| t.contains("SENSE-EXITED"));
     assert!(end.contains("SENSE-EXITED-0"), "{end}");
 
     let store = Store::open(&ws).unwrap();

@@ -3,20 +3,11 @@
 //! `x` stops it from the workbench; the store then says stopped and its checkpoint loads.
 //! Skipped (with a printed reason) only without tmux.
 
+use crate::tmux::{available, keys, quote, tmux, wait_for, Session};
 use sense::store::{RunStatus, Store};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
-    }
-}
 
 /// The training process, killed if the test fails before it ends.
 struct Training(Child);
@@ -30,37 +21,6 @@ impl Drop for Training {
     }
 }
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("running tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn screen(s: &Session) -> String {
-    tmux(&["capture-pane", "-p", "-t", &s.0])
-}
-
-fn wait_for(s: &Session, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let text = screen(s);
-        if pred(&text) {
-            return text;
-        }
-        if Instant::now() > deadline {
-            panic!("timed out waiting for {what}; the screen was:\n{text}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
-}
-
-/// The step the header line shows for the selected run: "step N/TOTAL".
 fn shown_step(text: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("#1 sft"))?;
     let rest = &line[line.find("step ")? + 5..];
@@ -76,7 +36,7 @@ fn curve_cells(text: &str) -> usize {
 
 #[test]
 fn a_cli_run_is_followed_live_and_stopped_from_the_workbench() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !available() {
         eprintln!("skipping tui_runs_e2e: tmux is not installed");
         return;
     }
@@ -150,7 +110,7 @@ fn a_cli_run_is_followed_live_and_stopped_from_the_workbench() {
     wait_for(&session, "the workbench", 20, |t| {
         t.contains("4 Runs") || t.contains("SENSE-EXITED")
     });
-    tmux(&["send-keys", "-t", &session.0, "4"]);
+    keys(&session, "4");
     let first = wait_for(&session, "the run on the Runs screen", 20, |t| {
         t.contains("running") && shown_step(t).is_some_and(|s| s >= 2)
     });
@@ -163,7 +123,7 @@ fn a_cli_run_is_followed_live_and_stopped_from_the_workbench() {
         "the curve is drawn and grows:\n{first}\n{second}"
     );
 
-    tmux(&["send-keys", "-t", &session.0, "x"]);
+    keys(&session, "x");
     let stopped = wait_for(&session, "the run to stop", 30, |t| t.contains("stopped"));
     assert!(stopped.contains("#1 sft stopped"), "{stopped}");
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -178,7 +138,7 @@ fn a_cli_run_is_followed_live_and_stopped_from_the_workbench() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "a stopped run exits 0: {status:?}");
-    tmux(&["send-keys", "-t", &session.0, "q"]);
+    keys(&session, "q");
     let end = wait_for(&session, "the exit", 10, |t| t.contains("SENSE-EXITED"));
     assert!(end.contains("SENSE-EXITED-0"), "{end}");
 
