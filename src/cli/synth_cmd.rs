@@ -219,8 +219,10 @@ pub struct EndpointArgs {
     /// Retries on connection errors, timeouts, 429, 5xx and unparseable replies [default: 4].
     #[arg(long)]
     pub retries: Option<u32>,
+    /// Most tokens per completion (for a local checkpoint, at most its context less 2).
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// Nucleus sampling: keep the most likely tokens up to this probability mass (0..=1).
     #[arg(long)]
     pub top_p: Option<f32>,
     /// Sampling seed sent to the server (and to a local checkpoint).
@@ -344,9 +346,9 @@ pub struct SampleArgs {
     /// No system message: the training prompt alone.
     #[arg(long)]
     pub no_system: bool,
-    /// Device for a local checkpoint (cpu, cuda).
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Device for a local checkpoint (cpu, cuda) [default: cpu].
+    #[arg(long)]
+    pub device: Option<String>,
     /// Print the prompts that would be sent, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -368,6 +370,72 @@ pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     flag
 }
 
+/// Flags that only mean something for one kind of model, given for the other kind: an error
+/// each rather than a silent ignore.
+fn check_sample_flags(a: &SampleArgs, model: &str, local: bool) -> Result<()> {
+    let e = &a.endpoint;
+    if local {
+        // SENSE_ENDPOINT in the environment is fine; an --endpoint flag next to a checkpoint
+        // folder is a mix-up.
+        let from_env = std::env::var("SENSE_ENDPOINT").ok();
+        let endpoint_flag = e.endpoint.is_some() && e.endpoint != from_env;
+        let endpoint_only: Vec<&str> = [
+            (endpoint_flag, "--endpoint"),
+            (e.api_key_env.is_some(), "--api-key-env"),
+            (e.concurrency.is_some(), "--concurrency"),
+            (e.timeout.is_some(), "--timeout"),
+            (e.retries.is_some(), "--retries"),
+            (a.separate_requests, "--separate-requests"),
+            (e.prompts.is_some(), "--prompts"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect();
+        if !endpoint_only.is_empty() {
+            return Err(bad(format!(
+                "'{model}' is a local checkpoint folder, and {} only {} to an --endpoint model \
+                 (a checkpoint takes -k, --temperature, --top-p, --max-tokens, --seed, --stop, \
+                 --device)",
+                endpoint_only.join(", "),
+                if endpoint_only.len() == 1 {
+                    "applies"
+                } else {
+                    "apply"
+                }
+            )));
+        }
+    } else if let Some(d) = &a.device {
+        return Err(bad(format!(
+            "--device {d} is for a local checkpoint folder, and '{model}' is not one (an endpoint \
+             model runs where it is served)"
+        )));
+    }
+    Ok(())
+}
+
+/// The generator of `sense sample`: the same sampling flags (-k and --temperature with each
+/// call; --top-p, --max-tokens, --seed, --stop, from flags then the profile) reach a local
+/// checkpoint and an endpoint. Unset, the completion cap is the endpoint's default or the
+/// checkpoint's (256 tokens, within its context).
+fn sample_generator(
+    ws: &Path,
+    a: &SampleArgs,
+    model: &str,
+    local: bool,
+    system: Option<String>,
+) -> Result<Box<dyn SqlGenerator>> {
+    let mut params = a.endpoint.params()?;
+    if local {
+        let device = a.device.as_deref().unwrap_or("cpu");
+        return sample::local_generator_with(Path::new(model), device, &params).map_err(bad);
+    }
+    params.max_tokens = params.max_tokens.or(Some(sample::DEFAULT_MAX_TOKENS));
+    let cfg = a.endpoint.config(model)?;
+    let mut g = EndpointGenerator::new(cfg, params, system, Some(Store::open_existing(ws)?))?;
+    g.separate_requests = a.separate_requests;
+    Ok(Box::new(g))
+}
+
 pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
     let store = Store::open_existing(ws)?;
     let opts = SampleOptions {
@@ -379,6 +447,8 @@ pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
     };
     let model = a.endpoint.model(a.model.as_deref())?;
     let local = Path::new(&model).is_dir();
+    check_sample_flags(&a, &model, local)?;
+    sample::check_sampling(a.temperature, &a.endpoint.params()?).map_err(bad)?;
     let prompts = a.endpoint.prompt_set()?;
     let system = (!a.no_system && !local).then(|| prompts.get("sample_system").text.clone());
     if a.dry_run {
@@ -404,16 +474,7 @@ pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
         );
         return Ok(0);
     }
-    let mut gen: Box<dyn SqlGenerator> = if local {
-        sample::local_generator(Path::new(&model), &a.device, a.endpoint.seed.unwrap_or(0))?
-    } else {
-        let cfg = a.endpoint.config(&model)?;
-        let mut params = a.endpoint.params()?;
-        params.max_tokens = params.max_tokens.or(Some(512));
-        let mut g = EndpointGenerator::new(cfg, params, system, Some(Store::open_existing(ws)?))?;
-        g.separate_requests = a.separate_requests;
-        Box::new(g)
-    };
+    let mut gen = sample_generator(ws, &a, &model, local, system)?;
     let cancel = ctrl_c_flag();
     let pb = progress(0, "sampling");
     let report = sample::run_sampling(&store, gen.as_mut(), &opts, &cancel, |r, total| {

@@ -2,10 +2,10 @@
 
 use super::bad;
 use crate::store::{RunStatus, Store};
-use crate::train::config::{TrainConfig, TrainKind};
+use crate::train::config::{TokenizerKind, TrainConfig, TrainKind};
 use crate::train::eval::{evaluate_model, ModelEvalOptions};
 use crate::train::runner::{self, Event};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,6 +73,14 @@ pub struct TrainArgs {
     /// Model context length in tokens.
     #[arg(long)]
     pub context: Option<usize>,
+    /// Tokenizer when training from scratch: byte (default) or bpe, a byte-level BPE trained on
+    /// the run's prompts and gold SQL. Ignored with --from and --resume: the checkpoint's
+    /// tokenizer wins.
+    #[arg(long, value_enum)]
+    pub tokenizer: Option<TokenizerKind>,
+    /// Largest BPE vocabulary, special tokens included (default 2048); with --tokenizer bpe.
+    #[arg(long, value_name = "N")]
+    pub bpe_vocab: Option<usize>,
     /// Examples' split (default train for SFT; any for DPO).
     #[arg(long)]
     pub split: Option<String>,
@@ -147,6 +155,8 @@ impl TrainArgs {
         set!(c.model.n_heads, self.heads);
         set!(c.model.d_ff, self.d_ff);
         set!(c.model.max_seq_len, self.context);
+        set!(c.tokenizer, self.tokenizer);
+        set!(c.bpe_vocab, self.bpe_vocab);
         set!(c.data.pairs, self.pairs);
         set!(c.dpo.beta, self.beta);
         set!(c.dpo.label_smoothing, self.label_smoothing);
@@ -182,12 +192,6 @@ impl TrainArgs {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// glibc malloc settings that keep freed tensor buffers for reuse instead of returning them to
-/// the system (each fresh buffer otherwise costs page faults and zeroing). `sense bench train`
-/// measures them; set `GLIBC_TUNABLES` to this value to use them for a run.
-pub const MALLOC_TUNABLES: &str =
-    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=67108864";
-
 fn install_ctrlc() {
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
@@ -210,6 +214,16 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
     let json = args.json;
     let every = args.print_every.max(1);
     let mut on = |e: Event| match e {
+        Event::Tokenizer {
+            tokenizer,
+            trained_on,
+        } => match trained_on {
+            Some(n) => eprintln!(
+                "tokenizer: {}, trained on {n} prompts and completions",
+                tokenizer.describe()
+            ),
+            None => eprintln!("tokenizer: {}", tokenizer.describe()),
+        },
         Event::Data(s) => eprintln!("data: {}", s.summary()),
         Event::EvalData(s) => eprintln!("eval: {}", s.summary()),
         Event::Started {
@@ -257,6 +271,11 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
             }
         }
     };
+    if (args.from.is_some() || args.resume.is_some())
+        && (args.tokenizer.is_some() || args.bpe_vocab.is_some())
+    {
+        eprintln!("note: --tokenizer/--bpe-vocab apply to runs from scratch; the checkpoint's tokenizer is used");
+    }
     let res = match args.resume {
         Some(id) => {
             let run = store.run(id).map_err(|e| bad(e.to_string()))?;
@@ -372,19 +391,63 @@ pub struct BenchTrainArgs {
     /// One JSON object per measurement.
     #[arg(long)]
     pub json: bool,
+    /// Also measure the equivalent PyTorch eager step (benches/pytorch_train.py) with this
+    /// Python interpreter, which must have torch installed; rows get a "vs pytorch" ratio.
+    #[arg(long, value_name = "PYTHON")]
+    pub pytorch: Option<PathBuf>,
+}
+
+/// The PyTorch reference, embedded so that an installed binary can run it.
+const PYTORCH_SCRIPT: &str = include_str!("../../benches/pytorch_train.py");
+
+/// Runs the PyTorch reference step with `python` on as many threads as candle uses.
+fn pytorch_row(python: &Path, a: &BenchTrainArgs) -> Result<(String, f64)> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python)
+        .arg("-")
+        .args(["--batch", &a.batch.to_string()])
+        .args(["--context", &a.context.to_string()])
+        .args(["--steps", &a.steps.to_string()])
+        .args([
+            "--threads",
+            &candle_core::utils::get_num_threads().to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("running {}", python.display()))?;
+    child
+        .stdin
+        .take()
+        .context("python stdin")?
+        .write_all(PYTORCH_SCRIPT.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "the PyTorch reference failed under {} (is torch installed there?)",
+            python.display()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = text
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .context("the PyTorch reference printed no figure")?;
+    match (v["case"].as_str(), v["tokens_per_s"].as_f64()) {
+        (Some(c), Some(t)) => Ok((c.to_string(), t)),
+        _ => anyhow::bail!("the PyTorch reference printed no figure"),
+    }
 }
 
 /// Without `--single`: runs the measurements twice in child processes, with glibc's default
-/// allocator settings and with `MALLOC_TUNABLES`, then compares every variant with the
+/// allocator settings and with ours (`train::malloc`), then compares every variant with the
 /// baseline (composite candle ops, default allocator) measured in the same run.
 pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
     if !a.single && cfg!(all(target_os = "linux", target_env = "gnu")) {
         let exe = std::env::current_exe()?;
         let mut all: Vec<(String, f64)> = Vec::new();
-        for (label, tunables) in [
-            ("default malloc", None),
-            ("tuned malloc", Some(MALLOC_TUNABLES)),
-        ] {
+        for (label, default_malloc) in [("default malloc", true), ("tuned malloc", false)] {
             let mut cmd = std::process::Command::new(&exe);
             cmd.args([
                 "bench",
@@ -400,10 +463,11 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 "--gen-tokens",
                 &a.gen_tokens.to_string(),
             ]);
-            match tunables {
-                Some(t) => cmd.env("GLIBC_TUNABLES", t),
-                None => cmd.env_remove("GLIBC_TUNABLES"),
-            };
+            if default_malloc {
+                cmd.env(crate::train::malloc::ENV, "default");
+            } else {
+                cmd.env_remove(crate::train::malloc::ENV);
+            }
             let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
             if !out.status.success() {
                 anyhow::bail!("benchmark child ({label}) failed");
@@ -420,7 +484,20 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused and baseline alternating",
             a.context, a.batch, candle_core::utils::get_num_threads(), a.steps
         );
-        println!("{:<78} {:>10} {:>9}", "case", "tokens/s", "vs base");
+        let torch = match &a.pytorch {
+            Some(py) => Some(pytorch_row(py, a)?),
+            None => None,
+        };
+        if let Some(row) = &torch {
+            all.push(row.clone());
+        }
+        println!(
+            "{:<78} {:>10} {:>9} {:>11}",
+            "case",
+            "tokens/s",
+            "vs base",
+            if torch.is_some() { "vs pytorch" } else { "" }
+        );
         for (case, t) in &all {
             let kind = case.split(' ').next().unwrap_or("");
             let base = all
@@ -430,7 +507,11 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 })
                 .map(|(_, b)| *b);
             let rel = base.map(|b| format!("{:.2}x", t / b)).unwrap_or_default();
-            println!("{case:<78} {t:>10.0} {rel:>9}");
+            let vs_torch = match &torch {
+                Some((_, tt)) if kind == "sft" => format!("{:.2}x", t / tt),
+                _ => String::new(),
+            };
+            println!("{case:<78} {t:>10.0} {rel:>9} {vs_torch:>11}");
         }
         return Ok(0);
     }

@@ -232,6 +232,45 @@ pub fn local_generator(
         .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))
 }
 
+/// The completion cap of weak sampling from an endpoint when none is given (a checkpoint's is
+/// its generator's own, 256 tokens within its context, so that small contexts keep prompt room).
+pub const DEFAULT_MAX_TOKENS: u32 = 512;
+
+/// Checks weak sampling's settings before any model is asked: the temperature (of each call)
+/// and `params`' top_p and max_tokens. The same checks hold for an endpoint and a checkpoint.
+pub fn check_sampling(temperature: f32, params: &SamplingParams) -> Result<(), GenError> {
+    if !temperature.is_finite() || temperature < 0.0 {
+        return Err(GenError(format!(
+            "temperature {temperature} must be 0 (greedy) or more"
+        )));
+    }
+    if let Some(t) = params.top_p {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(GenError(format!("top-p {t} is outside 0..=1")));
+        }
+    }
+    if params.max_tokens == Some(0) {
+        return Err(GenError("max tokens must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// A local checkpoint as a weak-sampling generator with the settings an endpoint would get
+/// (`sense sample` and the jobs menu build it here): `params`' top_p, max_tokens, seed and stop
+/// (seed 0 when unset; the temperature and k come with each call). A setting the checkpoint
+/// cannot honour (e.g. more tokens than its context) is an error.
+pub fn local_generator_with(
+    dir: &Path,
+    device: &str,
+    params: &SamplingParams,
+) -> Result<Box<dyn SqlGenerator>, GenError> {
+    check_sampling(params.temperature.unwrap_or(0.0), params)?;
+    let mut g = crate::train::local::LocalGenerator::load(dir, device, params.seed.unwrap_or(0))
+        .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))?;
+    g.apply(params).map_err(|e| GenError(format!("{e:#}")))?;
+    Ok(Box::new(g))
+}
+
 /// An OpenAI-compatible endpoint as a generator: the training prompt as the user message
 /// (after an optional system message), k completions per prompt (one request with `n = k`,
 /// or k requests), every exchange recorded in the workspace when a store is given.
@@ -289,6 +328,10 @@ impl EndpointGenerator {
 impl SqlGenerator for EndpointGenerator {
     fn name(&self) -> String {
         self.client.config().model.clone()
+    }
+
+    fn set_max_tokens(&mut self, max_tokens: usize) {
+        self.params.max_tokens = Some(max_tokens.clamp(1, u32::MAX as usize) as u32);
     }
 
     fn generate(
@@ -356,5 +399,28 @@ impl SqlGenerator for EndpointGenerator {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_settings_are_checked_alike_for_every_model() {
+        let p = |top_p, max_tokens| SamplingParams {
+            top_p,
+            max_tokens,
+            ..Default::default()
+        };
+        assert!(check_sampling(0.0, &p(None, None)).is_ok());
+        assert!(check_sampling(1.3, &p(Some(0.0), Some(1))).is_ok());
+        assert!(check_sampling(0.8, &p(Some(1.0), Some(512))).is_ok());
+        let err = |t, params: SamplingParams| check_sampling(t, &params).unwrap_err().0;
+        assert!(err(-0.5, p(None, None)).contains("temperature -0.5"));
+        assert!(err(f32::NAN, p(None, None)).contains("temperature"));
+        assert!(err(0.8, p(Some(1.01), None)).contains("top-p 1.01"));
+        assert!(err(0.8, p(Some(-0.1), None)).contains("top-p -0.1"));
+        assert!(err(0.8, p(None, Some(0))).contains("max tokens"));
     }
 }

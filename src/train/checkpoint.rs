@@ -1,11 +1,12 @@
-//! Checkpoints: a folder holding `model.safetensors`, `config.json` (model sizes, tokenizer,
-//! prompt version, step), `tokenizer.json`, and for resuming `optimizer.safetensors`.
+//! Checkpoints: a folder holding `model.safetensors`, `config.json` (model sizes, tokenizer
+//! kind, prompt version, step), `tokenizer.json` (the BPE in Hugging Face format; for the byte
+//! tokenizer just its kind), and for resuming `optimizer.safetensors`.
 //! A folder is written under a temporary name and renamed into place, so a crash never leaves
 //! a half-written checkpoint; a run's folder holds `step-NNNNNN/` checkpoints and `latest`.
 
 use super::config::ModelConfig;
 use super::model::Model;
-use super::tokenizer::Tokenizer;
+use super::tokenizer::{Tokenizer, TokenizerSpec};
 use crate::dataset::atomic::{temp_path, write_atomic};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
@@ -20,7 +21,9 @@ pub struct CheckpointMeta {
     pub format: String,
     pub version: u32,
     pub model: ModelConfig,
-    pub tokenizer: Tokenizer,
+    /// `{"kind": "byte"}` or `{"kind": "bpe", "vocab_size": N}`; a BPE's merges and vocabulary
+    /// are the folder's `tokenizer.json`.
+    pub tokenizer: TokenizerSpec,
     pub prompt_version: u32,
     /// Optimizer steps done when saved.
     pub step: usize,
@@ -40,7 +43,7 @@ impl CheckpointMeta {
             format: FORMAT.into(),
             version: 1,
             model: model.clone(),
-            tokenizer: tokenizer.clone(),
+            tokenizer: tokenizer.spec(),
             prompt_version: crate::schema::PROMPT_VERSION,
             step,
             run_id,
@@ -52,18 +55,35 @@ impl CheckpointMeta {
 /// A loaded checkpoint.
 pub struct Loaded {
     pub model: Model,
+    /// Built from `meta.tokenizer` (and `tokenizer.json` for a BPE).
     pub tokenizer: Tokenizer,
     pub meta: CheckpointMeta,
     pub dir: PathBuf,
 }
 
-/// Writes a checkpoint folder atomically (replacing an older one of the same name).
+/// Writes a checkpoint folder atomically (replacing an older one of the same name);
+/// `tokenizer` must be the one `meta` describes.
 pub fn save(
     dir: &Path,
     model: &Model,
+    tokenizer: &Tokenizer,
     meta: &CheckpointMeta,
     optimizer: Option<&HashMap<String, Tensor>>,
 ) -> Result<()> {
+    if meta.tokenizer != tokenizer.spec() {
+        bail!(
+            "checkpoint metadata names tokenizer {:?}, the model's is {:?}",
+            meta.tokenizer,
+            tokenizer.spec()
+        );
+    }
+    if tokenizer.vocab_size() > model.cfg.vocab_size {
+        bail!(
+            "the tokenizer has {} tokens, the model's vocabulary only {}",
+            tokenizer.vocab_size(),
+            model.cfg.vocab_size
+        );
+    }
     let tmp = temp_path(dir);
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
@@ -78,10 +98,7 @@ pub fn save(
             &tmp.join("config.json"),
             serde_json::to_string_pretty(meta)?.as_bytes(),
         )?;
-        write_atomic(
-            &tmp.join("tokenizer.json"),
-            serde_json::to_string(&meta.tokenizer)?.as_bytes(),
-        )?;
+        write_atomic(&tmp.join("tokenizer.json"), tokenizer.to_json()?.as_bytes())?;
         if dir.exists() {
             std::fs::remove_dir_all(dir)?;
         }
@@ -98,13 +115,14 @@ pub fn save(
 pub fn save_step(
     run_dir: &Path,
     model: &Model,
+    tokenizer: &Tokenizer,
     meta: &CheckpointMeta,
     optimizer: Option<&HashMap<String, Tensor>>,
     keep: usize,
 ) -> Result<PathBuf> {
     let name = format!("step-{:06}", meta.step);
     let dir = run_dir.join(&name);
-    save(&dir, model, meta, optimizer)?;
+    save(&dir, model, tokenizer, meta, optimizer)?;
     write_atomic(&run_dir.join("latest"), name.as_bytes())?;
     let mut steps: Vec<PathBuf> = std::fs::read_dir(run_dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -168,12 +186,34 @@ pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
     let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)
         .with_context(|| format!("reading {}", dir.join("model.safetensors").display()))?;
     let model = Model::from_tensors(&meta.model, tensors, device)?;
+    let tokenizer = load_tokenizer(&dir, &meta.tokenizer)?;
+    if tokenizer.vocab_size() > model.cfg.vocab_size {
+        bail!(
+            "{}: the tokenizer has {} tokens, the model's vocabulary only {}",
+            dir.display(),
+            tokenizer.vocab_size(),
+            model.cfg.vocab_size
+        );
+    }
     Ok(Loaded {
         model,
-        tokenizer: meta.tokenizer.clone(),
+        tokenizer,
         meta,
         dir,
     })
+}
+
+/// The tokenizer `spec` names: a BPE reads the folder's `tokenizer.json`.
+pub fn load_tokenizer(dir: &Path, spec: &TokenizerSpec) -> Result<Tokenizer> {
+    let text = match spec {
+        TokenizerSpec::Byte => None,
+        TokenizerSpec::Bpe { .. } => {
+            let p = dir.join("tokenizer.json");
+            Some(std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?)
+        }
+    };
+    Tokenizer::from_spec(spec, text.as_deref())
+        .with_context(|| format!("the tokenizer of {}", dir.display()))
 }
 
 /// Optimizer moments saved with a checkpoint, if any.
@@ -183,4 +223,90 @@ pub fn load_optimizer(dir: &Path, device: &Device) -> Result<Option<HashMap<Stri
         return Ok(None);
     }
     Ok(Some(candle_core::safetensors::load(p, device)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::tokenizer::train_bpe;
+
+    fn tiny(vocab_size: usize) -> ModelConfig {
+        ModelConfig {
+            vocab_size,
+            d_model: 16,
+            n_layers: 1,
+            n_heads: 2,
+            d_ff: 16,
+            max_seq_len: 32,
+            ..ModelConfig::default()
+        }
+    }
+
+    #[test]
+    fn bpe_checkpoint_round_trip_keeps_the_tokenizer() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let texts = (0..40).map(|i| {
+            format!("CREATE TABLE singer (singer_id INTEGER, name TEXT);\nSELECT name FROM singer WHERE singer_id = {i};\n")
+        });
+        let tok = train_bpe(texts, 300).expect("train");
+        let model = Model::new(&tiny(tok.vocab_size()), 1, &Device::Cpu).expect("model");
+        let meta = CheckpointMeta::new(&model.cfg, &tok, 3, Some(9), Some("sft"));
+        assert!(
+            save(&d.path().join("x"), &model, &Tokenizer::Byte, &meta, None).is_err(),
+            "meta and tokenizer must agree"
+        );
+        let dir = save_step(d.path(), &model, &tok, &meta, None, 2).expect("save");
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            config["tokenizer"],
+            serde_json::json!({"kind": "bpe", "vocab_size": tok.vocab_size()})
+        );
+        let l = load(d.path(), &Device::Cpu).expect("load");
+        assert_eq!(l.meta, meta);
+        let s = "SELECT name FROM singer WHERE country = 'café' -- 🦀\n";
+        assert_eq!(l.tokenizer.encode(s), tok.encode(s));
+        assert_eq!(
+            (l.tokenizer.bos(), l.tokenizer.eos(), l.tokenizer.pad()),
+            (tok.bos(), tok.eos(), tok.pad())
+        );
+        assert_eq!(l.tokenizer.decode(&l.tokenizer.encode(s)), s);
+
+        // A BPE checkpoint without its tokenizer.json is refused with the file named.
+        std::fs::remove_file(dir.join("tokenizer.json")).unwrap();
+        let e = load(&dir, &Device::Cpu).err().expect("no tokenizer.json");
+        assert!(format!("{e:#}").contains("tokenizer.json"), "{e:#}");
+    }
+
+    #[test]
+    fn byte_checkpoints_written_before_bpe_still_load() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let model = Model::new(&tiny(259), 1, &Device::Cpu).expect("model");
+        let meta = CheckpointMeta::new(&model.cfg, &Tokenizer::Byte, 5, None, Some("sft"));
+        let dir = d.path().join("ck");
+        save(&dir, &model, &Tokenizer::Byte, &meta, None).expect("save");
+        // config.json and tokenizer.json exactly as the byte-only version wrote them.
+        std::fs::write(
+            dir.join("config.json"),
+            r#"{
+  "format": "sense-checkpoint",
+  "version": 1,
+  "model": {"vocab_size": 259, "d_model": 16, "n_layers": 1, "n_heads": 2, "d_ff": 16,
+            "max_seq_len": 32, "rope_theta": 10000.0, "norm_eps": 1e-5},
+  "tokenizer": {"kind": "byte"},
+  "prompt_version": 1,
+  "step": 5,
+  "run_id": null,
+  "kind": "sft"
+}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.join("tokenizer.json"), r#"{"kind":"byte"}"#).unwrap();
+        let l = load(&dir, &Device::Cpu).expect("old checkpoint");
+        assert!(matches!(l.tokenizer, Tokenizer::Byte));
+        assert_eq!(l.meta.tokenizer, TokenizerSpec::Byte);
+        assert_eq!(l.meta.step, 5);
+        assert_eq!(l.tokenizer.encode("é"), vec![0xC3, 0xA9]);
+    }
 }

@@ -76,6 +76,26 @@ impl TrainKind {
     }
 }
 
+/// The tokenizer of a run from scratch (a run from a checkpoint keeps the checkpoint's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenizerKind {
+    /// Every UTF-8 byte is a token (259 tokens with begin, end and padding).
+    #[default]
+    Byte,
+    /// Byte-level BPE trained on the run's prompts and gold SQL (at most --bpe-vocab tokens).
+    Bpe,
+}
+
+impl TokenizerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenizerKind::Byte => "byte",
+            TokenizerKind::Bpe => "bpe",
+        }
+    }
+}
+
 /// Which workspace rows a run trains on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -126,8 +146,13 @@ pub struct TrainConfig {
     pub kind: TrainKind,
     /// Starting checkpoint (required for DPO: it is also the frozen reference).
     pub from: Option<PathBuf>,
-    /// Model sizes when training from scratch (ignored with `from`).
+    /// Model sizes when training from scratch (ignored with `from`). `vocab_size` follows the
+    /// tokenizer.
     pub model: ModelConfig,
+    /// Tokenizer when training from scratch; with `from` the run records the checkpoint's.
+    pub tokenizer: TokenizerKind,
+    /// Largest BPE vocabulary (special tokens included) for `tokenizer = "bpe"`.
+    pub bpe_vocab: usize,
     /// Checkpoint folder (default: `<workspace folder>/checkpoints/run-<id>`).
     pub out: Option<PathBuf>,
     pub steps: usize,
@@ -171,6 +196,8 @@ impl Default for TrainConfig {
             kind: TrainKind::Sft,
             from: None,
             model: ModelConfig::default(),
+            tokenizer: TokenizerKind::Byte,
+            bpe_vocab: 2048,
             out: None,
             steps: 200,
             batch_size: 8,
@@ -244,6 +271,16 @@ impl TrainConfig {
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             bail!("learning rate must be positive");
+        }
+        if self.tokenizer == TokenizerKind::Bpe
+            && self.from.is_none()
+            && self.bpe_vocab < super::tokenizer::MIN_BPE_VOCAB
+        {
+            bail!(
+                "the BPE vocabulary must be at least {} tokens (got {})",
+                super::tokenizer::MIN_BPE_VOCAB,
+                self.bpe_vocab
+            );
         }
         if self.max_len < 8 {
             bail!("max_len must be at least 8 tokens");
@@ -327,6 +364,17 @@ mod tests {
             c.batch_size,
             TrainConfig::for_kind(TrainKind::Dpo).batch_size
         );
+        assert_eq!(c.tokenizer, TokenizerKind::Byte, "byte by default");
+        let bpe = d.path().join("bpe.toml");
+        std::fs::write(&bpe, "tokenizer = \"bpe\"\nbpe_vocab = 4096\n").expect("write");
+        let c = TrainConfig::from_file(&bpe, TrainKind::Sft).expect("parse");
+        assert_eq!((c.tokenizer, c.bpe_vocab), (TokenizerKind::Bpe, 4096));
+        assert!(c.validate().is_ok());
+        let small = TrainConfig {
+            bpe_vocab: 100,
+            ..c
+        };
+        assert!(small.validate().is_err());
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, r#"{"steps": "many"}"#).expect("write");
         assert!(TrainConfig::from_file(&bad, TrainKind::Sft).is_err());

@@ -126,6 +126,25 @@ pub fn sft_sequences(
     encode_examples(store, &examples, tok, max_len)
 }
 
+/// The text a run's BPE tokenizer learns from: the prompt and the gold completion of every
+/// example the SFT data filters select (the same prompts and completions `sft_sequences`
+/// encodes).
+pub fn tokenizer_corpus(store: &Store, d: &DataConfig) -> Result<Vec<String>> {
+    let examples = store.examples(&ExampleFilter {
+        split: d.split.clone(),
+        source: d.source.clone(),
+        db: d.db.clone(),
+        ..ExampleFilter::default()
+    })?;
+    let mut prompter = Prompter::default();
+    let mut out = Vec::with_capacity(2 * examples.len());
+    for ex in &examples {
+        out.push(prompter.prompt(store, ex)?);
+        out.push(completion_text(&ex.gold_sql));
+    }
+    Ok(out)
+}
+
 /// The held-out SFT set: at most `limit` examples of `split` (only the `db` filter of `d`
 /// applies), picked evenly across the split in store order, so every run with the same
 /// workspace scores the same sequences. Empty when the split has no examples.

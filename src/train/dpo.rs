@@ -3,14 +3,13 @@
 //! pairs (with optional label smoothing and an SFT term on the chosen completions).
 
 use super::data::{make_batch, Batch, Seq};
-use super::model::{token_logps, Model};
+use super::model::Model;
 use anyhow::Result;
 use candle_core::{Device, Tensor};
 
 /// Summed completion log-probability of each sequence `[B]`.
 pub fn seq_logps(model: &Model, batch: &Batch) -> Result<Tensor> {
-    let logits = model.forward_train(&batch.inputs)?;
-    let lp = token_logps(&logits, &batch.targets)?;
+    let lp = model.target_logps(&batch.inputs, &batch.targets)?;
     Ok((lp * &batch.mask)?.sum(1)?)
 }
 

@@ -5,8 +5,9 @@ use super::config::device;
 use super::generate::{generate, GenOptions};
 use super::model::Model;
 use super::tokenizer::Tokenizer;
+use crate::llm::SamplingParams;
 use crate::synth::generator::{GenError, Generated, SqlGenerator};
-use anyhow::Result;
+use anyhow::{bail, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -19,6 +20,8 @@ pub struct LocalGenerator {
     pub batch: usize,
     pub max_new_tokens: usize,
     pub top_p: f32,
+    /// Each completion is cut before the first of these, as an endpoint's `stop` cuts it.
+    pub stop: Vec<String>,
     seed: u64,
 }
 
@@ -32,9 +35,63 @@ impl LocalGenerator {
             batch: 16,
             max_new_tokens: 256,
             top_p: 0.95,
+            stop: Vec::new(),
             seed,
         })
     }
+
+    /// The most new tokens one completion can have: the context less the begin token and one
+    /// prompt token.
+    pub fn max_new_tokens_limit(&self) -> usize {
+        self.model.cfg.max_seq_len.saturating_sub(2).max(1)
+    }
+
+    /// Takes weak sampling's settings as an endpoint takes them: `top_p`, `max_tokens`, `seed`
+    /// and `stop` (unset ones keep their defaults; the temperature and the number of samples
+    /// come with each `generate` call). What the checkpoint cannot honour is an error, never
+    /// a silent change: a completion cap beyond its context, a `top_p` outside 0..=1, `n`.
+    pub fn apply(&mut self, p: &SamplingParams) -> Result<()> {
+        if let Some(n) = p.n {
+            bail!("n = {n} cannot be set on a local checkpoint: the number of samples is k");
+        }
+        if let Some(t) = p.top_p {
+            if !(0.0..=1.0).contains(&t) {
+                bail!("top-p {t} is outside 0..=1");
+            }
+            self.top_p = t;
+        }
+        if let Some(m) = p.max_tokens {
+            let most = self.max_new_tokens_limit();
+            if m == 0 || m as usize > most {
+                bail!(
+                    "max tokens {m} is not possible for checkpoint {}: its context is {} tokens, \
+                     so a completion has 1 to {most}",
+                    self.name,
+                    self.model.cfg.max_seq_len
+                );
+            }
+            self.max_new_tokens = m as usize;
+        }
+        if let Some(s) = p.seed {
+            self.seed = s;
+        }
+        if p.stop.iter().any(String::is_empty) {
+            bail!("an empty stop sequence would cut every completion to nothing");
+        }
+        self.stop = p.stop.clone();
+        Ok(())
+    }
+}
+
+/// `text` cut before the earliest of `stop` (the stop sequence itself is not kept).
+pub fn cut_at_stop(text: &str, stop: &[String]) -> String {
+    let end = stop
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
+        .unwrap_or(text.len());
+    text[..end].to_string()
 }
 
 impl SqlGenerator for LocalGenerator {
@@ -79,11 +136,28 @@ impl SqlGenerator for LocalGenerator {
             let ms = t.elapsed().as_secs_f64() * 1e3 / chunk.len().max(1) as f64;
             for ((i, _), text) in chunk.iter().zip(texts) {
                 out[*i].push(Generated {
-                    text,
+                    text: cut_at_stop(&text, &self.stop),
                     latency_ms: ms,
                 });
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_at_stop;
+
+    #[test]
+    fn stop_sequences_cut_before_the_earliest() {
+        let stop = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(cut_at_stop("SELECT 1;\nxx", &stop(&[";"])), "SELECT 1");
+        assert_eq!(
+            cut_at_stop("SELECT 1 -- a;", &stop(&[";", "--"])),
+            "SELECT 1 "
+        );
+        assert_eq!(cut_at_stop("SELECT 1", &stop(&["FROM"])), "SELECT 1");
+        assert_eq!(cut_at_stop("SELECT 1", &[]), "SELECT 1");
     }
 }

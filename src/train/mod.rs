@@ -1,14 +1,17 @@
 //! Local models with candle: byte tokenizer, a small Llama-style decoder, SFT and DPO with
 //! AdamW, generation with a KV cache, checkpoints, and runs whose metrics live in the store.
 
+pub mod attention;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod dpo;
 pub mod eval;
+pub mod gemm;
 pub mod generate;
 pub mod local;
+pub mod malloc;
 pub mod model;
 pub mod ops;
 pub mod optim;

@@ -26,19 +26,16 @@ struct Layer {
     down: Tensor,
 }
 
-/// Keys and values of the positions seen so far, per layer (generation).
+/// Keys and values of the positions seen so far, per layer (generation), in buffers sized for
+/// the model's context: a step writes its positions in place instead of copying the whole cache.
 #[derive(Default)]
 pub struct KvCache {
-    layers: Vec<Option<(Tensor, Tensor)>>,
+    layers: Vec<candle_nn::kv_cache::KvCache>,
 }
 
 impl KvCache {
     pub fn len(&self) -> usize {
-        self.layers
-            .first()
-            .and_then(|l| l.as_ref())
-            .and_then(|(k, _)| k.dim(2).ok())
-            .unwrap_or(0)
+        self.layers.first().map_or(0, |l| l.current_seq_len())
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -55,6 +52,7 @@ pub struct Model {
     cos: Tensor,
     sin: Tensor,
     rope: super::ops::Rope,
+    attn: super::attention::CausalAttention,
     device: Device,
     /// Use the fused CPU kernels (`ops`); off = composite candle ops only (the baseline).
     pub fused: bool,
@@ -161,8 +159,9 @@ impl Model {
         let half = cfg.head_dim() / 2;
         let cos = Tensor::from_vec(cos_v.clone(), (cfg.max_seq_len, half), device)?;
         let sin = Tensor::from_vec(sin_v.clone(), (cfg.max_seq_len, half), device)?;
-        let rope =
-            super::ops::Rope::new(std::sync::Arc::new(cos_v), std::sync::Arc::new(sin_v), half);
+        let (cos_v, sin_v) = (std::sync::Arc::new(cos_v), std::sync::Arc::new(sin_v));
+        let rope = super::ops::Rope::new(cos_v.clone(), sin_v.clone(), half);
+        let attn = super::attention::CausalAttention::new(cfg.n_heads, cos_v, sin_v);
         Ok(Model {
             cfg: cfg.clone(),
             embed: get("model.embed_tokens.weight")?,
@@ -173,6 +172,7 @@ impl Model {
             cos,
             sin,
             rope,
+            attn,
             fused: device.is_cpu(),
             device: device.clone(),
         })
@@ -206,6 +206,7 @@ impl Model {
             cos: self.cos.clone(),
             sin: self.sin.clone(),
             rope: self.rope.clone(),
+            attn: self.attn.clone(),
             device: self.device.clone(),
             fused: self.fused,
         }
@@ -258,7 +259,10 @@ impl Model {
         let cos = self.cos.narrow(0, offset, t)?;
         let sin = self.sin.narrow(0, offset, t)?;
         if let Some(c) = cache.as_deref_mut() {
-            c.layers.resize(self.layers.len(), None);
+            let max = self.cfg.max_seq_len;
+            c.layers.resize_with(self.layers.len(), || {
+                candle_nn::kv_cache::KvCache::new(2, max)
+            });
         }
         let eps = self.cfg.norm_eps;
         let fused = self.fused && cache.is_none() && offset == 0;
@@ -271,13 +275,24 @@ impl Model {
         };
         for (i, l) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &l.attn_norm)?;
-            let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            let a = self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset, fused)?;
+            let a = if fused {
+                // One projection and one fused kernel (training: causal, no cache).
+                let qkv = linear(&h, &Tensor::cat(&[&l.q, &l.k, &l.v], 0)?)?;
+                linear(&self.attn.apply(&qkv)?, &l.o)?
+            } else {
+                let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+                self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset)?
+            };
             x = (x + a)?;
             let h = rms_norm(&x, &l.mlp_norm)?;
-            let g = linear(&h, &l.gate)?;
-            let u = linear(&h, &l.up)?;
-            let m = linear(&(g.silu()? * u)?, &l.down)?;
+            let m = if self.fused {
+                let gu = linear(&h, &Tensor::cat(&[&l.gate, &l.up], 0)?)?;
+                linear(&super::ops::swiglu(&gu)?, &l.down)?
+            } else {
+                let g = linear(&h, &l.gate)?;
+                let u = linear(&h, &l.up)?;
+                linear(&(g.silu()? * u)?, &l.down)?
+            };
             x = (x + m)?;
         }
         let x = rms_norm(&x, &self.norm)?;
@@ -292,11 +307,10 @@ impl Model {
         cos: &Tensor,
         sin: &Tensor,
         mask: &Tensor,
-        slot: Option<&mut Option<(Tensor, Tensor)>>,
+        slot: Option<&mut candle_nn::kv_cache::KvCache>,
         b: usize,
         t: usize,
         offset: usize,
-        fused: bool,
     ) -> Result<Tensor> {
         let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim());
         let split = |w: &Tensor| -> Result<Tensor> {
@@ -316,23 +330,25 @@ impl Model {
         let mut k = rope(split(&l.k)?)?;
         let mut v = split(&l.v)?;
         if let Some(slot) = slot {
-            if let Some((pk, pv)) = slot.as_ref() {
-                k = Tensor::cat(&[pk, &k], 2)?;
-                v = Tensor::cat(&[pv, &v], 2)?;
-            }
             // Detached: the cache must not chain every earlier step's graph.
-            *slot = Some((k.detach(), v.detach()));
+            (k, v) = slot.append(&k.detach(), &v.detach())?;
         }
         let scale = 1.0 / (hd as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;
-        // The fused kernel applies the causal mask itself (training: no cache, no padding on the left).
-        let att = if fused {
-            super::ops::causal_softmax(&scores, scale)?
-        } else {
-            candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?
-        };
+        let att = candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h * hd))?;
         linear(&y, &l.o)
+    }
+
+    /// Log-probability of each target `[B, T]` after inputs `[B, T]` under a causal mask
+    /// (training and scoring).
+    pub fn target_logps(&self, ids: &Tensor, targets: &Tensor) -> Result<Tensor> {
+        let logits = self.forward_train(ids)?;
+        if self.fused {
+            Ok(super::ops::target_logps(&logits, targets)?)
+        } else {
+            token_logps(&logits, targets)
+        }
     }
 
     /// Logits for a right-padded batch under a causal mask (training and scoring).

@@ -1,5 +1,6 @@
 //! Fused CPU kernels with their own backward, for the hot spots of a training step:
-//! causal softmax of attention scores (scale, mask, softmax in one pass) and RMSNorm.
+//! RMSNorm, rotary positions, the SiLU-gated MLP product and the target log-probabilities
+//! (attention has its own module).
 //! Each has a composite fallback built from differentiable candle ops (other devices, and the
 //! baseline of `sense bench train`); tests check both paths agree, gradients included.
 
@@ -43,94 +44,6 @@ fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]
         Some((a, b)) => Ok(&data[a..b]),
         None => bail!("{what}: input must be contiguous"),
     }
-}
-
-/// Softmax over the last dim of `x * scale`, where query row `i` of a `[.., Tq, Tk]` block sees
-/// keys `0..=i + (Tk - Tq)` only.
-struct CausalSoftmax {
-    scale: f32,
-}
-
-impl CustomOp1 for CausalSoftmax {
-    fn name(&self) -> &'static str {
-        "causal-softmax"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let src = contiguous(s, l, self.name())?;
-        let dims = l.shape().dims();
-        let (tq, tk) = (dims[dims.len() - 2], dims[dims.len() - 1]);
-        let shift = tk - tq;
-        let scale = self.scale;
-        let mut dst = vec![0f32; src.len()];
-        par_rows(&mut dst, tk, |r, d| {
-            let x = &src[r * tk..(r + 1) * tk];
-            let vis = (r % tq) + shift + 1;
-            let mut max = f32::NEG_INFINITY;
-            for &v in &x[..vis] {
-                max = max.max(v * scale);
-            }
-            let mut sum = 0f32;
-            for (o, &v) in d[..vis].iter_mut().zip(&x[..vis]) {
-                let e = (v * scale - max).exp();
-                *o = e;
-                sum += e;
-            }
-            let inv = 1.0 / sum;
-            for o in &mut d[..vis] {
-                *o *= inv;
-            }
-        });
-        Ok((CpuStorage::F32(dst), l.shape().clone()))
-    }
-
-    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let g = grad.contiguous()?;
-        Ok(Some(res.apply_op2_no_bwd(
-            &g,
-            &SoftmaxBackward { scale: self.scale },
-        )?))
-    }
-}
-
-/// `dx = scale * y * (g - sum(g * y))` row by row.
-struct SoftmaxBackward {
-    scale: f32,
-}
-
-impl CustomOp2 for SoftmaxBackward {
-    fn name(&self) -> &'static str {
-        "causal-softmax-bwd"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let y = contiguous(s1, l1, self.name())?;
-        let g = contiguous(s2, l2, self.name())?;
-        let tk = l1.shape().dims()[l1.shape().rank() - 1];
-        let scale = self.scale;
-        let mut dst = vec![0f32; y.len()];
-        par_rows(&mut dst, tk, |r, d| {
-            let (y, g) = (&y[r * tk..(r + 1) * tk], &g[r * tk..(r + 1) * tk]);
-            let dot: f32 = y.iter().zip(g).map(|(a, b)| a * b).sum();
-            for ((o, &yv), &gv) in d.iter_mut().zip(y).zip(g) {
-                *o = scale * yv * (gv - dot);
-            }
-        });
-        Ok((CpuStorage::F32(dst), l1.shape().clone()))
-    }
-}
-
-/// Causal softmax of attention scores `[B, H, Tq, Tk]` (scaled by `scale`).
-pub fn causal_softmax(scores: &Tensor, scale: f64) -> Result<Tensor> {
-    scores.contiguous()?.apply_op1(CausalSoftmax {
-        scale: scale as f32,
-    })
 }
 
 /// RMSNorm over the last dim with weight `w`.
@@ -316,10 +229,194 @@ impl CustomOp1 for Rope {
     }
 }
 
+/// SiLU-gated product of a packed `[.., 2F]` gate|up projection: `silu(gate) * up`, `[.., F]`.
+struct SwiGlu;
+
+fn silu_parts(g: f32) -> (f32, f32) {
+    let sig = 1.0 / (1.0 + (-g).exp());
+    (g * sig, sig)
+}
+
+impl CustomOp1 for SwiGlu {
+    fn name(&self) -> &'static str {
+        "swiglu"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s, l, self.name())?;
+        let dims = l.shape().dims();
+        let f2 = dims[dims.len() - 1];
+        if !f2.is_multiple_of(2) {
+            bail!("swiglu: last dim {f2} is odd");
+        }
+        let f = f2 / 2;
+        let mut dst = vec![0f32; x.len() / 2];
+        par_rows(&mut dst, f, |r, o| {
+            let (g, u) = x[r * f2..(r + 1) * f2].split_at(f);
+            for ((o, &g), &u) in o.iter_mut().zip(g).zip(u) {
+                *o = silu_parts(g).0 * u;
+            }
+        });
+        let mut out = dims.to_vec();
+        *out.last_mut().unwrap_or(&mut 0) = f;
+        Ok((CpuStorage::F32(dst), out.into()))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let g = grad.contiguous()?;
+        Ok(Some(arg.apply_op2_no_bwd(&g, &SwiGluBackward)?))
+    }
+}
+
+/// `(gate|up, dy) -> (dgate|dup)`.
+struct SwiGluBackward;
+
+impl CustomOp2 for SwiGluBackward {
+    fn name(&self) -> &'static str {
+        "swiglu-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let dy = contiguous(s2, l2, self.name())?;
+        let f2 = l1.shape().dims()[l1.shape().rank() - 1];
+        let f = f2 / 2;
+        let mut dst = vec![0f32; x.len()];
+        par_rows(&mut dst, f2, |r, o| {
+            let (g, u) = x[r * f2..(r + 1) * f2].split_at(f);
+            let dy = &dy[r * f..(r + 1) * f];
+            let (dg, du) = o.split_at_mut(f);
+            for i in 0..f {
+                let (silu, sig) = silu_parts(g[i]);
+                du[i] = dy[i] * silu;
+                dg[i] = dy[i] * u[i] * sig * (1.0 + g[i] * (1.0 - sig));
+            }
+        });
+        Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+}
+
+/// `silu(gate) * up` for a packed `[.., 2F]` projection (CPU, f32), with its own backward.
+pub fn swiglu(gate_up: &Tensor) -> Result<Tensor> {
+    gate_up.contiguous()?.apply_op1(SwiGlu)
+}
+
+/// Log-probability of each target under a softmax over the last dim: logits `[N, V]`, targets
+/// `[N]` (u32) to `[N]`. One pass instead of log-softmax, gather and their backward's
+/// vocabulary-sized scatter.
+struct TargetLogProb;
+
+fn log_sum_exp(row: &[f32]) -> f32 {
+    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    max + row.iter().map(|&v| (v - max).exp()).sum::<f32>().ln()
+}
+
+fn targets<'a>(s: &'a CpuStorage, l: &Layout, n: usize, v: usize) -> Result<&'a [u32]> {
+    let t = match l.contiguous_offsets() {
+        Some((a, b)) => &s.as_slice::<u32>()?[a..b],
+        None => bail!("target-logprob: targets must be contiguous"),
+    };
+    if t.len() != n {
+        bail!("target-logprob: {} targets for {n} rows", t.len());
+    }
+    if let Some(bad) = t.iter().find(|&&x| x as usize >= v) {
+        bail!("target-logprob: target {bad} outside the vocabulary of {v}");
+    }
+    Ok(t)
+}
+
+impl CustomOp2 for TargetLogProb {
+    fn name(&self) -> &'static str {
+        "target-logprob"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let (n, v) = l1.shape().dims2()?;
+        let t = targets(s2, l2, n, v)?;
+        let out: Vec<f32> = (0..n)
+            .map(|r| {
+                let row = &x[r * v..(r + 1) * v];
+                row[t[r] as usize] - log_sum_exp(row)
+            })
+            .collect();
+        Ok((CpuStorage::F32(out), n.into()))
+    }
+
+    fn bwd(
+        &self,
+        logits: &Tensor,
+        targets: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let g = grad.contiguous()?;
+        let dx = logits.apply_op3_no_bwd(targets, &g, &TargetLogProbBackward)?;
+        Ok((Some(dx), None))
+    }
+}
+
+/// `dlogits = g * (onehot(target) - softmax(logits))`.
+struct TargetLogProbBackward;
+
+impl CustomOp3 for TargetLogProbBackward {
+    fn name(&self) -> &'static str {
+        "target-logprob-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let (n, v) = l1.shape().dims2()?;
+        let t = targets(s2, l2, n, v)?;
+        let g = contiguous(s3, l3, self.name())?;
+        let mut dst = vec![0f32; x.len()];
+        par_rows(&mut dst, v, |r, o| {
+            let row = &x[r * v..(r + 1) * v];
+            if g[r] == 0.0 {
+                return;
+            }
+            let lse = log_sum_exp(row);
+            for (o, &xv) in o.iter_mut().zip(row) {
+                *o = -g[r] * (xv - lse).exp();
+            }
+            o[t[r] as usize] += g[r];
+        });
+        Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+}
+
+/// Log-probability of each target token: `[B, T]` from logits `[B, T, V]` and targets `[B, T]`.
+pub fn target_logps(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    let (b, t, v) = logits.dims3()?;
+    let flat = logits.reshape((b * t, v))?.contiguous()?;
+    let tg = targets.flatten_all()?.contiguous()?;
+    flat.apply_op2(&tg, TargetLogProb)?.reshape((b, t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{Device, Var, D};
+    use candle_core::{Device, Var};
 
     fn close(a: &Tensor, b: &Tensor, tol: f32) {
         let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
@@ -331,38 +428,6 @@ mod tests {
                 "element {i}: {x} vs {y}"
             );
         }
-    }
-
-    #[test]
-    fn fused_softmax_matches_composite_forward_and_backward() {
-        let dev = Device::Cpu;
-        let x = Var::from_tensor(&Tensor::randn(0f32, 2.0, (2, 3, 5, 5), &dev).unwrap()).unwrap();
-        let up = Tensor::randn(0f32, 1.0, (2, 3, 5, 5), &dev).unwrap();
-        let scale = 0.35;
-        let fused = causal_softmax(&x, scale).unwrap();
-        let mask = crate::train::model::causal_mask(5, &dev).unwrap();
-        let comp = candle_nn::ops::softmax(
-            &(x.as_tensor() * scale)
-                .unwrap()
-                .broadcast_add(&mask)
-                .unwrap(),
-            D::Minus1,
-        )
-        .unwrap();
-        close(&fused, &comp, 1e-5);
-        let gf = (&fused * &up)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gc = (&comp * &up)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-4);
     }
 
     #[test]
@@ -428,5 +493,41 @@ mod tests {
             .unwrap();
         close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-4);
         close(gf.get(&w).unwrap(), gc.get(&w).unwrap(), 1e-4);
+    }
+
+    #[test]
+    fn fused_swiglu_matches_composite_forward_and_backward() {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(&Tensor::randn(0f32, 2.0, (2, 3, 10), &dev).unwrap()).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, 3, 5), &dev).unwrap();
+        let fused = swiglu(&x).unwrap();
+        let g = x.narrow(2, 0, 5).unwrap();
+        let u = x.narrow(2, 5, 5).unwrap();
+        let comp = (g.silu().unwrap() * u).unwrap();
+        close(&fused, &comp, 1e-5);
+        let grad = |y: &Tensor| {
+            let gs = (y * &up).unwrap().sum_all().unwrap().backward().unwrap();
+            gs.get(&x).unwrap().clone()
+        };
+        close(&grad(&fused), &grad(&comp), 1e-4);
+    }
+
+    #[test]
+    fn fused_target_logps_match_log_softmax_and_gather() {
+        let dev = Device::Cpu;
+        let x = Var::from_tensor(&Tensor::randn(0f32, 3.0, (2, 4, 7), &dev).unwrap()).unwrap();
+        let t = Tensor::new(&[[0u32, 6, 3, 3], [1, 2, 5, 0]], &dev).unwrap();
+        let w = Tensor::new(&[[1f32, 0.0, 2.0, -1.0], [0.5, 1.0, 0.0, 3.0]], &dev).unwrap();
+        let fused = target_logps(&x, &t).unwrap();
+        let comp = crate::train::model::token_logps(&x, &t).unwrap();
+        close(&fused, &comp, 1e-5);
+        let grad = |y: &Tensor| {
+            let gs = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+            gs.get(&x).unwrap().clone()
+        };
+        close(&grad(&fused), &grad(&comp), 1e-5);
+        let bad = Tensor::new(&[[0u32, 7, 0, 0], [0, 0, 0, 0]], &dev).unwrap();
+        let err = target_logps(&x, &bad).unwrap_err().to_string();
+        assert!(err.contains("outside the vocabulary"), "{err}");
     }
 }

@@ -1,15 +1,16 @@
 //! A training run: its row in the store, per-step metrics, checkpoints, Ctrl-C, NaN, resume.
 
 use super::checkpoint::{self, CheckpointMeta};
-use super::config::{device, TrainConfig, TrainKind};
+use super::config::{device, TokenizerKind, TrainConfig, TrainKind};
 use super::data::{
-    dpo_pairs, indices_for_step, make_batch, sft_eval_sequences, sft_sequences, DataStats, Seq,
+    dpo_pairs, indices_for_step, make_batch, sft_eval_sequences, sft_sequences, tokenizer_corpus,
+    DataStats, Seq,
 };
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
 use super::model::Model;
 use super::optim::{clip, lr_at, Accumulator, AdamW};
 use super::sft::{sft_eval_loss, sft_loss};
-use super::tokenizer::Tokenizer;
+use super::tokenizer::{train_bpe, Tokenizer};
 use crate::store::{NewRun, RunStatus, Store};
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
@@ -46,6 +47,11 @@ pub struct RunResult {
 
 /// Events a run sends to whoever started it.
 pub enum Event<'a> {
+    /// The run's tokenizer; `trained_on` = texts a fresh BPE learned from.
+    Tokenizer {
+        tokenizer: &'a Tokenizer,
+        trained_on: Option<usize>,
+    },
     Data(&'a DataStats),
     /// The held-out set (SFT, when it has sequences and evaluation is on).
     EvalData(&'a DataStats),
@@ -87,9 +93,39 @@ pub fn start(
         Some(p) => {
             let l = checkpoint::load(p, &dev)
                 .with_context(|| format!("loading --from {}", p.display()))?;
+            // The checkpoint's tokenizer wins; the stored config says which it is.
+            (cfg.tokenizer, cfg.bpe_vocab) = match &l.tokenizer {
+                Tokenizer::Byte => (TokenizerKind::Byte, cfg.bpe_vocab),
+                Tokenizer::Bpe(_) => (TokenizerKind::Bpe, l.tokenizer.vocab_size()),
+            };
+            on(Event::Tokenizer {
+                tokenizer: &l.tokenizer,
+                trained_on: None,
+            });
             (l.model, l.tokenizer)
         }
-        None => (Model::new(&cfg.model, cfg.seed, &dev)?, Tokenizer::Byte),
+        None => {
+            let (tok, trained_on) = match cfg.tokenizer {
+                TokenizerKind::Byte => (Tokenizer::Byte, None),
+                TokenizerKind::Bpe => {
+                    let texts = tokenizer_corpus(store, &cfg.data)?;
+                    if texts.is_empty() {
+                        bail!(
+                            "no examples match the data filters ({:?}); nothing to train a BPE tokenizer on",
+                            cfg.data
+                        );
+                    }
+                    let n = texts.len();
+                    (train_bpe(texts.into_iter(), cfg.bpe_vocab)?, Some(n))
+                }
+            };
+            on(Event::Tokenizer {
+                tokenizer: &tok,
+                trained_on,
+            });
+            cfg.model.vocab_size = tok.vocab_size();
+            (Model::new(&cfg.model, cfg.seed, &dev)?, tok)
+        }
     };
     cfg.model = model.cfg.clone();
     cfg.max_len = cfg.max_len.min(model.cfg.max_seq_len);
@@ -138,6 +174,10 @@ pub fn resume(
     if step >= cfg.steps {
         bail!("run #{run_id} already did all its {} steps", cfg.steps);
     }
+    on(Event::Tokenizer {
+        tokenizer: &l.tokenizer,
+        trained_on: None,
+    });
     let mut opt = AdamW::new(l.model.params(), &cfg)?;
     if let Some(state) = checkpoint::load_optimizer(&l.dir, &dev)? {
         opt.load_state(l.model.params(), &state, step)?;
@@ -252,7 +292,14 @@ fn drive(
             Some(run_id),
             Some(cfg.kind.as_str()),
         );
-        let dir = checkpoint::save_step(&out, model, &meta, Some(&opt.state(model.params())), 2)?;
+        let dir = checkpoint::save_step(
+            &out,
+            model,
+            &tok,
+            &meta,
+            Some(&opt.state(model.params())),
+            2,
+        )?;
         store.set_run_checkpoint(run_id, &dir.display().to_string())?;
         Ok(dir)
     };

@@ -214,7 +214,10 @@ pub fn build_generator(src: &ModelSource, ws: &Path) -> Result<Box<dyn SqlGenera
             if !dir.is_dir() {
                 return Err(format!("no checkpoint folder {}", dir.display()));
             }
-            sample::local_generator(dir, "cpu", 0).map_err(|e| e.to_string())
+            // As `sense sample` builds one without sampling flags (an endpoint's settings
+            // come from its profile; a folder has none).
+            sample::local_generator_with(dir, "cpu", &SamplingParams::default())
+                .map_err(|e| e.to_string())
         }
         ModelSource::Profile(name) => {
             let p = profiles::load(name, None)?;
@@ -291,7 +294,7 @@ fn endpoint_generator(
     let params = SamplingParams {
         temperature: p.temperature,
         top_p: p.top_p,
-        max_tokens: Some(p.max_tokens.unwrap_or(512)),
+        max_tokens: Some(p.max_tokens.unwrap_or(sample::DEFAULT_MAX_TOKENS)),
         ..Default::default()
     };
     let system = crate::llm::prompts::Prompts::load(None)
@@ -531,8 +534,9 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
             limit,
         } => {
             step(0, 0, format!("loading {}", source.label()));
+            // The completion cap is each generator's own, as in `sense sample`: the profile's
+            // or 512 for an endpoint, 256 for a checkpoint.
             build_generator(source, ws).and_then(|mut gen| {
-                gen.set_max_tokens(crate::tui::screens::playground::MAX_TOKENS);
                 let opts = SampleOptions {
                     filter: ExampleFilter {
                         db: db.clone(),

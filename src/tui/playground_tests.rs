@@ -876,6 +876,7 @@ fn tiny_checkpoint(dir: &Path) -> PathBuf {
     save(
         &ckpt,
         &model,
+        &Tokenizer::Byte,
         &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
         None,
     )

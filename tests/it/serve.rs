@@ -30,6 +30,7 @@ fn serves_chat_completions_with_the_schema_prompt() {
     save(
         &ckpt,
         &model,
+        &Tokenizer::Byte,
         &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
         None,
     )

@@ -209,7 +209,7 @@ fn checkpoint_round_trip_gives_identical_logits() {
     let model = Model::new(&tiny(), 4, &dev).unwrap();
     let tok = Tokenizer::Byte;
     let meta = CheckpointMeta::new(&model.cfg, &tok, 7, None, Some("sft"));
-    let dir = checkpoint::save_step(d.path(), &model, &meta, None, 2).unwrap();
+    let dir = checkpoint::save_step(d.path(), &model, &tok, &meta, None, 2).unwrap();
     assert_eq!(checkpoint::resolve(d.path()).unwrap(), dir);
     let loaded = checkpoint::load(d.path(), &dev).unwrap();
     assert_eq!(loaded.meta.step, 7);

@@ -167,6 +167,8 @@ pub enum Field {
     Lr,
     Beta,
     Size,
+    /// Byte or BPE (runs from scratch only: a checkpoint brings its own).
+    Tokenizer,
 }
 
 /// Model sizes the form offers for a run from scratch: (name, layers, d_model, heads, d_ff,
@@ -193,6 +195,8 @@ pub struct RunForm {
     pub lr: LineInput,
     pub beta: LineInput,
     pub size: usize,
+    /// Train a BPE tokenizer (`--tokenizer bpe`) instead of bytes.
+    pub bpe: bool,
     /// Rows the data filter selects (None while counting).
     pub count: Option<Result<i64, String>>,
     pub error: Option<String>,
@@ -215,6 +219,7 @@ impl RunForm {
             lr: LineInput::default(),
             beta: LineInput::new("0.1"),
             size: 0,
+            bpe: false,
             count: None,
             error: None,
         };
@@ -252,7 +257,7 @@ impl RunForm {
             v.push(Field::Beta);
         }
         if self.from.text.trim().is_empty() {
-            v.push(Field::Size);
+            v.extend([Field::Size, Field::Tokenizer]);
         }
         v
     }
@@ -272,7 +277,7 @@ impl RunForm {
             Field::Batch => Some(&mut self.batch),
             Field::Lr => Some(&mut self.lr),
             Field::Beta => Some(&mut self.beta),
-            Field::Kind | Field::Pairs | Field::Size => None,
+            Field::Kind | Field::Pairs | Field::Size | Field::Tokenizer => None,
         }
     }
 
@@ -341,6 +346,9 @@ impl RunForm {
                     ("--context", ctx),
                 ] {
                     a.extend([flag.into(), v.to_string()]);
+                }
+                if self.bpe {
+                    a.extend(["--tokenizer".into(), "bpe".into()]);
                 }
             }
         }
@@ -737,7 +745,10 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         },
         KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-            if matches!(field, Field::Kind | Field::Pairs | Field::Size) =>
+            if matches!(
+                field,
+                Field::Kind | Field::Pairs | Field::Size | Field::Tokenizer
+            ) =>
         {
             let back = key.code == KeyCode::Left;
             match field {
@@ -749,6 +760,7 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Field::Pairs => {
                     f.pairs = (f.pairs + if back { PAIRS.len() - 1 } else { 1 }) % PAIRS.len();
                 }
+                Field::Tokenizer => f.bpe = !f.bpe,
                 _ => {
                     f.size = (f.size + if back { SIZES.len() - 1 } else { 1 }) % SIZES.len();
                 }
@@ -1304,6 +1316,15 @@ fn render_form(f: &mut Frame, area: Rect, s: &State, form: &RunForm) {
             Field::Lr => ("learning rate", form.lr.text.clone()),
             Field::Beta => ("beta", form.beta.text.clone()),
             Field::Size => ("model size", format!("◂ {} ▸", SIZES[form.size].0)),
+            Field::Tokenizer => (
+                "tokenizer",
+                if form.bpe {
+                    "◂ BPE, 2048 tokens ▸"
+                } else {
+                    "◂ bytes ▸"
+                }
+                .to_string(),
+            ),
         };
         let style = if focused { t.selected() } else { t.text() };
         let w = inner.width.saturating_sub(18) as usize;
@@ -1483,6 +1504,11 @@ mod tests {
             ]
         );
         assert!(a.contains(&"--layers".to_string()) && a.contains(&"--split".to_string()));
+        assert!(!a.contains(&"--tokenizer".to_string()), "bytes by default");
+        assert_eq!(f.fields().last(), Some(&Field::Tokenizer));
+        f.bpe = true;
+        let a = f.args().unwrap();
+        assert!(a.windows(2).any(|w| w == ["--tokenizer", "bpe"]));
         f.steps = LineInput::new("0");
         assert!(f.args().unwrap_err().contains("steps"));
         f.steps = LineInput::new("10");
@@ -1494,8 +1520,14 @@ mod tests {
         assert!(d.args().unwrap_err().contains("does not exist"));
         let dir = tempfile::tempdir().unwrap();
         d.from = LineInput::new(&dir.path().display().to_string());
+        d.bpe = true;
         let a = d.args().unwrap();
         assert!(a.contains(&"--beta".to_string()) && a.contains(&"--all-splits".to_string()));
+        assert!(
+            !a.contains(&"--tokenizer".to_string()),
+            "a checkpoint brings its tokenizer"
+        );
+        assert!(!d.fields().contains(&Field::Tokenizer));
         d.count = Some(Ok(0));
         assert!(d.args().unwrap_err().contains("selects nothing"));
     }

@@ -1,0 +1,384 @@
+//! Fused causal self-attention for training (CPU, f32): from the packed `[B, T, 3*D]` output of
+//! one q|k|v projection to `[B, T, D]`, ready for the output projection. Rotary positions, the
+//! scaled causal softmax and both products run per (sequence, head) in one pass, so the graph
+//! holds one node instead of a dozen (candle's backward allocates and adds a zeroed gradient for
+//! every node, and the score tensors are the largest of the step). The backward recomputes the
+//! probabilities instead of keeping them, like flash attention.
+
+use super::gemm::{matmul, View};
+use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct CausalAttention {
+    heads: usize,
+    /// Rotary tables `[max_len, head_dim / 2]` (rotate-half layout).
+    cos: Arc<Vec<f32>>,
+    sin: Arc<Vec<f32>>,
+}
+
+/// Dimensions of a packed input, checked.
+struct Dims {
+    b: usize,
+    t: usize,
+    d: usize,
+    hd: usize,
+    half: usize,
+}
+
+impl CausalAttention {
+    pub fn new(heads: usize, cos: Arc<Vec<f32>>, sin: Arc<Vec<f32>>) -> Self {
+        CausalAttention { heads, cos, sin }
+    }
+
+    /// Attention output `[B, T, D]` for packed projections `qkv [B, T, 3*D]`.
+    pub fn apply(&self, qkv: &Tensor) -> Result<Tensor> {
+        qkv.contiguous()?.apply_op1(self.clone())
+    }
+
+    fn dims(&self, l: &Layout) -> Result<Dims> {
+        let (b, t, d3) = l.shape().dims3()?;
+        if d3 % (3 * self.heads) != 0 {
+            bail!("attention: last dim {d3} is not 3 x heads x head_dim");
+        }
+        let d = d3 / 3;
+        let hd = d / self.heads;
+        let half = hd / 2;
+        if !hd.is_multiple_of(2) || t * half > self.cos.len() {
+            bail!("attention: {t} positions or head dim {hd} do not fit the rotary tables");
+        }
+        Ok(Dims { b, t, d, hd, half })
+    }
+
+    /// Rotates `T` rows of `hd` values from `src` (row stride `src_ld`) into `dst` (row stride
+    /// `dst_ld`); `sign` -1 undoes the rotation (the backward of a rotation is the opposite one).
+    fn rotate(
+        &self,
+        src: &[f32],
+        src_ld: usize,
+        dst: &mut [f32],
+        dst_ld: usize,
+        dims: &Dims,
+        sign: f32,
+    ) {
+        let (hd, half) = (dims.hd, dims.half);
+        for t in 0..dims.t {
+            let x = &src[t * src_ld..t * src_ld + hd];
+            let y = &mut dst[t * dst_ld..t * dst_ld + hd];
+            let c = &self.cos[t * half..(t + 1) * half];
+            let s = &self.sin[t * half..(t + 1) * half];
+            for i in 0..half {
+                let (a, b) = (x[i], x[i + half]);
+                let sn = sign * s[i];
+                y[i] = a * c[i] - b * sn;
+                y[i + half] = b * c[i] + a * sn;
+            }
+        }
+    }
+
+    /// Per head: rotated q and k (`[T, hd]` each) and the causal softmax `p [T, T]` of the
+    /// scaled scores, zero above the diagonal.
+    fn probabilities(&self, seq: &[f32], h: usize, dims: &Dims, ws: &mut Workspace) {
+        let (t, d, hd) = (dims.t, dims.d, dims.hd);
+        let ld = 3 * d;
+        self.rotate(&seq[h * hd..], ld, &mut ws.q, hd, dims, 1.0);
+        self.rotate(&seq[d + h * hd..], ld, &mut ws.k, hd, dims, 1.0);
+        matmul(
+            t,
+            t,
+            hd,
+            View::rows(&ws.q, hd),
+            View::transposed(&ws.k, hd),
+            &mut ws.p,
+            t,
+            false,
+        );
+        let scale = 1.0 / (hd as f32).sqrt();
+        for (i, row) in ws.p.chunks_mut(t).enumerate() {
+            let (vis, hidden) = row.split_at_mut(i + 1);
+            let max = vis.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v * scale));
+            let mut sum = 0f32;
+            for v in vis.iter_mut() {
+                *v = (*v * scale - max).exp();
+                sum += *v;
+            }
+            let inv = 1.0 / sum;
+            vis.iter_mut().for_each(|v| *v *= inv);
+            hidden.fill(0.0);
+        }
+    }
+}
+
+/// Scratch buffers of one worker.
+struct Workspace {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    p: Vec<f32>,
+    dp: Vec<f32>,
+    g: Vec<f32>,
+}
+
+impl Workspace {
+    fn new(dims: &Dims) -> Self {
+        let (t, hd) = (dims.t, dims.hd);
+        Workspace {
+            q: vec![0.0; t * hd],
+            k: vec![0.0; t * hd],
+            p: vec![0.0; t * t],
+            dp: vec![0.0; t * t],
+            g: vec![0.0; t * hd],
+        }
+    }
+}
+
+/// Runs `f(sequence_index, chunk)` over the `len`-long chunks of `dst` (one per sequence), on
+/// candle's worker pool, each worker with its own scratch.
+fn per_sequence(
+    dst: &mut [f32],
+    len: usize,
+    dims: &Dims,
+    f: impl Fn(usize, &mut [f32], &mut Workspace) + Sync,
+) {
+    let parts: Vec<Mutex<&mut [f32]>> = dst.chunks_mut(len).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(parts.len(), |range| {
+        let mut ws = Workspace::new(dims);
+        for i in range {
+            if let Ok(mut part) = parts[i].lock() {
+                f(i, &mut part, &mut ws);
+            }
+        }
+    });
+}
+
+fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
+    let data = s.as_slice::<f32>()?;
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => bail!("{what}: input must be contiguous"),
+    }
+}
+
+impl CustomOp1 for CausalAttention {
+    fn name(&self) -> &'static str {
+        "causal-attention"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let qkv = contiguous(s, l, "causal-attention")?;
+        let dims = self.dims(l)?;
+        let (t, d, hd) = (dims.t, dims.d, dims.hd);
+        let mut out = vec![0f32; dims.b * t * d];
+        per_sequence(&mut out, t * d, &dims, |b, y, ws| {
+            let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
+            for h in 0..self.heads {
+                self.probabilities(seq, h, &dims, ws);
+                // y_h = p . v_h, written straight into the head's columns.
+                matmul(
+                    t,
+                    hd,
+                    t,
+                    View::rows(&ws.p, t),
+                    View::rows(&seq[2 * d + h * hd..], 3 * d),
+                    &mut y[h * hd..],
+                    d,
+                    false,
+                );
+            }
+        });
+        Ok((CpuStorage::F32(out), (dims.b, t, d).into()))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let g = grad.contiguous()?;
+        Ok(Some(arg.apply_op2_no_bwd(&g, self)?))
+    }
+}
+
+/// The backward: `(qkv, dy) -> dqkv`.
+impl CustomOp2 for CausalAttention {
+    fn name(&self) -> &'static str {
+        "causal-attention-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let qkv = contiguous(s1, l1, "causal-attention-bwd")?;
+        let dy = contiguous(s2, l2, "causal-attention-bwd")?;
+        let dims = self.dims(l1)?;
+        let (t, d, hd) = (dims.t, dims.d, dims.hd);
+        if dy.len() != dims.b * t * d {
+            bail!("causal-attention-bwd: gradient has the wrong size");
+        }
+        let scale = 1.0 / (hd as f32).sqrt();
+        let mut dqkv = vec![0f32; qkv.len()];
+        per_sequence(&mut dqkv, t * 3 * d, &dims, |b, dx, ws| {
+            let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
+            let dy = &dy[b * t * d..(b + 1) * t * d];
+            for h in 0..self.heads {
+                self.probabilities(seq, h, &dims, ws);
+                let dy_h = View::rows(&dy[h * hd..], d);
+                // dv = p^T . dy
+                matmul(
+                    t,
+                    hd,
+                    t,
+                    View::transposed(&ws.p, t),
+                    dy_h,
+                    &mut dx[2 * d + h * hd..],
+                    3 * d,
+                    false,
+                );
+                // dp = dy . v^T, then ds = p * (dp - rowsum(p * dp)) * scale, in place.
+                matmul(
+                    t,
+                    t,
+                    hd,
+                    dy_h,
+                    View::transposed(&seq[2 * d + h * hd..], 3 * d),
+                    &mut ws.dp,
+                    t,
+                    false,
+                );
+                for (p, dp) in ws.p.chunks(t).zip(ws.dp.chunks_mut(t)) {
+                    let dot: f32 = p.iter().zip(dp.iter()).map(|(a, b)| a * b).sum();
+                    for (g, &pv) in dp.iter_mut().zip(p) {
+                        *g = scale * pv * (*g - dot);
+                    }
+                }
+                // dq = ds . k, dk = ds^T . q (rotated space), then rotated back.
+                matmul(
+                    t,
+                    hd,
+                    t,
+                    View::rows(&ws.dp, t),
+                    View::rows(&ws.k, hd),
+                    &mut ws.g,
+                    hd,
+                    false,
+                );
+                self.rotate(&ws.g, hd, &mut dx[h * hd..], 3 * d, &dims, -1.0);
+                matmul(
+                    t,
+                    hd,
+                    t,
+                    View::transposed(&ws.dp, t),
+                    View::rows(&ws.q, hd),
+                    &mut ws.g,
+                    hd,
+                    false,
+                );
+                self.rotate(&ws.g, hd, &mut dx[d + h * hd..], 3 * d, &dims, -1.0);
+            }
+        });
+        Ok((CpuStorage::F32(dqkv), l1.shape().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var, D};
+
+    /// The same attention from differentiable candle ops: split heads, rope_slow, masked
+    /// softmax, merge heads.
+    fn composite(qkv: &Tensor, heads: usize, cos: &Tensor, sin: &Tensor) -> Tensor {
+        let (b, t, d3) = qkv.dims3().unwrap();
+        let d = d3 / 3;
+        let hd = d / heads;
+        let part = |i: usize| {
+            qkv.narrow(2, i * d, d)
+                .unwrap()
+                .reshape((b, t, heads, hd))
+                .unwrap()
+                .transpose(1, 2)
+                .unwrap()
+                .contiguous()
+                .unwrap()
+        };
+        let rope = |x: Tensor| candle_nn::rotary_emb::rope_slow(&x, cos, sin).unwrap();
+        let (q, k, v) = (rope(part(0)), rope(part(1)), part(2));
+        let mask = crate::train::model::causal_mask(t, &Device::Cpu).unwrap();
+        let s = (q.matmul(&k.t().unwrap()).unwrap() * (1.0 / (hd as f64).sqrt())).unwrap();
+        let p = candle_nn::ops::softmax(&s.broadcast_add(&mask).unwrap(), D::Minus1).unwrap();
+        p.matmul(&v)
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .reshape((b, t, d))
+            .unwrap()
+    }
+
+    fn close(a: &Tensor, b: &Tensor, tol: f32) {
+        let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+        let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                (x - y).abs() <= tol * (1.0 + y.abs()),
+                "element {i}: {x} vs {y}"
+            );
+        }
+    }
+
+    #[test]
+    fn fused_attention_matches_composite_forward_and_backward() {
+        let dev = Device::Cpu;
+        let (b, t, heads, hd) = (3, 7, 2, 8);
+        let d = heads * hd;
+        let half = hd / 2;
+        let cos: Vec<f32> = (0..t * half).map(|i| (i as f32 * 0.21).cos()).collect();
+        let sin: Vec<f32> = (0..t * half).map(|i| (i as f32 * 0.21).sin()).collect();
+        let op = CausalAttention::new(heads, Arc::new(cos.clone()), Arc::new(sin.clone()));
+        let cos = Tensor::from_vec(cos, (t, half), &dev).unwrap();
+        let sin = Tensor::from_vec(sin, (t, half), &dev).unwrap();
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, 3 * d), &dev).unwrap()).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (b, t, d), &dev).unwrap();
+        let fused = op.apply(&x).unwrap();
+        let comp = composite(&x, heads, &cos, &sin);
+        close(&fused, &comp, 1e-5);
+        let grad = |y: &Tensor| {
+            let gs = (y * &up).unwrap().sum_all().unwrap().backward().unwrap();
+            gs.get(&x).unwrap().clone()
+        };
+        close(&grad(&fused), &grad(&comp), 1e-4);
+    }
+
+    #[test]
+    fn a_token_never_sees_later_tokens() {
+        let dev = Device::Cpu;
+        let (t, heads, hd) = (6, 2, 4);
+        let d = heads * hd;
+        let half = hd / 2;
+        let cos = Arc::new(vec![1f32; t * half]);
+        let sin = Arc::new(vec![0f32; t * half]);
+        let op = CausalAttention::new(heads, cos, sin);
+        let x = Tensor::randn(0f32, 1.0, (1, t, 3 * d), &dev).unwrap();
+        let before: Vec<f32> = op
+            .apply(&x)
+            .unwrap()
+            .narrow(1, 0, 3)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        // Change only the last three positions.
+        let tail = Tensor::randn(0f32, 1.0, (1, 3, 3 * d), &dev).unwrap();
+        let x2 = Tensor::cat(&[&x.narrow(1, 0, 3).unwrap(), &tail], 1).unwrap();
+        let after: Vec<f32> = op
+            .apply(&x2)
+            .unwrap()
+            .narrow(1, 0, 3)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(before, after);
+    }
+}

@@ -1,0 +1,50 @@
+//! glibc allocator settings for tensor work: keep freed buffers for reuse instead of returning
+//! them to the system. A training step frees and reallocates the same tens of megabytes many
+//! times; by default each large buffer is a fresh `mmap`, paid again in page faults and zeroing
+//! (`sense bench train` measures both settings).
+#![allow(unsafe_code)]
+
+/// Set `SENSE_MALLOC=default` to keep glibc's own settings.
+pub const ENV: &str = "SENSE_MALLOC";
+
+/// Applies the settings once per process, unless `SENSE_MALLOC=default`. Returns whether they
+/// are in effect. A no-op off glibc.
+pub fn keep_freed_buffers() -> bool {
+    static APPLIED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *APPLIED.get_or_init(|| {
+        if std::env::var(ENV).is_ok_and(|v| v == "default") {
+            return false;
+        }
+        apply()
+    })
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn apply() -> bool {
+    // Buffers up to 32 MiB come from the heap; the heap is trimmed only beyond 1 GiB free and
+    // grows 64 MiB at a time.
+    const SETTINGS: [(libc::c_int, libc::c_int); 3] = [
+        (libc::M_MMAP_THRESHOLD, 32 << 20),
+        (libc::M_TRIM_THRESHOLD, 1 << 30),
+        (libc::M_TOP_PAD, 64 << 20),
+    ];
+    SETTINGS.iter().all(|&(param, value)| {
+        // SAFETY: mallopt only changes allocator tunables; any value is accepted or refused (0).
+        unsafe { libc::mallopt(param, value) == 1 }
+    })
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn apply() -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn settings_take_effect_on_glibc() {
+        let wanted = cfg!(all(target_os = "linux", target_env = "gnu"))
+            && std::env::var(super::ENV).map_or(true, |v| v != "default");
+        assert_eq!(super::keep_freed_buffers(), wanted);
+    }
+}
