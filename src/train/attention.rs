@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct CausalAttention {
     heads: usize,
+    /// Positions per sequence (rows of the input are sequence-major).
+    seq_len: usize,
     /// Rotary tables `[max_len, head_dim / 2]` (rotate-half layout).
     cos: Arc<Vec<f32>>,
     sin: Arc<Vec<f32>>,
@@ -28,16 +30,31 @@ struct Dims {
 
 impl CausalAttention {
     pub fn new(heads: usize, cos: Arc<Vec<f32>>, sin: Arc<Vec<f32>>) -> Self {
-        CausalAttention { heads, cos, sin }
+        CausalAttention {
+            heads,
+            seq_len: 0,
+            cos,
+            sin,
+        }
     }
 
-    /// Attention output `[B, T, D]` for packed projections `qkv [B, T, 3*D]`.
-    pub fn apply(&self, qkv: &Tensor) -> Result<Tensor> {
-        qkv.contiguous()?.apply_op1(self.clone())
+    /// Attention output `[B*T, D]` for packed projections `qkv [B*T, 3*D]` of sequences of
+    /// `seq_len` positions.
+    pub fn apply(&self, qkv: &Tensor, seq_len: usize) -> Result<Tensor> {
+        let op = CausalAttention {
+            seq_len,
+            ..self.clone()
+        };
+        qkv.contiguous()?.apply_op1(op)
     }
 
     fn dims(&self, l: &Layout) -> Result<Dims> {
-        let (b, t, d3) = l.shape().dims3()?;
+        let (rows, d3) = l.shape().dims2()?;
+        let t = self.seq_len;
+        if t == 0 || rows % t != 0 {
+            bail!("attention: {rows} rows are not whole sequences of {t}");
+        }
+        let b = rows / t;
         if d3 % (3 * self.heads) != 0 {
             bail!("attention: last dim {d3} is not 3 x heads x head_dim");
         }
@@ -185,7 +202,7 @@ impl CustomOp1 for CausalAttention {
                 );
             }
         });
-        Ok((CpuStorage::F32(out), (dims.b, t, d).into()))
+        Ok((CpuStorage::F32(out), (dims.b * t, d).into()))
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
@@ -338,7 +355,11 @@ mod tests {
         let sin = Tensor::from_vec(sin, (t, half), &dev).unwrap();
         let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, 3 * d), &dev).unwrap()).unwrap();
         let up = Tensor::randn(0f32, 1.0, (b, t, d), &dev).unwrap();
-        let fused = op.apply(&x).unwrap();
+        let fused = op
+            .apply(&x.reshape((b * t, 3 * d)).unwrap(), t)
+            .unwrap()
+            .reshape((b, t, d))
+            .unwrap();
         let comp = composite(&x, heads, &cos, &sin);
         close(&fused, &comp, 1e-5);
         let grad = |y: &Tensor| {
@@ -357,23 +378,23 @@ mod tests {
         let cos = Arc::new(vec![1f32; t * half]);
         let sin = Arc::new(vec![0f32; t * half]);
         let op = CausalAttention::new(heads, cos, sin);
-        let x = Tensor::randn(0f32, 1.0, (1, t, 3 * d), &dev).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (t, 3 * d), &dev).unwrap();
         let before: Vec<f32> = op
-            .apply(&x)
+            .apply(&x, t)
             .unwrap()
-            .narrow(1, 0, 3)
+            .narrow(0, 0, 3)
             .unwrap()
             .flatten_all()
             .unwrap()
             .to_vec1()
             .unwrap();
         // Change only the last three positions.
-        let tail = Tensor::randn(0f32, 1.0, (1, 3, 3 * d), &dev).unwrap();
-        let x2 = Tensor::cat(&[&x.narrow(1, 0, 3).unwrap(), &tail], 1).unwrap();
+        let tail = Tensor::randn(0f32, 1.0, (3, 3 * d), &dev).unwrap();
+        let x2 = Tensor::cat(&[&x.narrow(0, 0, 3).unwrap(), &tail], 0).unwrap();
         let after: Vec<f32> = op
-            .apply(&x2)
+            .apply(&x2, t)
             .unwrap()
-            .narrow(1, 0, 3)
+            .narrow(0, 0, 3)
             .unwrap()
             .flatten_all()
             .unwrap()

@@ -242,6 +242,21 @@ impl Model {
         ids: &Tensor,
         offset: usize,
         mask: &Tensor,
+        cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        let logits = linear(&self.hidden(ids, offset, mask, cache)?, &self.head)?;
+        Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
+    }
+
+    /// The final normalized hidden states, `[B*T, D]`. Activations stay two-dimensional:
+    /// every reshape is a node of the gradient graph, and candle's backward pays a zeroed
+    /// buffer and an addition for each one.
+    fn hidden(
+        &self,
+        ids: &Tensor,
+        offset: usize,
+        mask: &Tensor,
         mut cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
@@ -252,10 +267,7 @@ impl Model {
                 self.cfg.max_seq_len
             );
         }
-        let mut x =
-            self.embed
-                .index_select(&ids.flatten_all()?, 0)?
-                .reshape((b, t, self.cfg.d_model))?;
+        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?;
         let cos = self.cos.narrow(0, offset, t)?;
         let sin = self.sin.narrow(0, offset, t)?;
         if let Some(c) = cache.as_deref_mut() {
@@ -278,7 +290,7 @@ impl Model {
             let a = if fused {
                 // One projection and one fused kernel (training: causal, no cache).
                 let qkv = linear(&h, &Tensor::cat(&[&l.q, &l.k, &l.v], 0)?)?;
-                linear(&self.attn.apply(&qkv)?, &l.o)?
+                linear(&self.attn.apply(&qkv, t)?, &l.o)?
             } else {
                 let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
                 self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset)?
@@ -295,8 +307,7 @@ impl Model {
             };
             x = (x + m)?;
         }
-        let x = rms_norm(&x, &self.norm)?;
-        linear(&x, &self.head)
+        rms_norm(&x, &self.norm)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -336,19 +347,21 @@ impl Model {
         let scale = 1.0 / (hd as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;
         let att = candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?;
-        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h * hd))?;
+        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * t, h * hd))?;
         linear(&y, &l.o)
     }
 
     /// Log-probability of each target `[B, T]` after inputs `[B, T]` under a causal mask
     /// (training and scoring).
     pub fn target_logps(&self, ids: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        let logits = self.forward_train(ids)?;
-        if self.fused {
-            Ok(super::ops::target_logps(&logits, targets)?)
-        } else {
-            token_logps(&logits, targets)
+        if !self.fused {
+            return token_logps(&self.forward_train(ids)?, targets);
         }
+        let (b, t) = ids.dims2()?;
+        let mask = causal_mask(t, &self.device)?;
+        let logits = linear(&self.hidden(ids, 0, &mask, None)?, &self.head)?;
+        let lp = super::ops::target_logps(&logits, &targets.flatten_all()?)?;
+        Ok(lp.reshape((b, t))?)
     }
 
     /// Logits for a right-padded batch under a causal mask (training and scoring).
@@ -361,6 +374,9 @@ impl Model {
 
 /// `x @ w^T` for `x [.., in]` and `w [out, in]`.
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if x.rank() == 2 {
+        return Ok(x.matmul(&w.t()?)?);
+    }
     let dims = x.dims().to_vec();
     let (rows, inner) = (
         dims[..dims.len() - 1].iter().product::<usize>(),

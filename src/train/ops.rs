@@ -405,12 +405,11 @@ impl CustomOp3 for TargetLogProbBackward {
     }
 }
 
-/// Log-probability of each target token: `[B, T]` from logits `[B, T, V]` and targets `[B, T]`.
+/// Log-probability of each target: `[N]` from logits `[N, V]` and targets `[N]` (u32).
 pub fn target_logps(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-    let (b, t, v) = logits.dims3()?;
-    let flat = logits.reshape((b * t, v))?.contiguous()?;
-    let tg = targets.flatten_all()?.contiguous()?;
-    flat.apply_op2(&tg, TargetLogProb)?.reshape((b, t))
+    logits
+        .contiguous()?
+        .apply_op2(&targets.contiguous()?, TargetLogProb)
 }
 
 #[cfg(test)]
@@ -518,7 +517,10 @@ mod tests {
         let x = Var::from_tensor(&Tensor::randn(0f32, 3.0, (2, 4, 7), &dev).unwrap()).unwrap();
         let t = Tensor::new(&[[0u32, 6, 3, 3], [1, 2, 5, 0]], &dev).unwrap();
         let w = Tensor::new(&[[1f32, 0.0, 2.0, -1.0], [0.5, 1.0, 0.0, 3.0]], &dev).unwrap();
-        let fused = target_logps(&x, &t).unwrap();
+        let fused = target_logps(&x.reshape((8, 7)).unwrap(), &t.flatten_all().unwrap())
+            .unwrap()
+            .reshape((2, 4))
+            .unwrap();
         let comp = crate::train::model::token_logps(&x, &t).unwrap();
         close(&fused, &comp, 1e-5);
         let grad = |y: &Tensor| {
@@ -527,7 +529,9 @@ mod tests {
         };
         close(&grad(&fused), &grad(&comp), 1e-5);
         let bad = Tensor::new(&[[0u32, 7, 0, 0], [0, 0, 0, 0]], &dev).unwrap();
-        let err = target_logps(&x, &bad).unwrap_err().to_string();
+        let err = target_logps(&x.reshape((8, 7)).unwrap(), &bad.flatten_all().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("outside the vocabulary"), "{err}");
     }
 }
