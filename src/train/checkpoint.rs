@@ -163,9 +163,15 @@ pub fn resolve(path: &Path) -> Result<PathBuf> {
     )
 }
 
+/// Loads a sense checkpoint, a run folder's latest one, or a Hugging Face model folder of the
+/// Qwen2 / Llama family (its `config.json` has `model_type` and no `format`; see `hf.rs`).
 pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
     let dir = resolve(path)?;
-    let text = std::fs::read_to_string(dir.join("config.json"))?;
+    let text = std::fs::read_to_string(dir.join("config.json"))
+        .with_context(|| format!("reading {}", dir.join("config.json").display()))?;
+    if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| super::hf::is_hf_config(&v)) {
+        return super::hf::load_hf(&dir, device, super::hf::context_from_env()?);
+    }
     let meta: CheckpointMeta = serde_json::from_str(&text)
         .with_context(|| format!("reading {}", dir.join("config.json").display()))?;
     if meta.format != FORMAT {

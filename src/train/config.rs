@@ -17,6 +17,15 @@ pub struct ModelConfig {
     pub max_seq_len: usize,
     pub rope_theta: f64,
     pub norm_eps: f64,
+    /// Key/value heads (grouped-query attention); `None` = `n_heads` (our own models).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_kv_heads: Option<usize>,
+    /// Biases on the q, k and v projections (Qwen2).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub qkv_bias: bool,
+    /// The output head is the embedding matrix (no `lm_head.weight`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tie_embeddings: bool,
 }
 
 impl Default for ModelConfig {
@@ -30,6 +39,9 @@ impl Default for ModelConfig {
             max_seq_len: 1024,
             rope_theta: 10_000.0,
             norm_eps: 1e-5,
+            n_kv_heads: None,
+            qkv_bias: false,
+            tie_embeddings: false,
         }
     }
 }
@@ -39,11 +51,23 @@ impl ModelConfig {
         self.d_model / self.n_heads
     }
 
+    /// Key/value heads: `n_kv_heads`, or `n_heads` when unset.
+    pub fn kv_heads(&self) -> usize {
+        self.n_kv_heads.unwrap_or(self.n_heads)
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
             bail!(
                 "d_model {} must be a multiple of n_heads {}",
                 self.d_model,
+                self.n_heads
+            );
+        }
+        let kv = self.kv_heads();
+        if kv == 0 || !self.n_heads.is_multiple_of(kv) {
+            bail!(
+                "n_heads {} must be a multiple of n_kv_heads {kv}",
                 self.n_heads
             );
         }

@@ -123,8 +123,8 @@ pub fn generate(
     let mut cache = KvCache::default();
     let input = Tensor::from_vec(ids, (b, len), &dev)?;
     let mask_t = Tensor::from_vec(mask, (b, 1, len, len), &dev)?;
-    let logits = model.forward(&input, 0, &mask_t, Some(&mut cache))?;
-    let mut last: Vec<Vec<f32>> = logits.narrow(1, len - 1, 1)?.squeeze(1)?.to_vec2()?;
+    let logits = model.forward_last(&input, 0, &mask_t, Some(&mut cache))?;
+    let mut last: Vec<Vec<f32>> = logits.to_vec2()?;
     let mut rngs: Vec<rand::rngs::StdRng> = (0..b)
         .map(|i| rand::rngs::StdRng::seed_from_u64(opts.seed.wrapping_add(i as u64)))
         .collect();
@@ -161,8 +161,8 @@ pub fn generate(
         }
         let input = Tensor::from_vec(next, (b, 1), &dev)?;
         let m = Tensor::from_vec(m, (b, 1, 1, total), &dev)?;
-        let logits = model.forward(&input, len + step, &m, Some(&mut cache))?;
-        last = logits.squeeze(1)?.to_vec2()?;
+        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache))?;
+        last = logits.to_vec2()?;
     }
     Ok(out.iter().map(|o| tok.decode(o)).collect())
 }

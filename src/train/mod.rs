@@ -10,6 +10,7 @@ pub mod dpo;
 pub mod eval;
 pub mod gemm;
 pub mod generate;
+pub mod hf;
 pub mod local;
 pub mod malloc;
 pub mod model;

@@ -2,6 +2,9 @@
 //! built only from operations that candle can differentiate.
 //!
 //! Parameter names follow the Hugging Face Llama layout (`model.layers.0.self_attn.q_proj.weight`).
+//! For Hugging Face Qwen2 / Llama weights (`hf.rs`) the config may also ask for grouped-query
+//! attention (`n_kv_heads`), q/k/v biases (`qkv_bias`) and a head tied to the embedding
+//! (`tie_embeddings`); our own default model uses none of them.
 
 use super::config::ModelConfig;
 use anyhow::{bail, Context, Result};
@@ -20,10 +23,29 @@ struct Layer {
     k: Tensor,
     v: Tensor,
     o: Tensor,
+    /// q|k|v biases (`qkv_bias`).
+    bias: Option<QkvBias>,
     mlp_norm: Tensor,
     gate: Tensor,
     up: Tensor,
     down: Tensor,
+}
+
+#[derive(Clone)]
+struct QkvBias {
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+}
+
+impl QkvBias {
+    fn detach(&self) -> QkvBias {
+        QkvBias {
+            q: self.q.detach(),
+            k: self.k.detach(),
+            v: self.v.detach(),
+        }
+    }
 }
 
 /// Keys and values of the positions seen so far, per layer (generation), in buffers sized for
@@ -61,12 +83,23 @@ pub struct Model {
 /// Names and shapes of every parameter, in a fixed order.
 pub fn param_shapes(cfg: &ModelConfig) -> Vec<(String, Vec<usize>)> {
     let (d, f, v) = (cfg.d_model, cfg.d_ff, cfg.vocab_size);
+    let kvd = cfg.kv_heads() * cfg.head_dim();
     let mut out = vec![("model.embed_tokens.weight".to_string(), vec![v, d])];
     for i in 0..cfg.n_layers {
         let p = format!("model.layers.{i}");
         out.push((format!("{p}.input_layernorm.weight"), vec![d]));
-        for n in ["q_proj", "k_proj", "v_proj", "o_proj"] {
-            out.push((format!("{p}.self_attn.{n}.weight"), vec![d, d]));
+        for (n, rows) in [
+            ("q_proj", d),
+            ("k_proj", kvd),
+            ("v_proj", kvd),
+            ("o_proj", d),
+        ] {
+            out.push((format!("{p}.self_attn.{n}.weight"), vec![rows, d]));
+        }
+        if cfg.qkv_bias {
+            for (n, rows) in [("q_proj", d), ("k_proj", kvd), ("v_proj", kvd)] {
+                out.push((format!("{p}.self_attn.{n}.bias"), vec![rows]));
+            }
         }
         out.push((format!("{p}.post_attention_layernorm.weight"), vec![d]));
         out.push((format!("{p}.mlp.gate_proj.weight"), vec![f, d]));
@@ -74,7 +107,9 @@ pub fn param_shapes(cfg: &ModelConfig) -> Vec<(String, Vec<usize>)> {
         out.push((format!("{p}.mlp.down_proj.weight"), vec![d, f]));
     }
     out.push(("model.norm.weight".to_string(), vec![d]));
-    out.push(("lm_head.weight".to_string(), vec![v, d]));
+    if !cfg.tie_embeddings {
+        out.push(("lm_head.weight".to_string(), vec![v, d]));
+    }
     out
 }
 
@@ -90,7 +125,8 @@ fn normal(rng: &mut rand::rngs::StdRng, n: usize, std: f32) -> Vec<f32> {
 }
 
 impl Model {
-    /// A freshly initialized model (normal(0, 0.02); residual outputs scaled by 1/sqrt(2L)).
+    /// A freshly initialized model (normal(0, 0.02); residual outputs scaled by 1/sqrt(2L);
+    /// biases zero).
     pub fn new(cfg: &ModelConfig, seed: u64, device: &Device) -> Result<Model> {
         cfg.validate()?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -100,6 +136,8 @@ impl Model {
             let n: usize = shape.iter().product();
             let data = if name.ends_with("norm.weight") {
                 vec![1.0f32; n]
+            } else if name.ends_with(".bias") {
+                vec![0.0f32; n]
             } else if name.ends_with("o_proj.weight") || name.ends_with("down_proj.weight") {
                 normal(&mut rng, n, resid)
             } else {
@@ -110,7 +148,8 @@ impl Model {
         Model::from_tensors(cfg, tensors, device)
     }
 
-    /// A model from named tensors (a checkpoint); every parameter must be present with its shape.
+    /// A model from named tensors (a checkpoint); every parameter must be present with its
+    /// shape (tensors the config does not name are ignored).
     pub fn from_tensors(
         cfg: &ModelConfig,
         mut tensors: HashMap<String, Tensor>,
@@ -143,12 +182,22 @@ impl Model {
         let mut layers = Vec::new();
         for i in 0..cfg.n_layers {
             let p = format!("model.layers.{i}");
+            let bias = if cfg.qkv_bias {
+                Some(QkvBias {
+                    q: get(&format!("{p}.self_attn.q_proj.bias"))?,
+                    k: get(&format!("{p}.self_attn.k_proj.bias"))?,
+                    v: get(&format!("{p}.self_attn.v_proj.bias"))?,
+                })
+            } else {
+                None
+            };
             layers.push(Layer {
                 attn_norm: get(&format!("{p}.input_layernorm.weight"))?,
                 q: get(&format!("{p}.self_attn.q_proj.weight"))?,
                 k: get(&format!("{p}.self_attn.k_proj.weight"))?,
                 v: get(&format!("{p}.self_attn.v_proj.weight"))?,
                 o: get(&format!("{p}.self_attn.o_proj.weight"))?,
+                bias,
                 mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
                 gate: get(&format!("{p}.mlp.gate_proj.weight"))?,
                 up: get(&format!("{p}.mlp.up_proj.weight"))?,
@@ -162,11 +211,18 @@ impl Model {
         let (cos_v, sin_v) = (std::sync::Arc::new(cos_v), std::sync::Arc::new(sin_v));
         let rope = super::ops::Rope::new(cos_v.clone(), sin_v.clone(), half);
         let attn = super::attention::CausalAttention::new(cfg.n_heads, cos_v, sin_v);
+        let embed = get("model.embed_tokens.weight")?;
+        // Tied: the head is the embedding's own tensor, so both uses add to one gradient.
+        let head = if cfg.tie_embeddings {
+            embed.clone()
+        } else {
+            get("lm_head.weight")?
+        };
         Ok(Model {
             cfg: cfg.clone(),
-            embed: get("model.embed_tokens.weight")?,
+            embed,
             norm: get("model.norm.weight")?,
-            head: get("lm_head.weight")?,
+            head,
             layers,
             params,
             cos,
@@ -182,10 +238,16 @@ impl Model {
     /// graph: for scoring during training.
     pub fn detached(&self) -> Model {
         let d = |t: &Tensor| t.detach();
+        let embed = d(&self.embed);
         Model {
             cfg: self.cfg.clone(),
             params: self.params.clone(),
-            embed: d(&self.embed),
+            head: if self.cfg.tie_embeddings {
+                embed.clone()
+            } else {
+                d(&self.head)
+            },
+            embed,
             layers: self
                 .layers
                 .iter()
@@ -195,6 +257,7 @@ impl Model {
                     k: d(&l.k),
                     v: d(&l.v),
                     o: d(&l.o),
+                    bias: l.bias.as_ref().map(QkvBias::detach),
                     mlp_norm: d(&l.mlp_norm),
                     gate: d(&l.gate),
                     up: d(&l.up),
@@ -202,7 +265,6 @@ impl Model {
                 })
                 .collect(),
             norm: d(&self.norm),
-            head: d(&self.head),
             cos: self.cos.clone(),
             sin: self.sin.clone(),
             rope: self.rope.clone(),
@@ -249,6 +311,24 @@ impl Model {
         Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
     }
 
+    /// Logits `[B, V]` of the last position only (generation: the head over every prompt
+    /// position would cost more than the rest of the prefill at larger vocabularies).
+    pub fn forward_last(
+        &self,
+        ids: &Tensor,
+        offset: usize,
+        mask: &Tensor,
+        cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        let h = self.hidden(ids, offset, mask, cache)?;
+        let last = h
+            .reshape((b, t, self.cfg.d_model))?
+            .narrow(1, t - 1, 1)?
+            .squeeze(1)?;
+        linear(&last, &self.head)
+    }
+
     /// The final normalized hidden states, `[B*T, D]`. Activations stay two-dimensional:
     /// every reshape is a node of the gradient graph, and candle's backward pays a zeroed
     /// buffer and an addition for each one.
@@ -277,7 +357,10 @@ impl Model {
             });
         }
         let eps = self.cfg.norm_eps;
-        let fused = self.fused && cache.is_none() && offset == 0;
+        // The fused attention kernel takes one packed q|k|v of n_heads each (biases are added
+        // to the packed projection before it); grouped-query attention takes the composite path.
+        let fused =
+            self.fused && cache.is_none() && offset == 0 && self.cfg.kv_heads() == self.cfg.n_heads;
         let rms_norm = |x: &Tensor, w: &Tensor| -> Result<Tensor> {
             if self.fused {
                 Ok(super::ops::rms_norm(x, w, eps)?)
@@ -289,7 +372,10 @@ impl Model {
             let h = rms_norm(&x, &l.attn_norm)?;
             let a = if fused {
                 // One projection and one fused kernel (training: causal, no cache).
-                let qkv = linear(&h, &Tensor::cat(&[&l.q, &l.k, &l.v], 0)?)?;
+                let mut qkv = linear(&h, &Tensor::cat(&[&l.q, &l.k, &l.v], 0)?)?;
+                if let Some(bias) = &l.bias {
+                    qkv = qkv.broadcast_add(&Tensor::cat(&[&bias.q, &bias.k, &bias.v], 0)?)?;
+                }
                 linear(&self.attn.apply(&qkv, t)?, &l.o)?
             } else {
                 let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
@@ -324,12 +410,17 @@ impl Model {
         offset: usize,
     ) -> Result<Tensor> {
         let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim());
-        let split = |w: &Tensor| -> Result<Tensor> {
-            Ok(linear(x, w)?
-                .reshape((b, t, h, hd))?
+        let kvh = self.cfg.kv_heads();
+        let split = |w: &Tensor, bias: Option<&Tensor>, heads: usize| -> Result<Tensor> {
+            let mut y = linear(x, w)?;
+            if let Some(bias) = bias {
+                y = y.broadcast_add(bias)?;
+            }
+            Ok(y.reshape((b, t, heads, hd))?
                 .transpose(1, 2)?
                 .contiguous()?)
         };
+        let bias = l.bias.as_ref();
         let rope = |x: Tensor| -> Result<Tensor> {
             if self.fused {
                 Ok(self.rope.apply(&x, offset)?)
@@ -337,12 +428,16 @@ impl Model {
                 Ok(candle_nn::rotary_emb::rope_slow(&x, cos, sin)?)
             }
         };
-        let q = rope(split(&l.q)?)?;
-        let mut k = rope(split(&l.k)?)?;
-        let mut v = split(&l.v)?;
+        let q = rope(split(&l.q, bias.map(|b| &b.q), h)?)?;
+        let mut k = rope(split(&l.k, bias.map(|b| &b.k), kvh)?)?;
+        let mut v = split(&l.v, bias.map(|b| &b.v), kvh)?;
         if let Some(slot) = slot {
-            // Detached: the cache must not chain every earlier step's graph.
+            // Detached: the cache must not chain every earlier step's graph. It holds the
+            // kv heads only; they are repeated for the query heads below.
             (k, v) = slot.append(&k.detach(), &v.detach())?;
+        }
+        if kvh != h {
+            (k, v) = (repeat_kv(&k, h / kvh)?, repeat_kv(&v, h / kvh)?);
         }
         let scale = 1.0 / (hd as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;
@@ -370,6 +465,16 @@ impl Model {
         let mask = causal_mask(t, &self.device)?;
         self.forward(ids, 0, &mask, None)
     }
+}
+
+/// `[B, KV, T, HD]` → `[B, KV*n, T, HD]`, each kv head repeated for `n` consecutive query
+/// heads (the Hugging Face `repeat_kv`).
+fn repeat_kv(x: &Tensor, n: usize) -> Result<Tensor> {
+    let (b, kv, t, hd) = x.dims4()?;
+    Ok(x.unsqueeze(2)?
+        .broadcast_as((b, kv, n, t, hd))?
+        .contiguous()?
+        .reshape((b, kv * n, t, hd))?)
 }
 
 /// `x @ w^T` for `x [.., in]` and `w [out, in]`.

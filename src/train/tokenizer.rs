@@ -27,6 +27,8 @@ pub const MIN_BPE_VOCAB: usize = BYTE_VOCAB + 1;
 
 /// A tokenizer as a checkpoint's `config.json` records it: `{"kind": "byte"}` or
 /// `{"kind": "bpe", "vocab_size": N}` (the BPE itself is the checkpoint's `tokenizer.json`).
+/// A Hugging Face model's tokenizer adds `"special": {"bos": .., "eos": .., "pad": ..}`: its
+/// special tokens are not ours, so their ids are recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TokenizerSpec {
@@ -34,7 +36,17 @@ pub enum TokenizerSpec {
     Byte,
     Bpe {
         vocab_size: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        special: Option<SpecialIds>,
     },
+}
+
+/// Ids of the begin, end and padding tokens of a tokenizer that is not ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialIds {
+    pub bos: u32,
+    pub eos: u32,
+    pub pad: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,6 +65,8 @@ pub struct Bpe {
     eos: u32,
     pad: u32,
     vocab_size: usize,
+    /// Set for a Hugging Face model's tokenizer (special ids given, not our named tokens).
+    special: Option<SpecialIds>,
 }
 
 impl Tokenizer {
@@ -105,6 +119,7 @@ impl Tokenizer {
             Tokenizer::Byte => TokenizerSpec::Byte,
             Tokenizer::Bpe(b) => TokenizerSpec::Bpe {
                 vocab_size: b.vocab_size,
+                special: b.special,
             },
         }
     }
@@ -125,11 +140,17 @@ impl Tokenizer {
     pub fn from_spec(spec: &TokenizerSpec, tokenizer_json: Option<&str>) -> Result<Self> {
         match spec {
             TokenizerSpec::Byte => Ok(Tokenizer::Byte),
-            TokenizerSpec::Bpe { vocab_size } => {
+            TokenizerSpec::Bpe {
+                vocab_size,
+                special,
+            } => {
                 let Some(text) = tokenizer_json else {
                     bail!("a BPE checkpoint needs its tokenizer.json");
                 };
-                let t = Tokenizer::bpe_from_json(text)?;
+                let t = match special {
+                    Some(ids) => Tokenizer::hf_from_json(text, *ids)?,
+                    None => Tokenizer::bpe_from_json(text)?,
+                };
                 if t.vocab_size() != *vocab_size {
                     bail!(
                         "tokenizer.json has {} tokens, config.json says {vocab_size}",
@@ -149,6 +170,32 @@ impl Tokenizer {
         Ok(Tokenizer::Bpe(Arc::new(Bpe::new(inner)?)))
     }
 
+    /// A Hugging Face model's `tokenizer.json` (any model the `tokenizers` crate reads) with
+    /// the ids of its begin, end and padding tokens, which must lie in its vocabulary.
+    pub fn hf_from_json(text: &str, special: SpecialIds) -> Result<Self> {
+        let inner: tokenizers::Tokenizer = text
+            .parse()
+            .map_err(|e| anyhow!("reading tokenizer.json: {e}"))?;
+        let vocab_size = vocab_size_of(&inner);
+        for (what, id) in [
+            ("begin", special.bos),
+            ("end", special.eos),
+            ("padding", special.pad),
+        ] {
+            if id as usize >= vocab_size {
+                bail!("the {what} token id {id} is outside the tokenizer's {vocab_size} tokens");
+            }
+        }
+        Ok(Tokenizer::Bpe(Arc::new(Bpe {
+            inner,
+            bos: special.bos,
+            eos: special.eos,
+            pad: special.pad,
+            vocab_size,
+            special: Some(special),
+        })))
+    }
+
     /// One line for a run's log: "byte-level, 259 tokens" or "BPE, 2048 tokens".
     pub fn describe(&self) -> String {
         match self {
@@ -166,19 +213,14 @@ impl Bpe {
                 .with_context(|| format!("the BPE tokenizer has no {t} token"))
         };
         let (bos, eos, pad) = (id(BPE_BOS)?, id(BPE_EOS)?, id(BPE_PAD)?);
-        // Ids run 0..n; the model's embedding must cover the largest.
-        let vocab_size = inner
-            .get_vocab(true)
-            .values()
-            .map(|&i| i as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let vocab_size = vocab_size_of(&inner);
         Ok(Bpe {
             inner,
             bos,
             eos,
             pad,
             vocab_size,
+            special: None,
         })
     }
 
@@ -197,8 +239,20 @@ impl Bpe {
             .filter(|&t| t != self.bos && t != self.eos && t != self.pad)
             .collect();
         // Unknown ids are skipped by the crate; the byte-level decoder replaces broken UTF-8.
-        self.inner.decode(&ids, false).unwrap_or_default()
+        // A Hugging Face tokenizer's other special tokens (chat markers) are dropped too.
+        self.inner
+            .decode(&ids, self.special.is_some())
+            .unwrap_or_default()
     }
+}
+
+/// Ids run 0..n; the model's embedding must cover the largest (added tokens included).
+fn vocab_size_of(t: &tokenizers::Tokenizer) -> usize {
+    t.get_vocab(true)
+        .values()
+        .map(|&i| i as usize + 1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Trains a byte-level BPE of at most `vocab_size` tokens (special tokens included) on `texts`.
@@ -374,7 +428,10 @@ mod tests {
             (t.bos(), t.eos(), t.pad())
         );
         assert!(Tokenizer::from_spec(&spec, None).is_err());
-        let wrong = TokenizerSpec::Bpe { vocab_size: 7 };
+        let wrong = TokenizerSpec::Bpe {
+            vocab_size: 7,
+            special: None,
+        };
         assert!(Tokenizer::from_spec(&wrong, Some(&t.to_json().unwrap())).is_err());
         let old: TokenizerSpec = serde_json::from_str(r#"{"kind":"byte"}"#).unwrap();
         assert!(matches!(

@@ -16,6 +16,7 @@ mod synth_strong;
 mod synth_templates;
 mod tmux;
 mod train_bpe;
+mod train_hf;
 mod train_model;
 mod train_runs;
 mod tui_e2e;
