@@ -333,6 +333,7 @@ impl CustomOp2 for CausalAttention {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::ops::assert_close as close;
     use candle_core::{Device, Var, D};
 
     /// The same attention from differentiable candle ops: split heads, rope_slow, masked
@@ -362,18 +363,6 @@ mod tests {
             .unwrap()
             .reshape((b, t, d))
             .unwrap()
-    }
-
-    fn close(a: &Tensor, b: &Tensor, tol: f32) {
-        let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
-        let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
-        assert_eq!(a.len(), b.len());
-        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-            assert!(
-                (x - y).abs() <= tol * (1.0 + y.abs()),
-                "element {i}: {x} vs {y}"
-            );
-        }
     }
 
     #[test]

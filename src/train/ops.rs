@@ -412,22 +412,25 @@ pub fn target_logps(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
         .apply_op2(&targets.contiguous()?, TargetLogProb)
 }
 
+/// Element-wise `|a - b| <= tol * (1 + |b|)` (tests of the fused kernels).
+#[cfg(test)]
+pub(crate) fn assert_close(a: &Tensor, b: &Tensor, tol: f32) {
+    let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+    let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "element {i}: {x} vs {y}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::assert_close as close;
     use super::*;
     use candle_core::{Device, Var};
-
-    fn close(a: &Tensor, b: &Tensor, tol: f32) {
-        let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
-        let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
-        assert_eq!(a.len(), b.len());
-        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-            assert!(
-                (x - y).abs() <= tol * (1.0 + y.abs()),
-                "element {i}: {x} vs {y}"
-            );
-        }
-    }
 
     #[test]
     fn fused_rope_matches_candle_rope_slow_forward_and_backward() {

@@ -1,5 +1,6 @@
 //! All integration tests in one binary: one link instead of one per file keeps `cargo test` fast.
 
+mod bin;
 mod cli_eval;
 mod crash_import;
 mod export_roundtrip;

@@ -1,31 +1,12 @@
 //! The `sense` binary end to end: `synth templates`, `sample` against a fake endpoint (and
 //! Ctrl-C keeping what finished), `export dpo`.
 
+use crate::bin::{ok, sense};
 use crate::fake;
 
 use fake::{FakeServer, Reply};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn sense(ws: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sense"));
-    c.arg("-w")
-        .arg(ws)
-        .env_remove("SENSE_ENDPOINT")
-        .env_remove("SENSE_WORKSPACE");
-    c
-}
-
-fn ok(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn count(ws: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(ws).unwrap();

@@ -2,6 +2,7 @@
 //! `sample::local_generator_with` (what `sense sample` and the jobs menu build) and through the
 //! real binary, on a tiny random checkpoint; flags for the other kind of model are errors.
 
+use crate::bin::{ok, sense};
 use sense::llm::SamplingParams;
 use sense::synth::sample::local_generator_with;
 use sense::train::checkpoint::{save, CheckpointMeta};
@@ -134,26 +135,6 @@ fn local_generator_refuses_what_it_cannot_honour() {
 }
 
 // ---- the binary -----------------------------------------------------------------------
-
-fn sense(ws: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sense"));
-    c.arg("-w")
-        .arg(ws)
-        .env_remove("SENSE_ENDPOINT")
-        .env_remove("SENSE_WORKSPACE");
-    c
-}
-
-fn ok(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Exit status 2 (a usage error) with `needle` in the message.
 fn usage_error(c: &mut Command, needle: &str) {

@@ -1,30 +1,13 @@
 //! `--tokenizer bpe` end to end: a tiny SFT run through the real binary trains a BPE on the
 //! workspace, its checkpoint carries it, and eval, sampling, DPO and resume all use it.
 
+use crate::bin::{run_ok, sense};
 use sense::store::{RunStatus, Store};
 use sense::train::checkpoint;
 use sense::train::config::{ModelConfig, TokenizerKind, TrainConfig, TrainKind};
 use sense::train::runner::{self, Event};
 use sense::train::Tokenizer;
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-fn sense(ws: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sense"));
-    c.arg("--workspace").arg(ws);
-    c
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 const TINY: [&str; 16] = [
     "--layers",
@@ -49,16 +32,16 @@ const TINY: [&str; 16] = [
 fn a_bpe_run_trains_saves_evaluates_samples_and_feeds_dpo() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("sense.db");
-    ok(sense(&ws).arg("init").output().unwrap());
+    run_ok(sense(&ws).arg("init"));
     let ck = d.path().join("bpe");
-    let out = ok(sense(&ws)
-        .args(["train", "sft", "--tokenizer", "bpe", "--bpe-vocab", "600"])
-        .args(["--steps", "2"])
-        .args(TINY)
-        .arg("--out")
-        .arg(&ck)
-        .output()
-        .unwrap());
+    let out = run_ok(
+        sense(&ws)
+            .args(["train", "sft", "--tokenizer", "bpe", "--bpe-vocab", "600"])
+            .args(["--steps", "2"])
+            .args(TINY)
+            .arg("--out")
+            .arg(&ck),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("tokenizer: BPE, 600 tokens, trained on"),
@@ -91,52 +74,52 @@ fn a_bpe_run_trains_saves_evaluates_samples_and_feeds_dpo() {
     drop(store);
 
     // Evaluation and weak sampling generate with the checkpoint's tokenizer.
-    let out = ok(sense(&ws)
-        .args([
-            "eval",
-            "--split",
-            "dev",
-            "--limit",
-            "2",
-            "--max-new-tokens",
-            "8",
-        ])
-        .arg("--model")
-        .arg(&ck)
-        .output()
-        .unwrap());
+    let out = run_ok(
+        sense(&ws)
+            .args([
+                "eval",
+                "--split",
+                "dev",
+                "--limit",
+                "2",
+                "--max-new-tokens",
+                "8",
+            ])
+            .arg("--model")
+            .arg(&ck),
+    );
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("on split dev"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    ok(sense(&ws)
-        .args(["sample", "--split", "train", "--limit", "2", "-k", "1"])
-        .arg("--model")
-        .arg(&ck)
-        .output()
-        .unwrap());
+    run_ok(
+        sense(&ws)
+            .args(["sample", "--split", "train", "--limit", "2", "-k", "1"])
+            .arg("--model")
+            .arg(&ck),
+    );
 
     // DPO from the BPE checkpoint keeps its tokenizer (a --tokenizer flag is only noted).
     let dpo = d.path().join("dpo");
-    let out = ok(sense(&ws)
-        .args([
-            "train",
-            "dpo",
-            "--pairs",
-            "all",
-            "--steps",
-            "1",
-            "--batch-size",
-            "2",
-        ])
-        .args(["--max-len", "128", "--tokenizer", "byte"])
-        .arg("--from")
-        .arg(&ck)
-        .arg("--out")
-        .arg(&dpo)
-        .output()
-        .unwrap());
+    let out = run_ok(
+        sense(&ws)
+            .args([
+                "train",
+                "dpo",
+                "--pairs",
+                "all",
+                "--steps",
+                "1",
+                "--batch-size",
+                "2",
+            ])
+            .args(["--max-len", "128", "--tokenizer", "byte"])
+            .arg("--from")
+            .arg(&ck)
+            .arg("--out")
+            .arg(&dpo),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("checkpoint's tokenizer is used") && err.contains("tokenizer: BPE, 600"),

@@ -1,29 +1,13 @@
 //! A Hugging Face model folder (Qwen2 layout, written here with random weights) through the
 //! real binary: SFT starts from it and saves a sense checkpoint, which eval then reads.
 
+use crate::bin::{run_ok, sense};
 use sense::train::checkpoint;
 use sense::train::config::ModelConfig;
 use sense::train::tokenizer::train_bpe;
 use sense::train::Model;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn sense(ws: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sense"));
-    c.arg("--workspace").arg(ws);
-    c
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A tiny Qwen2 folder: GQA (4 heads, 2 kv heads), q/k/v biases, tied embeddings, bf16
 /// weights, a byte-level BPE `tokenizer.json` with an added `<|endoftext|>`.
@@ -85,19 +69,19 @@ fn write_qwen2(dir: &Path) -> u32 {
 fn sft_from_a_hugging_face_folder_saves_a_sense_checkpoint_that_evaluates() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("sense.db");
-    ok(sense(&ws).arg("init").output().unwrap());
+    run_ok(sense(&ws).arg("init"));
     let hf = d.path().join("qwen2-tiny");
     let eos = write_qwen2(&hf);
     let ck = d.path().join("ck");
-    let out = ok(sense(&ws)
-        .args(["train", "sft", "--steps", "2", "--batch-size", "2"])
-        .args(["--warmup", "1", "--eval-every", "0", "--max-len", "128"])
-        .arg("--from")
-        .arg(&hf)
-        .arg("--out")
-        .arg(&ck)
-        .output()
-        .unwrap());
+    let out = run_ok(
+        sense(&ws)
+            .args(["train", "sft", "--steps", "2", "--batch-size", "2"])
+            .args(["--warmup", "1", "--eval-every", "0", "--max-len", "128"])
+            .arg("--from")
+            .arg(&hf)
+            .arg("--out")
+            .arg(&ck),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("tokenizer: BPE"), "{err}");
 
@@ -115,19 +99,19 @@ fn sft_from_a_hugging_face_folder_saves_a_sense_checkpoint_that_evaluates() {
     assert_eq!(l.tokenizer.eos(), eos);
     assert!(l.model.cfg.qkv_bias && l.model.cfg.tie_embeddings);
 
-    let out = ok(sense(&ws)
-        .args(["eval", "--split", "dev", "--limit", "2"])
-        .args(["--max-new-tokens", "8", "--model"])
-        .arg(&ck)
-        .output()
-        .unwrap());
+    let out = run_ok(
+        sense(&ws)
+            .args(["eval", "--split", "dev", "--limit", "2"])
+            .args(["--max-new-tokens", "8", "--model"])
+            .arg(&ck),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("on split dev"), "{text}");
     // The folder itself is accepted wherever a checkpoint is.
-    ok(sense(&ws)
-        .args(["eval", "--split", "dev", "--limit", "1"])
-        .args(["--max-new-tokens", "4", "--model"])
-        .arg(&hf)
-        .output()
-        .unwrap());
+    run_ok(
+        sense(&ws)
+            .args(["eval", "--split", "dev", "--limit", "1"])
+            .args(["--max-new-tokens", "4", "--model"])
+            .arg(&hf),
+    );
 }
