@@ -14,6 +14,9 @@ pub struct CausalAttention {
     heads: usize,
     /// Positions per sequence (rows of the input are sequence-major).
     seq_len: usize,
+    /// Left padding (generation's prefill): the first real position of each sequence. Keys
+    /// before it are invisible and query rows before it give zeros.
+    starts: Option<Arc<Vec<usize>>>,
     /// Rotary tables `[max_len, head_dim / 2]` (rotate-half layout).
     cos: Arc<Vec<f32>>,
     sin: Arc<Vec<f32>>,
@@ -33,6 +36,7 @@ impl CausalAttention {
         CausalAttention {
             heads,
             seq_len: 0,
+            starts: None,
             cos,
             sin,
         }
@@ -43,9 +47,28 @@ impl CausalAttention {
     pub fn apply(&self, qkv: &Tensor, seq_len: usize) -> Result<Tensor> {
         let op = CausalAttention {
             seq_len,
+            starts: None,
             ..self.clone()
         };
         qkv.contiguous()?.apply_op1(op)
+    }
+
+    /// As [`apply`](Self::apply) for left-padded sequences whose real tokens start at
+    /// `starts[b]`.
+    pub fn apply_padded(&self, qkv: &Tensor, seq_len: usize, starts: &[usize]) -> Result<Tensor> {
+        let op = CausalAttention {
+            seq_len,
+            starts: Some(Arc::new(starts.to_vec())),
+            ..self.clone()
+        };
+        qkv.contiguous()?.apply_op1(op)
+    }
+
+    fn start(&self, b: usize) -> usize {
+        self.starts
+            .as_ref()
+            .and_then(|s| s.get(b).copied())
+            .unwrap_or(0)
     }
 
     fn dims(&self, l: &Layout) -> Result<Dims> {
@@ -55,6 +78,12 @@ impl CausalAttention {
             bail!("attention: {rows} rows are not whole sequences of {t}");
         }
         let b = rows / t;
+        if self.starts.as_ref().is_some_and(|s| s.len() != b) {
+            bail!(
+                "attention: padding starts for {} sequences, not {b}",
+                self.starts.as_ref().map_or(0, |s| s.len())
+            );
+        }
         if d3 % (3 * self.heads) != 0 {
             bail!("attention: last dim {d3} is not 3 x heads x head_dim");
         }
@@ -94,8 +123,8 @@ impl CausalAttention {
     }
 
     /// Per head: rotated q and k (`[T, hd]` each) and the causal softmax `p [T, T]` of the
-    /// scaled scores, zero above the diagonal.
-    fn probabilities(&self, seq: &[f32], h: usize, dims: &Dims, ws: &mut Workspace) {
+    /// scaled scores, zero above the diagonal and before `start` (rows before it all zero).
+    fn probabilities(&self, seq: &[f32], h: usize, start: usize, dims: &Dims, ws: &mut Workspace) {
         let (t, d, hd) = (dims.t, dims.d, dims.hd);
         let ld = 3 * d;
         self.rotate(&seq[h * hd..], ld, &mut ws.q, hd, dims, 1.0);
@@ -114,7 +143,13 @@ impl CausalAttention {
         }
         let scale = 1.0 / (hd as f32).sqrt();
         for (i, row) in ws.p.chunks_mut(t).enumerate() {
+            if i < start {
+                row.fill(0.0);
+                continue;
+            }
             let (vis, hidden) = row.split_at_mut(i + 1);
+            let (before, vis) = vis.split_at_mut(start);
+            before.fill(0.0);
             let max = vis.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v * scale));
             let mut sum = 0f32;
             for v in vis.iter_mut() {
@@ -210,7 +245,7 @@ impl CustomOp1 for CausalAttention {
         per_sequence(&mut out, t * d, &dims, |b, y, ws| {
             let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
             for h in 0..self.heads {
-                self.probabilities(seq, h, &dims, ws);
+                self.probabilities(seq, h, self.start(b), &dims, ws);
                 // y_h = p . v_h, written straight into the head's columns.
                 for (r0, r1) in blocks(t) {
                     matmul(
@@ -261,7 +296,7 @@ impl CustomOp2 for CausalAttention {
             let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
             let dy = &dy[b * t * d..(b + 1) * t * d];
             for h in 0..self.heads {
-                self.probabilities(seq, h, &dims, ws);
+                self.probabilities(seq, h, self.start(b), &dims, ws);
                 let dy_h = |r0: usize| View::rows(&dy[r0 * d + h * hd..], d);
                 for (c0, c1) in blocks(t) {
                     // dv = p^T . dy: key rows c0..c1 get contributions from queries c0.. only.

@@ -102,28 +102,35 @@ pub fn generate(
     // Left padding: row i's real tokens start at pad_i; rotary positions are relative, so
     // shifting a row does not change its attention scores.
     let mut valid = vec![vec![false; len + max_new]; b];
+    let mut starts = vec![0; b];
     let mut ids = vec![tok.pad(); b * len];
     for (i, e) in encoded.iter().enumerate() {
         let start = len - e.len();
+        starts[i] = start;
         ids[i * len + start..(i + 1) * len].copy_from_slice(e);
         for v in valid[i].iter_mut().take(len + max_new).skip(start) {
             *v = true;
         }
     }
-    let mut mask = vec![0f32; b * len * len];
-    for i in 0..b {
-        for q in 0..len {
-            for k in 0..len {
-                if k > q || !valid[i][k] {
-                    mask[(i * len + q) * len + k] = MASKED;
+    // The fused kernel takes the padding as `starts`; only the composite path reads the mask.
+    let mask_t = if model.prefills_fused() {
+        Tensor::zeros((1, 1, 1, 1), candle_core::DType::F32, &dev)?
+    } else {
+        let mut mask = vec![0f32; b * len * len];
+        for i in 0..b {
+            for q in 0..len {
+                for k in 0..len {
+                    if k > q || !valid[i][k] {
+                        mask[(i * len + q) * len + k] = MASKED;
+                    }
                 }
             }
         }
-    }
+        Tensor::from_vec(mask, (b, 1, len, len), &dev)?
+    };
     let mut cache = KvCache::default();
     let input = Tensor::from_vec(ids, (b, len), &dev)?;
-    let mask_t = Tensor::from_vec(mask, (b, 1, len, len), &dev)?;
-    let logits = model.forward_last(&input, 0, &mask_t, Some(&mut cache))?;
+    let logits = model.forward_last(&input, 0, &mask_t, Some(&mut cache), Some(&starts))?;
     let mut last: Vec<Vec<f32>> = logits.to_vec2()?;
     let mut rngs: Vec<rand::rngs::StdRng> = (0..b)
         .map(|i| rand::rngs::StdRng::seed_from_u64(opts.seed.wrapping_add(i as u64)))
@@ -161,7 +168,7 @@ pub fn generate(
         }
         let input = Tensor::from_vec(next, (b, 1), &dev)?;
         let m = Tensor::from_vec(m, (b, 1, 1, total), &dev)?;
-        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache))?;
+        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache), None)?;
         last = logits.to_vec2()?;
     }
     Ok(out.iter().map(|o| tok.decode(o)).collect())
@@ -193,4 +200,65 @@ pub fn greedy_uncached(
         }
     }
     Ok(tok.decode(&out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::config::ModelConfig;
+    use crate::train::ops::assert_close;
+    use candle_core::Device;
+
+    /// Prefill of left-padded prompts: the fused kernel with `starts` gives the logits and the
+    /// cache that the composite path with a mask gives.
+    #[test]
+    fn fused_padded_prefill_matches_the_masked_composite_one() {
+        let dev = Device::Cpu;
+        let cfg = ModelConfig {
+            d_model: 32,
+            n_layers: 2,
+            n_heads: 4,
+            d_ff: 48,
+            max_seq_len: 160,
+            ..ModelConfig::default()
+        };
+        let mut model = Model::new(&cfg, 5, &dev).unwrap();
+        // Lengths across the kernel's 64-row blocks; row 1 is all padding but one token.
+        let (b, len) = (3, 150);
+        let starts = [0usize, 149, 70];
+        let ids: Vec<u32> = (0..b * len).map(|i| (i * 37 % 250) as u32).collect();
+        let mut mask = vec![0f32; b * len * len];
+        for (r, &s) in starts.iter().enumerate() {
+            for q in 0..len {
+                for k in 0..len {
+                    if k > q || k < s {
+                        mask[(r * len + q) * len + k] = MASKED;
+                    }
+                }
+            }
+        }
+        let ids = Tensor::from_vec(ids, (b, len), &dev).unwrap();
+        let mask = Tensor::from_vec(mask, (b, 1, len, len), &dev).unwrap();
+        let step = Tensor::new(&[[7u32], [8], [9]], &dev).unwrap();
+        let mut step_mask = vec![0f32; b * (len + 1)];
+        for (r, &s) in starts.iter().enumerate() {
+            step_mask[r * (len + 1)..r * (len + 1) + s].fill(MASKED);
+        }
+        let step_mask = Tensor::from_vec(step_mask, (b, 1, 1, len + 1), &dev).unwrap();
+        let mut run = |fused: bool| {
+            model.fused = fused;
+            let mut cache = KvCache::default();
+            let first = model
+                .forward_last(&ids, 0, &mask, Some(&mut cache), Some(&starts))
+                .unwrap();
+            let next = model
+                .forward_last(&step, len, &step_mask, Some(&mut cache), None)
+                .unwrap();
+            (first, next)
+        };
+        let (f1, f2) = run(true);
+        let (c1, c2) = run(false);
+        assert_close(&f1, &c1, 1e-4);
+        assert_close(&f2, &c2, 1e-4);
+    }
 }

@@ -307,26 +307,35 @@ impl Model {
         cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let logits = linear(&self.hidden(ids, offset, mask, cache)?, &self.head)?;
+        let logits = linear(&self.hidden(ids, offset, mask, cache, None)?, &self.head)?;
         Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
     }
 
     /// Logits `[B, V]` of the last position only (generation: the head over every prompt
     /// position would cost more than the rest of the prefill at larger vocabularies).
+    /// `starts` (a prefill at offset 0 of left-padded prompts: each row's first real position)
+    /// lets the fused attention kernel replace `mask` where the model can use it.
     pub fn forward_last(
         &self,
         ids: &Tensor,
         offset: usize,
         mask: &Tensor,
         cache: Option<&mut KvCache>,
+        starts: Option<&[usize]>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let h = self.hidden(ids, offset, mask, cache)?;
+        let h = self.hidden(ids, offset, mask, cache, starts)?;
         let last = h
             .reshape((b, t, self.cfg.d_model))?
             .narrow(1, t - 1, 1)?
             .squeeze(1)?;
         linear(&last, &self.head)
+    }
+
+    /// Whether a prefill with `starts` runs the fused attention kernel (then its `mask` is
+    /// never read).
+    pub fn prefills_fused(&self) -> bool {
+        self.fused && self.cfg.kv_heads() == self.cfg.n_heads
     }
 
     /// The final normalized hidden states, `[B*T, D]`. Activations stay two-dimensional:
@@ -338,6 +347,7 @@ impl Model {
         offset: usize,
         mask: &Tensor,
         mut cache: Option<&mut KvCache>,
+        starts: Option<&[usize]>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         if offset + t > self.cfg.max_seq_len {
@@ -359,8 +369,7 @@ impl Model {
         let eps = self.cfg.norm_eps;
         // The fused attention kernel takes one packed q|k|v of n_heads each (biases are added
         // to the packed projection before it); grouped-query attention takes the composite path.
-        let fused =
-            self.fused && cache.is_none() && offset == 0 && self.cfg.kv_heads() == self.cfg.n_heads;
+        let fused = self.prefills_fused() && offset == 0 && (cache.is_none() || starts.is_some());
         let rms_norm = |x: &Tensor, w: &Tensor| -> Result<Tensor> {
             if self.fused {
                 Ok(super::ops::rms_norm(x, w, eps)?)
@@ -376,7 +385,26 @@ impl Model {
                 if let Some(bias) = &l.bias {
                     qkv = qkv.broadcast_add(&Tensor::cat(&[&bias.q, &bias.k, &bias.v], 0)?)?;
                 }
-                linear(&self.attn.apply(&qkv, t)?, &l.o)?
+                if let Some(c) = cache.as_deref_mut() {
+                    // Prefill: the cache takes rotated keys and values as the composite path
+                    // stores them.
+                    let (d, hd) = (self.cfg.d_model, self.cfg.head_dim());
+                    let heads = |i: usize| -> Result<Tensor> {
+                        Ok(qkv
+                            .narrow(1, i * d, d)?
+                            .reshape((b, t, self.cfg.n_heads, hd))?
+                            .transpose(1, 2)?
+                            .contiguous()?
+                            .detach())
+                    };
+                    let k = self.rope.apply(&heads(1)?, 0)?;
+                    c.layers[i].append(&k, &heads(2)?)?;
+                }
+                let y = match starts {
+                    Some(s) => self.attn.apply_padded(&qkv, t, s)?,
+                    None => self.attn.apply(&qkv, t)?,
+                };
+                linear(&y, &l.o)?
             } else {
                 let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
                 self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset)?
@@ -454,7 +482,7 @@ impl Model {
         }
         let (b, t) = ids.dims2()?;
         let mask = causal_mask(t, &self.device)?;
-        let logits = linear(&self.hidden(ids, 0, &mask, None)?, &self.head)?;
+        let logits = linear(&self.hidden(ids, 0, &mask, None, None)?, &self.head)?;
         let lp = super::ops::target_logps(&logits, &targets.flatten_all()?)?;
         Ok(lp.reshape((b, t))?)
     }
