@@ -168,7 +168,7 @@ pub fn generate(
         }
         let input = Tensor::from_vec(next, (b, 1), &dev)?;
         let m = Tensor::from_vec(m, (b, 1, 1, total), &dev)?;
-        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache), None)?;
+        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache), Some(&starts))?;
         last = logits.to_vec2()?;
     }
     Ok(out.iter().map(|o| tok.decode(o)).collect())
@@ -209,15 +209,23 @@ mod tests {
     use crate::train::ops::assert_close;
     use candle_core::Device;
 
-    /// Prefill of left-padded prompts: the fused kernel with `starts` gives the logits and the
-    /// cache that the composite path with a mask gives.
+    /// Prefill of left-padded prompts and the next decoding step: the fused kernels with
+    /// `starts` give the logits and the cache that the composite path with a mask gives, with
+    /// and without grouped-query attention.
     #[test]
-    fn fused_padded_prefill_matches_the_masked_composite_one() {
+    fn fused_padded_prefill_and_decode_match_the_masked_composite_ones() {
+        for kv in [None, Some(2)] {
+            prefill_and_decode_match(kv);
+        }
+    }
+
+    fn prefill_and_decode_match(n_kv_heads: Option<usize>) {
         let dev = Device::Cpu;
         let cfg = ModelConfig {
             d_model: 32,
             n_layers: 2,
             n_heads: 4,
+            n_kv_heads,
             d_ff: 48,
             max_seq_len: 160,
             ..ModelConfig::default()
@@ -252,7 +260,7 @@ mod tests {
                 .forward_last(&ids, 0, &mask, Some(&mut cache), Some(&starts))
                 .unwrap();
             let next = model
-                .forward_last(&step, len, &step_mask, Some(&mut cache), None)
+                .forward_last(&step, len, &step_mask, Some(&mut cache), Some(&starts))
                 .unwrap();
             (first, next)
         };

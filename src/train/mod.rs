@@ -6,6 +6,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod decode;
 pub mod dpo;
 pub mod eval;
 pub mod gemm;

@@ -407,7 +407,7 @@ impl Model {
                 linear(&y, &l.o)?
             } else {
                 let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-                self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset)?
+                self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset, starts)?
             };
             x = (x + a)?;
             let h = rms_norm(&x, &l.mlp_norm)?;
@@ -436,6 +436,7 @@ impl Model {
         b: usize,
         t: usize,
         offset: usize,
+        starts: Option<&[usize]>,
     ) -> Result<Tensor> {
         let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim());
         let kvh = self.cfg.kv_heads();
@@ -459,15 +460,20 @@ impl Model {
         let q = rope(split(&l.q, bias.map(|b| &b.q), h)?)?;
         let mut k = rope(split(&l.k, bias.map(|b| &b.k), kvh)?)?;
         let mut v = split(&l.v, bias.map(|b| &b.v), kvh)?;
+        let scale = 1.0 / (hd as f64).sqrt();
         if let Some(slot) = slot {
             // Detached: the cache must not chain every earlier step's graph. It holds the
             // kv heads only; they are repeated for the query heads below.
             (k, v) = slot.append(&k.detach(), &v.detach())?;
+            if let (true, 1, Some(starts)) = (self.fused, t, starts) {
+                // A decoding step: one kernel over the cache, padding given as starts.
+                let y = super::decode::decode_attention(&q, &k, &v, starts, scale)?;
+                return linear(&y, &l.o);
+            }
         }
         if kvh != h {
             (k, v) = (repeat_kv(&k, h / kvh)?, repeat_kv(&v, h / kvh)?);
         }
-        let scale = 1.0 / (hd as f64).sqrt();
         let scores = q.matmul(&k.t()?)?;
         let att = candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * t, h * hd))?;
