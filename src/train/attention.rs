@@ -368,7 +368,7 @@ impl CustomOp2 for CausalAttention {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::ops::assert_close as close;
+    use crate::train::ops::{assert_close as close, weighted_grad};
     use candle_core::{Device, Var, D};
 
     /// The same attention from differentiable candle ops: split heads, rope_slow, masked
@@ -427,11 +427,11 @@ mod tests {
             .unwrap();
         let comp = composite(&x, heads, &cos, &sin);
         close(&fused, &comp, 1e-5);
-        let grad = |y: &Tensor| {
-            let gs = (y * &up).unwrap().sum_all().unwrap().backward().unwrap();
-            gs.get(&x).unwrap().clone()
-        };
-        close(&grad(&fused), &grad(&comp), 1e-4);
+        close(
+            &weighted_grad(&fused, &up, &x),
+            &weighted_grad(&comp, &up, &x),
+            1e-4,
+        );
     }
 
     #[test]

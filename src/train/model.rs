@@ -380,7 +380,7 @@ impl Model {
         for (i, l) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &l.attn_norm)?;
             let a = if fused {
-                // One projection and one fused kernel (training: causal, no cache).
+                // One projection and one fused kernel (training, and generation's prefill).
                 let mut qkv = linear(&h, &Tensor::cat(&[&l.q, &l.k, &l.v], 0)?)?;
                 if let Some(bias) = &l.bias {
                     qkv = qkv.broadcast_add(&Tensor::cat(&[&bias.q, &bias.k, &bias.v], 0)?)?;
@@ -389,9 +389,9 @@ impl Model {
                     // Prefill: the cache takes rotated keys and values as the composite path
                     // stores them.
                     let (d, hd) = (self.cfg.d_model, self.cfg.head_dim());
-                    let heads = |i: usize| -> Result<Tensor> {
+                    let heads = |part: usize| -> Result<Tensor> {
                         Ok(qkv
-                            .narrow(1, i * d, d)?
+                            .narrow(1, part * d, d)?
                             .reshape((b, t, self.cfg.n_heads, hd))?
                             .transpose(1, 2)?
                             .contiguous()?

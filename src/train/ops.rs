@@ -426,10 +426,17 @@ pub(crate) fn assert_close(a: &Tensor, b: &Tensor, tol: f32) {
     }
 }
 
+/// Gradient of `sum(y * w)` with respect to `x` (tests of the fused kernels' backward).
+#[cfg(test)]
+pub(crate) fn weighted_grad(y: &Tensor, w: &Tensor, x: &candle_core::Var) -> Tensor {
+    let gs = (y * w).unwrap().sum_all().unwrap().backward().unwrap();
+    gs.get(x).unwrap().clone()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::assert_close as close;
     use super::*;
+    use super::{assert_close as close, weighted_grad};
     use candle_core::{Device, Var};
 
     #[test]
@@ -507,11 +514,11 @@ mod tests {
         let u = x.narrow(2, 5, 5).unwrap();
         let comp = (g.silu().unwrap() * u).unwrap();
         close(&fused, &comp, 1e-5);
-        let grad = |y: &Tensor| {
-            let gs = (y * &up).unwrap().sum_all().unwrap().backward().unwrap();
-            gs.get(&x).unwrap().clone()
-        };
-        close(&grad(&fused), &grad(&comp), 1e-4);
+        close(
+            &weighted_grad(&fused, &up, &x),
+            &weighted_grad(&comp, &up, &x),
+            1e-4,
+        );
     }
 
     #[test]
@@ -526,11 +533,11 @@ mod tests {
             .unwrap();
         let comp = crate::train::model::token_logps(&x, &t).unwrap();
         close(&fused, &comp, 1e-5);
-        let grad = |y: &Tensor| {
-            let gs = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
-            gs.get(&x).unwrap().clone()
-        };
-        close(&grad(&fused), &grad(&comp), 1e-5);
+        close(
+            &weighted_grad(&fused, &w, &x),
+            &weighted_grad(&comp, &w, &x),
+            1e-5,
+        );
         let bad = Tensor::new(&[[0u32, 7, 0, 0], [0, 0, 0, 0]], &dev).unwrap();
         let err = target_logps(&x.reshape((8, 7)).unwrap(), &bad.flatten_all().unwrap())
             .unwrap_err()
