@@ -5,6 +5,7 @@
 //! question prompt applied to its last user message, the same text training used; otherwise
 //! the messages' text is the prompt as it is.
 
+use crate::llm::SamplingParams;
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::store::Store;
 use crate::synth::generator::SqlGenerator;
@@ -37,9 +38,32 @@ pub struct ChatRequest {
     pub temperature: Option<f32>,
     #[serde(default)]
     pub max_tokens: Option<usize>,
+    #[serde(default)]
+    pub top_p: Option<f32>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub stop: Option<Stop>,
     /// Extension: a workspace database whose schema is put into the prompt.
     #[serde(default)]
     pub database: Option<String>,
+}
+
+/// OpenAI's `stop`: one string or a list.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Stop {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Stop {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Stop::One(s) => vec![s],
+            Stop::Many(v) => v,
+        }
+    }
 }
 
 struct Shared {
@@ -100,24 +124,38 @@ async fn chat(State(st): State<Arc<Shared>>, Json(req): Json<ChatRequest>) -> Re
     };
     let n = req.n.unwrap_or(1).clamp(1, 16);
     let temperature = req.temperature.unwrap_or(0.0);
-    let max_tokens = req.max_tokens.unwrap_or(256).clamp(1, 4096);
+    // Every request sets every setting, so nothing carries over from an earlier request; an
+    // explicit cap the model cannot honour is refused, the default one is clamped to fit.
+    let params = SamplingParams {
+        top_p: Some(req.top_p.unwrap_or(1.0)),
+        max_tokens: req.max_tokens.map(|m| m.min(u32::MAX as usize) as u32),
+        stop: req.stop.map(Stop::into_vec).unwrap_or_default(),
+        seed: req.seed,
+        ..SamplingParams::default()
+    };
     let st2 = st.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let mut g = st2
-            .generator
-            .lock()
-            .map_err(|_| "generator poisoned".to_string())?;
+        let mut g = st2.generator.lock().map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "generator poisoned".to_string(),
+            )
+        })?;
         let name = g.name();
-        g.set_max_tokens(max_tokens);
+        if params.max_tokens.is_none() {
+            g.set_max_tokens(256);
+        }
+        g.configure(&params)
+            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
         let cancel = AtomicBool::new(false);
         g.generate(std::slice::from_ref(&prompt), n, temperature, &cancel)
             .map(|mut v| (name, v.pop().unwrap_or_default(), prompt.len()))
-            .map_err(|e| e.to_string())
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     })
     .await;
     let (name, gens, prompt_len) = match out {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Ok(Err((status, e))) => return error(status, e),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
     let completion: usize = gens.iter().map(|g| g.text.len()).sum();

@@ -1,6 +1,7 @@
 //! What turns prompts into SQL: an OpenAI-compatible endpoint (`llm`) or a local checkpoint
 //! (`train`). Weak sampling, evaluation and the playground take any of them.
 
+use crate::llm::SamplingParams;
 use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,4 +30,19 @@ pub trait SqlGenerator: Send {
 
     /// Caps the length of each completion, for generators that allow it.
     fn set_max_tokens(&mut self, _max_tokens: usize) {}
+
+    /// Takes top-p, max tokens, stop sequences and seed for the following calls. A generator
+    /// that cannot honour a setting refuses it rather than ignoring it.
+    fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {
+        if p.top_p.is_some() || !p.stop.is_empty() || p.seed.is_some() || p.n.is_some() {
+            return Err(GenError(format!(
+                "{} takes only a completion cap, not top-p, stop, seed or n",
+                self.name()
+            )));
+        }
+        if let Some(m) = p.max_tokens {
+            self.set_max_tokens(m as usize);
+        }
+        Ok(())
+    }
 }

@@ -103,6 +103,10 @@ impl SqlGenerator for LocalGenerator {
         self.max_new_tokens = max_tokens;
     }
 
+    fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {
+        self.apply(p).map_err(|e| GenError(format!("{e:#}")))
+    }
+
     fn generate(
         &mut self,
         prompts: &[String],

@@ -86,6 +86,58 @@ fn serves_chat_completions_with_the_schema_prompt() {
     assert_eq!(reply["usage"]["prompt_tokens"], expected.len());
     assert_eq!(reply["choices"].as_array().unwrap().len(), 1);
 
+    // top_p, seed, stop and max_tokens reach the checkpoint as they would reach an endpoint.
+    let post = |body: serde_json::Value| -> (u16, serde_json::Value) {
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("http://{addr}/v1/chat/completions"))
+                .json(&body)
+                .send()
+                .await?;
+            let status = r.status().as_u16();
+            Ok::<_, reqwest::Error>((status, r.json().await?))
+        })
+        .unwrap()
+    };
+    let text = |body: serde_json::Value| -> String {
+        let (status, v) = post(body);
+        assert_eq!(status, 200, "{v}");
+        v["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let ask = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({
+            "messages": [{"role": "user", "content": question}], "max_tokens": 24
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let greedy = text(ask(serde_json::json!({"temperature": 0.0})));
+    assert_eq!(
+        text(ask(serde_json::json!({"temperature": 1.0, "top_p": 1e-6}))),
+        greedy,
+        "a top-p that keeps one token is greedy"
+    );
+    let seeded = |seed: u64| text(ask(serde_json::json!({"temperature": 1.0, "seed": seed})));
+    assert_eq!(seeded(5), seeded(5), "the same seed samples the same text");
+    assert_ne!(seeded(5), seeded(6));
+    let stop: String = greedy.chars().skip(3).take(2).collect();
+    let cut = text(ask(serde_json::json!({"temperature": 0.0, "stop": stop})));
+    assert!(
+        greedy.starts_with(&cut) && !cut.contains(&stop),
+        "{cut:?} / {greedy:?}"
+    );
+    let (status, v) = post(ask(serde_json::json!({"max_tokens": 100000})));
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("context"),
+        "{v}"
+    );
+
     // An unknown database is a clear 404, not a crash.
     let status = rt.block_on(async {
         reqwest::Client::new()
