@@ -2,7 +2,7 @@
 //! end of the SQL (end token, or `;` then a newline).
 
 use super::data::encode_prompt;
-use super::model::{KvCache, Model, MASKED};
+use super::model::{KvCache, Model};
 use super::tokenizer::Tokenizer;
 use anyhow::Result;
 use candle_core::Tensor;
@@ -101,36 +101,15 @@ pub fn generate(
     let b = encoded.len();
     // Left padding: row i's real tokens start at pad_i; rotary positions are relative, so
     // shifting a row does not change its attention scores.
-    let mut valid = vec![vec![false; len + max_new]; b];
     let mut starts = vec![0; b];
     let mut ids = vec![tok.pad(); b * len];
     for (i, e) in encoded.iter().enumerate() {
-        let start = len - e.len();
-        starts[i] = start;
-        ids[i * len + start..(i + 1) * len].copy_from_slice(e);
-        for v in valid[i].iter_mut().take(len + max_new).skip(start) {
-            *v = true;
-        }
+        starts[i] = len - e.len();
+        ids[i * len + starts[i]..(i + 1) * len].copy_from_slice(e);
     }
-    // The fused kernel takes the padding as `starts`; only the composite path reads the mask.
-    let mask_t = if model.prefills_fused() {
-        Tensor::zeros((1, 1, 1, 1), candle_core::DType::F32, &dev)?
-    } else {
-        let mut mask = vec![0f32; b * len * len];
-        for i in 0..b {
-            for q in 0..len {
-                for k in 0..len {
-                    if k > q || !valid[i][k] {
-                        mask[(i * len + q) * len + k] = MASKED;
-                    }
-                }
-            }
-        }
-        Tensor::from_vec(mask, (b, 1, len, len), &dev)?
-    };
     let mut cache = KvCache::default();
     let input = Tensor::from_vec(ids, (b, len), &dev)?;
-    let logits = model.forward_last(&input, 0, &mask_t, Some(&mut cache), Some(&starts))?;
+    let logits = model.forward_last(&input, 0, &mut cache, &starts)?;
     let mut last: Vec<Vec<f32>> = logits.to_vec2()?;
     let mut rngs: Vec<rand::rngs::StdRng> = (0..b)
         .map(|i| rand::rngs::StdRng::seed_from_u64(opts.seed.wrapping_add(i as u64)))
@@ -157,18 +136,8 @@ pub fn generate(
         if done.iter().all(|d| *d) || step + 1 == max_new || cancel.load(Ordering::Relaxed) {
             break;
         }
-        let total = len + step + 1;
-        let mut m = vec![0f32; b * total];
-        for i in 0..b {
-            for k in 0..total {
-                if !valid[i][k] {
-                    m[i * total + k] = MASKED;
-                }
-            }
-        }
         let input = Tensor::from_vec(next, (b, 1), &dev)?;
-        let m = Tensor::from_vec(m, (b, 1, 1, total), &dev)?;
-        let logits = model.forward_last(&input, len + step, &m, Some(&mut cache), Some(&starts))?;
+        let logits = model.forward_last(&input, len + step, &mut cache, &starts)?;
         last = logits.to_vec2()?;
     }
     Ok(out.iter().map(|o| tok.decode(o)).collect())
@@ -206,6 +175,7 @@ pub fn greedy_uncached(
 mod tests {
     use super::*;
     use crate::train::config::ModelConfig;
+    use crate::train::model::MASKED;
     use crate::train::ops::assert_close;
     use candle_core::Device;
 
@@ -253,19 +223,35 @@ mod tests {
             step_mask[r * (len + 1)..r * (len + 1) + s].fill(MASKED);
         }
         let step_mask = Tensor::from_vec(step_mask, (b, 1, 1, len + 1), &dev).unwrap();
+        // The reference: the composite path with the masks written out above.
+        model.fused = false;
+        let mut cache = KvCache::default();
+        let last = |logits: Tensor| {
+            logits
+                .narrow(1, logits.dim(1).unwrap() - 1, 1)
+                .unwrap()
+                .squeeze(1)
+                .unwrap()
+        };
+        let c1 = last(model.forward(&ids, 0, &mask, Some(&mut cache)).unwrap());
+        let c2 = last(
+            model
+                .forward(&step, len, &step_mask, Some(&mut cache))
+                .unwrap(),
+        );
+        // Generation's entry point, on the composite path (masks derived from `starts`) and on
+        // the fused kernels.
         let mut run = |fused: bool| {
             model.fused = fused;
             let mut cache = KvCache::default();
-            let first = model
-                .forward_last(&ids, 0, &mask, Some(&mut cache), Some(&starts))
-                .unwrap();
-            let next = model
-                .forward_last(&step, len, &step_mask, Some(&mut cache), Some(&starts))
-                .unwrap();
+            let first = model.forward_last(&ids, 0, &mut cache, &starts).unwrap();
+            let next = model.forward_last(&step, len, &mut cache, &starts).unwrap();
             (first, next)
         };
+        let (d1, d2) = run(false);
+        assert_close(&d1, &c1, 1e-5);
+        assert_close(&d2, &c2, 1e-5);
         let (f1, f2) = run(true);
-        let (c1, c2) = run(false);
         assert_close(&f1, &c1, 1e-4);
         assert_close(&f2, &c2, 1e-4);
     }

@@ -307,24 +307,25 @@ impl Model {
         cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let logits = linear(&self.hidden(ids, offset, mask, cache, None)?, &self.head)?;
+        let logits = linear(
+            &self.hidden(ids, offset, Some(mask), cache, None)?,
+            &self.head,
+        )?;
         Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
     }
 
-    /// Logits `[B, V]` of the last position only (generation: the head over every prompt
-    /// position would cost more than the rest of the prefill at larger vocabularies).
-    /// `starts` (a prefill at offset 0 of left-padded prompts: each row's first real position)
-    /// lets the fused attention kernel replace `mask` where the model can use it.
+    /// Logits `[B, V]` of the last position only, for generation over left-padded rows: row
+    /// `b`'s real tokens start at position `starts[b]` (the head over every prompt position
+    /// would cost more than the rest of the prefill at larger vocabularies).
     pub fn forward_last(
         &self,
         ids: &Tensor,
         offset: usize,
-        mask: &Tensor,
-        cache: Option<&mut KvCache>,
-        starts: Option<&[usize]>,
+        cache: &mut KvCache,
+        starts: &[usize],
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let h = self.hidden(ids, offset, mask, cache, starts)?;
+        let h = self.hidden(ids, offset, None, Some(cache), Some(starts))?;
         let last = h
             .reshape((b, t, self.cfg.d_model))?
             .narrow(1, t - 1, 1)?
@@ -332,20 +333,22 @@ impl Model {
         linear(&last, &self.head)
     }
 
-    /// Whether a prefill with `starts` runs the fused attention kernel (then its `mask` is
-    /// never read).
-    pub fn prefills_fused(&self) -> bool {
+    /// Whether training and prefills run the fused attention kernel (one packed q|k|v of
+    /// n_heads each; grouped-query attention takes the composite path).
+    fn prefills_fused(&self) -> bool {
         self.fused && self.cfg.kv_heads() == self.cfg.n_heads
     }
 
     /// The final normalized hidden states, `[B*T, D]`. Activations stay two-dimensional:
     /// every reshape is a node of the gradient graph, and candle's backward pays a zeroed
     /// buffer and an addition for each one.
+    /// `mask` (when not given, the causal one over `starts`' padding) is built only for the
+    /// composite attention path; the fused kernels take the padding as `starts`.
     fn hidden(
         &self,
         ids: &Tensor,
         offset: usize,
-        mask: &Tensor,
+        mask: Option<&Tensor>,
         mut cache: Option<&mut KvCache>,
         starts: Option<&[usize]>,
     ) -> Result<Tensor> {
@@ -367,9 +370,18 @@ impl Model {
             });
         }
         let eps = self.cfg.norm_eps;
-        // The fused attention kernel takes one packed q|k|v of n_heads each (biases are added
-        // to the packed projection before it); grouped-query attention takes the composite path.
         let fused = self.prefills_fused() && offset == 0 && (cache.is_none() || starts.is_some());
+        // One new position per row against the cache: the decoding kernel, which reads the
+        // padding from `starts`.
+        let decode_starts = starts.filter(|_| self.fused && t == 1 && cache.is_some());
+        let built;
+        let mask = match mask {
+            None if !fused && decode_starts.is_none() => {
+                built = padded_causal_mask(t, offset, starts, &self.device)?;
+                Some(&built)
+            }
+            m => m,
+        };
         let rms_norm = |x: &Tensor, w: &Tensor| -> Result<Tensor> {
             if self.fused {
                 Ok(super::ops::rms_norm(x, w, eps)?)
@@ -407,7 +419,7 @@ impl Model {
                 linear(&y, &l.o)?
             } else {
                 let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-                self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset, starts)?
+                self.attention(&h, l, &cos, &sin, mask, slot, b, t, offset, decode_starts)?
             };
             x = (x + a)?;
             let h = rms_norm(&x, &l.mlp_norm)?;
@@ -431,12 +443,12 @@ impl Model {
         l: &Layer,
         cos: &Tensor,
         sin: &Tensor,
-        mask: &Tensor,
+        mask: Option<&Tensor>,
         slot: Option<&mut candle_nn::kv_cache::KvCache>,
         b: usize,
         t: usize,
         offset: usize,
-        starts: Option<&[usize]>,
+        decode_starts: Option<&[usize]>,
     ) -> Result<Tensor> {
         let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim());
         let kvh = self.cfg.kv_heads();
@@ -465,8 +477,7 @@ impl Model {
             // Detached: the cache must not chain every earlier step's graph. It holds the
             // kv heads only; they are repeated for the query heads below.
             (k, v) = slot.append(&k.detach(), &v.detach())?;
-            if let (true, 1, Some(starts)) = (self.fused, t, starts) {
-                // A decoding step: one kernel over the cache, padding given as starts.
+            if let Some(starts) = decode_starts {
                 let y = super::decode::decode_attention(&q, &k, &v, starts, scale)?;
                 return linear(&y, &l.o);
             }
@@ -475,6 +486,7 @@ impl Model {
             (k, v) = (repeat_kv(&k, h / kvh)?, repeat_kv(&v, h / kvh)?);
         }
         let scores = q.matmul(&k.t()?)?;
+        let mask = mask.context("the composite attention path needs a mask")?;
         let att = candle_nn::ops::softmax(&(scores * scale)?.broadcast_add(mask)?, D::Minus1)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * t, h * hd))?;
         linear(&y, &l.o)
@@ -487,17 +499,16 @@ impl Model {
             return token_logps(&self.forward_train(ids)?, targets);
         }
         let (b, t) = ids.dims2()?;
-        let mask = causal_mask(t, &self.device)?;
-        let logits = linear(&self.hidden(ids, 0, &mask, None, None)?, &self.head)?;
+        let logits = linear(&self.hidden(ids, 0, None, None, None)?, &self.head)?;
         let lp = super::ops::target_logps(&logits, &targets.flatten_all()?)?;
         Ok(lp.reshape((b, t))?)
     }
 
     /// Logits for a right-padded batch under a causal mask (training and scoring).
     pub fn forward_train(&self, ids: &Tensor) -> Result<Tensor> {
-        let (_, t) = ids.dims2()?;
-        let mask = causal_mask(t, &self.device)?;
-        self.forward(ids, 0, &mask, None)
+        let (b, t) = ids.dims2()?;
+        let logits = linear(&self.hidden(ids, 0, None, None, None)?, &self.head)?;
+        Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
     }
 }
 
@@ -554,10 +565,34 @@ fn rope_tables(cfg: &ModelConfig) -> (Vec<f32>, Vec<f32>) {
 
 /// `[1, 1, T, T]`: 0 on and below the diagonal, `MASKED` above.
 pub fn causal_mask(t: usize, device: &Device) -> Result<Tensor> {
-    let m: Vec<f32> = (0..t)
-        .flat_map(|i| (0..t).map(move |j| if j <= i { 0.0 } else { MASKED }))
+    padded_causal_mask(t, 0, None, device)
+}
+
+/// `[B or 1, 1, T, offset + T]` for `T` queries at positions `offset..`: query `q` sees keys
+/// `starts[b]..=offset + q` (all rows start at 0 without `starts`).
+pub fn padded_causal_mask(
+    t: usize,
+    offset: usize,
+    starts: Option<&[usize]>,
+    device: &Device,
+) -> Result<Tensor> {
+    let rows = starts.unwrap_or(&[0]);
+    let total = offset + t;
+    let m: Vec<f32> = rows
+        .iter()
+        .flat_map(|&s| {
+            (0..t).flat_map(move |q| {
+                (0..total).map(move |k| {
+                    if s <= k && k <= offset + q {
+                        0.0
+                    } else {
+                        MASKED
+                    }
+                })
+            })
+        })
         .collect();
-    Ok(Tensor::from_vec(m, (1, 1, t, t), device)?)
+    Ok(Tensor::from_vec(m, (rows.len(), 1, t, total), device)?)
 }
 
 /// Log-probability of each target token: `[B, T]` from logits `[B, T, V]` and targets `[B, T]`.
