@@ -6,8 +6,9 @@
 //! probabilities instead of keeping them, like flash attention.
 
 use super::gemm::{matmul, View};
+use super::ops::{contiguous, par_chunks};
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct CausalAttention {
@@ -205,33 +206,6 @@ impl Workspace {
     }
 }
 
-/// Runs `f(sequence_index, chunk)` over the `len`-long chunks of `dst` (one per sequence), on
-/// candle's worker pool, each worker with its own scratch.
-fn per_sequence(
-    dst: &mut [f32],
-    len: usize,
-    dims: &Dims,
-    f: impl Fn(usize, &mut [f32], &mut Workspace) + Sync,
-) {
-    let parts: Vec<Mutex<&mut [f32]>> = dst.chunks_mut(len).map(Mutex::new).collect();
-    candle_core::utils::barrier_pool().execute_chunked(parts.len(), |range| {
-        let mut ws = Workspace::new(dims);
-        for i in range {
-            if let Ok(mut part) = parts[i].lock() {
-                f(i, &mut part, &mut ws);
-            }
-        }
-    });
-}
-
-fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
-    let data = s.as_slice::<f32>()?;
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&data[a..b]),
-        None => bail!("{what}: input must be contiguous"),
-    }
-}
-
 impl CustomOp1 for CausalAttention {
     fn name(&self) -> &'static str {
         "causal-attention"
@@ -242,25 +216,30 @@ impl CustomOp1 for CausalAttention {
         let dims = self.dims(l)?;
         let (t, d, hd) = (dims.t, dims.d, dims.hd);
         let mut out = vec![0f32; dims.b * t * d];
-        per_sequence(&mut out, t * d, &dims, |b, y, ws| {
-            let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
-            for h in 0..self.heads {
-                self.probabilities(seq, h, self.start(b), &dims, ws);
-                // y_h = p . v_h, written straight into the head's columns.
-                for (r0, r1) in blocks(t) {
-                    matmul(
-                        r1 - r0,
-                        hd,
-                        r1,
-                        View::rows(&ws.p[r0 * t..], t),
-                        View::rows(&seq[2 * d + h * hd..], 3 * d),
-                        &mut y[r0 * d + h * hd..],
-                        d,
-                        false,
-                    );
+        par_chunks(
+            &mut out,
+            t * d,
+            || Workspace::new(&dims),
+            |b, y, ws| {
+                let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
+                for h in 0..self.heads {
+                    self.probabilities(seq, h, self.start(b), &dims, ws);
+                    // y_h = p . v_h, written straight into the head's columns.
+                    for (r0, r1) in blocks(t) {
+                        matmul(
+                            r1 - r0,
+                            hd,
+                            r1,
+                            View::rows(&ws.p[r0 * t..], t),
+                            View::rows(&seq[2 * d + h * hd..], 3 * d),
+                            &mut y[r0 * d + h * hd..],
+                            d,
+                            false,
+                        );
+                    }
                 }
-            }
-        });
+            },
+        );
         Ok((CpuStorage::F32(out), (dims.b * t, d).into()))
     }
 
@@ -292,75 +271,80 @@ impl CustomOp2 for CausalAttention {
         }
         let scale = 1.0 / (hd as f32).sqrt();
         let mut dqkv = vec![0f32; qkv.len()];
-        per_sequence(&mut dqkv, t * 3 * d, &dims, |b, dx, ws| {
-            let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
-            let dy = &dy[b * t * d..(b + 1) * t * d];
-            for h in 0..self.heads {
-                self.probabilities(seq, h, self.start(b), &dims, ws);
-                let dy_h = |r0: usize| View::rows(&dy[r0 * d + h * hd..], d);
-                for (c0, c1) in blocks(t) {
-                    // dv = p^T . dy: key rows c0..c1 get contributions from queries c0.. only.
-                    matmul(
-                        c1 - c0,
-                        hd,
-                        t - c0,
-                        lower_transposed(&ws.p, t, c0),
-                        dy_h(c0),
-                        &mut dx[c0 * 3 * d + 2 * d + h * hd..],
-                        3 * d,
-                        false,
-                    );
-                }
-                // dp = dy . v^T, then ds = p * (dp - rowsum(p * dp)) * scale, in place.
-                for (r0, r1) in blocks(t) {
-                    matmul(
-                        r1 - r0,
-                        r1,
-                        hd,
-                        dy_h(r0),
-                        View::transposed(&seq[2 * d + h * hd..], 3 * d),
-                        &mut ws.dp[r0 * t..],
-                        t,
-                        false,
-                    );
-                }
-                for (i, (p, dp)) in ws.p.chunks(t).zip(ws.dp.chunks_mut(t)).enumerate() {
-                    let (p, (dp, rest)) = (&p[..=i], dp.split_at_mut(i + 1));
-                    let dot: f32 = p.iter().zip(dp.iter()).map(|(a, b)| a * b).sum();
-                    for (g, &pv) in dp.iter_mut().zip(p) {
-                        *g = scale * pv * (*g - dot);
+        par_chunks(
+            &mut dqkv,
+            t * 3 * d,
+            || Workspace::new(&dims),
+            |b, dx, ws| {
+                let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
+                let dy = &dy[b * t * d..(b + 1) * t * d];
+                for h in 0..self.heads {
+                    self.probabilities(seq, h, self.start(b), &dims, ws);
+                    let dy_h = |r0: usize| View::rows(&dy[r0 * d + h * hd..], d);
+                    for (c0, c1) in blocks(t) {
+                        // dv = p^T . dy: key rows c0..c1 get contributions from queries c0.. only.
+                        matmul(
+                            c1 - c0,
+                            hd,
+                            t - c0,
+                            lower_transposed(&ws.p, t, c0),
+                            dy_h(c0),
+                            &mut dx[c0 * 3 * d + 2 * d + h * hd..],
+                            3 * d,
+                            false,
+                        );
                     }
-                    rest.fill(0.0);
+                    // dp = dy . v^T, then ds = p * (dp - rowsum(p * dp)) * scale, in place.
+                    for (r0, r1) in blocks(t) {
+                        matmul(
+                            r1 - r0,
+                            r1,
+                            hd,
+                            dy_h(r0),
+                            View::transposed(&seq[2 * d + h * hd..], 3 * d),
+                            &mut ws.dp[r0 * t..],
+                            t,
+                            false,
+                        );
+                    }
+                    for (i, (p, dp)) in ws.p.chunks(t).zip(ws.dp.chunks_mut(t)).enumerate() {
+                        let (p, (dp, rest)) = (&p[..=i], dp.split_at_mut(i + 1));
+                        let dot: f32 = p.iter().zip(dp.iter()).map(|(a, b)| a * b).sum();
+                        for (g, &pv) in dp.iter_mut().zip(p) {
+                            *g = scale * pv * (*g - dot);
+                        }
+                        rest.fill(0.0);
+                    }
+                    // dq = ds . k, dk = ds^T . q (rotated space), then rotated back.
+                    for (r0, r1) in blocks(t) {
+                        matmul(
+                            r1 - r0,
+                            hd,
+                            r1,
+                            View::rows(&ws.dp[r0 * t..], t),
+                            View::rows(&ws.k, hd),
+                            &mut ws.g[r0 * hd..],
+                            hd,
+                            false,
+                        );
+                    }
+                    self.rotate(&ws.g, hd, &mut dx[h * hd..], 3 * d, &dims, -1.0);
+                    for (c0, c1) in blocks(t) {
+                        matmul(
+                            c1 - c0,
+                            hd,
+                            t - c0,
+                            lower_transposed(&ws.dp, t, c0),
+                            View::rows(&ws.q[c0 * hd..], hd),
+                            &mut ws.g[c0 * hd..],
+                            hd,
+                            false,
+                        );
+                    }
+                    self.rotate(&ws.g, hd, &mut dx[d + h * hd..], 3 * d, &dims, -1.0);
                 }
-                // dq = ds . k, dk = ds^T . q (rotated space), then rotated back.
-                for (r0, r1) in blocks(t) {
-                    matmul(
-                        r1 - r0,
-                        hd,
-                        r1,
-                        View::rows(&ws.dp[r0 * t..], t),
-                        View::rows(&ws.k, hd),
-                        &mut ws.g[r0 * hd..],
-                        hd,
-                        false,
-                    );
-                }
-                self.rotate(&ws.g, hd, &mut dx[h * hd..], 3 * d, &dims, -1.0);
-                for (c0, c1) in blocks(t) {
-                    matmul(
-                        c1 - c0,
-                        hd,
-                        t - c0,
-                        lower_transposed(&ws.dp, t, c0),
-                        View::rows(&ws.q[c0 * hd..], hd),
-                        &mut ws.g[c0 * hd..],
-                        hd,
-                        false,
-                    );
-                }
-                self.rotate(&ws.g, hd, &mut dx[d + h * hd..], 3 * d, &dims, -1.0);
-            }
-        });
+            },
+        );
         Ok((CpuStorage::F32(dqkv), l1.shape().clone()))
     }
 }

@@ -1,7 +1,8 @@
 //! One decoding step's attention over the KV cache (generation, CPU, f32).
 
+use super::ops::par_chunks;
 use candle_core::{bail, CpuStorage, Layout, Result, Shape, Tensor};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One decoding step's attention (generation, CPU, f32): queries `[B, H, 1, hd]` against the
 /// cached keys and values `[B, KV, T, hd]` (strided views of the cache; `H` a multiple of `KV`
@@ -94,13 +95,11 @@ impl candle_core::CustomOp3 for DecodeAttention {
         }
         let group = h / kvh;
         let mut out = vec![0f32; b * h * hd];
-        let parts: Vec<Mutex<&mut [f32]>> = out.chunks_mut(h * hd).map(Mutex::new).collect();
-        candle_core::utils::barrier_pool().execute_chunked(b, |range| {
-            let mut p = vec![0f32; t];
-            for bi in range {
-                let Ok(mut y) = parts[bi].lock() else {
-                    continue;
-                };
+        par_chunks(
+            &mut out,
+            h * hd,
+            || vec![0f32; t],
+            |bi, y, p| {
                 let start = self.starts[bi];
                 for hi in 0..h {
                     let qr = q.row(bi, hi, 0);
@@ -125,8 +124,8 @@ impl candle_core::CustomOp3 for DecodeAttention {
                         }
                     }
                 }
-            }
-        });
+            },
+        );
         Ok((CpuStorage::F32(out), (b, h * hd).into()))
     }
 }

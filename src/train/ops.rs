@@ -11,8 +11,27 @@ use std::sync::{Arc, Mutex};
 
 const SERIAL_BELOW: usize = 1 << 16;
 
-/// Calls `f(row_index, row)` for every `row_len`-long row of `dst`, on candle's own worker pool
-/// (rayon here would put a second set of threads beside candle's spinning ones and halve speed).
+/// Calls `f(chunk_index, chunk, scratch)` for every `len`-long chunk of `dst`, on candle's own
+/// worker pool (rayon here would put a second set of threads beside candle's spinning ones and
+/// halve speed); each worker makes its scratch once with `scratch()`.
+pub(crate) fn par_chunks<S>(
+    dst: &mut [f32],
+    len: usize,
+    scratch: impl Fn() -> S + Sync,
+    f: impl Fn(usize, &mut [f32], &mut S) + Sync,
+) {
+    let parts: Vec<Mutex<&mut [f32]>> = dst.chunks_mut(len.max(1)).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(parts.len(), |range| {
+        let mut s = scratch();
+        for i in range {
+            if let Ok(mut part) = parts[i].lock() {
+                f(i, &mut part, &mut s);
+            }
+        }
+    });
+}
+
+/// Calls `f(row_index, row)` for every `row_len`-long row of `dst`, in parallel groups of rows.
 fn par_rows(dst: &mut [f32], row_len: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
     let rows = dst.len() / row_len.max(1);
     if rows == 0 {
@@ -26,19 +45,20 @@ fn par_rows(dst: &mut [f32], row_len: usize, f: impl Fn(usize, &mut [f32]) + Syn
         return;
     }
     let per = rows.div_ceil(rows.min(64));
-    let parts: Vec<Mutex<&mut [f32]>> = dst.chunks_mut(per * row_len).map(Mutex::new).collect();
-    candle_core::utils::barrier_pool().execute_chunked(parts.len(), |range| {
-        for g in range {
-            if let Ok(mut part) = parts[g].lock() {
-                for (i, r) in part.chunks_mut(row_len).enumerate() {
-                    f(g * per + i, r);
-                }
+    par_chunks(
+        dst,
+        per * row_len,
+        || (),
+        |g, part, _| {
+            for (i, r) in part.chunks_mut(row_len).enumerate() {
+                f(g * per + i, r);
             }
-        }
-    });
+        },
+    );
 }
 
-fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
+/// The elements of a contiguous f32 input.
+pub(crate) fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
     let data = s.as_slice::<f32>()?;
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&data[a..b]),
