@@ -429,15 +429,18 @@ fn pytorch_row(python: &Path, a: &BenchTrainArgs) -> Result<(String, f64)> {
             python.display()
         );
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = text
-        .lines()
-        .find_map(|l| serde_json::from_str(l).ok())
+    let row = bench_rows(&out.stdout)
+        .pop()
         .context("the PyTorch reference printed no figure")?;
-    match (v["case"].as_str(), v["tokens_per_s"].as_f64()) {
-        (Some(c), Some(t)) => Ok((c.to_string(), t)),
-        _ => anyhow::bail!("the PyTorch reference printed no figure"),
-    }
+    Ok((row.case, row.tokens_per_s))
+}
+
+/// The measurements a `--json` benchmark run printed, one object per line.
+fn bench_rows(stdout: &[u8]) -> Vec<crate::train::bench::BenchRow> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// Without `--single`: runs the measurements twice in child processes, with glibc's default
@@ -472,12 +475,8 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             if !out.status.success() {
                 anyhow::bail!("benchmark child ({label}) failed");
             }
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-                    if let (Some(c), Some(t)) = (v["case"].as_str(), v["tokens_per_s"].as_f64()) {
-                        all.push((format!("{c} [{label}]"), t));
-                    }
-                }
+            for r in bench_rows(&out.stdout) {
+                all.push((format!("{} [{label}]", r.case), r.tokens_per_s));
             }
         }
         println!(

@@ -33,7 +33,7 @@ impl Default for BenchOptions {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BenchRow {
     pub case: String,
     pub tokens_per_s: f64,

@@ -42,14 +42,6 @@ pub fn is_hf_config(config: &Value) -> bool {
     config.get("model_type").is_some() && config.get("format").is_none()
 }
 
-/// Whether `dir` holds a Hugging Face model folder (by its `config.json`).
-pub fn is_hf_dir(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("config.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .is_some_and(|v| is_hf_config(&v))
-}
-
 /// What `config.json` says, in our terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HfConfig {

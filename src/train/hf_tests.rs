@@ -550,3 +550,11 @@ fn transformers_5_rope_parameters_are_read() {
     c["eos_token_id"] = serde_json::json!([7, 8]);
     assert_eq!(parse_config(&c.to_string(), None).unwrap().eos, Some(7));
 }
+
+/// Whether `dir` holds a Hugging Face model folder, as `checkpoint::load` decides it.
+fn is_hf_dir(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("config.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| is_hf_config(&v))
+}

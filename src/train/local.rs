@@ -51,18 +51,16 @@ impl LocalGenerator {
     /// come with each `generate` call). What the checkpoint cannot honour is an error, never
     /// a silent change: a completion cap beyond its context, a `top_p` outside 0..=1, `n`.
     pub fn apply(&mut self, p: &SamplingParams) -> Result<()> {
+        crate::synth::sample::check_sampling(p.temperature.unwrap_or(0.0), p)?;
         if let Some(n) = p.n {
             bail!("n = {n} cannot be set on a local checkpoint: the number of samples is k");
         }
         if let Some(t) = p.top_p {
-            if !(0.0..=1.0).contains(&t) {
-                bail!("top-p {t} is outside 0..=1");
-            }
             self.top_p = t;
         }
         if let Some(m) = p.max_tokens {
             let most = self.max_new_tokens_limit();
-            if m == 0 || m as usize > most {
+            if m as usize > most {
                 bail!(
                     "max tokens {m} is not possible for checkpoint {}: its context is {} tokens, \
                      so a completion has 1 to {most}",
