@@ -241,6 +241,125 @@ pub fn has_order_by(sql: &str) -> bool {
         .any(|w| w[0].eq_ignore_ascii_case("order") && w[1].eq_ignore_ascii_case("by"))
 }
 
+/// The top-level tail of a query: `... [ORDER BY terms] LIMIT n [OFFSET m]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitTail {
+    /// The ORDER BY terms without ASC/DESC/NULLS, empty when there is no ORDER BY.
+    pub order_terms: Vec<String>,
+    pub limit: u64,
+    /// The query with `LIMIT n+1` and each ORDER BY term appended to the select list, so the
+    /// row just past the cut and every row's sort key can be read; None when the select list
+    /// cannot take extra columns (DISTINCT, a compound query, no FROM).
+    pub probe: Option<String>,
+}
+
+/// Reads the top-level `ORDER BY … LIMIT n` of the first statement (None without LIMIT, or
+/// with a LIMIT that is not a plain number).
+pub fn limit_tail(sql: &str) -> Option<LimitTail> {
+    let sql = first_statement(sql);
+    let toks = tokenize(sql);
+    // (token index, byte offset, depth) of the significant tokens.
+    let mut sig = Vec::new();
+    let (mut depth, mut pos) = (0i32, 0usize);
+    for (i, t) in toks.iter().enumerate() {
+        if !matches!(t.kind, TokKind::Whitespace | TokKind::Comment) {
+            if t.text == ")" {
+                depth -= 1;
+            }
+            sig.push((i, pos, depth));
+            if t.text == "(" {
+                depth += 1;
+            }
+        }
+        pos += t.text.len();
+    }
+    let word = |k: usize, w: &str| toks[sig[k].0].text.eq_ignore_ascii_case(w) && sig[k].2 == 0;
+    let lim = (0..sig.len()).rev().find(|&k| word(k, "limit"))?;
+    let num = sig.get(lim + 1)?;
+    let limit: u64 = toks[num.0].text.parse().ok()?;
+    // `LIMIT n` alone or `LIMIT n OFFSET m`; `LIMIT m, n` is left alone.
+    match sig.get(lim + 2) {
+        None => {}
+        Some(_) if word(lim + 2, "offset") => {}
+        Some(_) => return None,
+    }
+    let order = (1..lim)
+        .rev()
+        .find(|&k| word(k - 1, "order") && word(k, "by"));
+    let mut order_terms = Vec::new();
+    if let Some(by) = order {
+        let start = sig[by].1 + toks[sig[by].0].text.len();
+        let end = sig[lim].1;
+        let mut term_start = start;
+        let mut cuts = Vec::new();
+        for &(i, off, d) in &sig[by + 1..lim] {
+            if d == 0 && toks[i].text == "," {
+                cuts.push((term_start, off));
+                term_start = off + 1;
+            }
+        }
+        cuts.push((term_start, end));
+        for (a, b) in cuts {
+            let mut words: Vec<&str> = sql[a..b].split_whitespace().collect();
+            loop {
+                let n = words.len();
+                let last = words.last().map(|w| w.to_ascii_uppercase());
+                match last.as_deref() {
+                    Some("ASC") | Some("DESC") => {
+                        words.pop();
+                    }
+                    Some("FIRST") | Some("LAST")
+                        if n >= 2 && words[n - 2].eq_ignore_ascii_case("nulls") =>
+                    {
+                        words.truncate(n - 2);
+                    }
+                    _ => break,
+                }
+            }
+            order_terms.push(words.join(" "));
+        }
+    }
+    let compound = sig.iter().any(|&(i, _, d)| {
+        d == 0
+            && ["union", "intersect", "except"]
+                .iter()
+                .any(|w| toks[i].text.eq_ignore_ascii_case(w))
+    });
+    let select = sig
+        .iter()
+        .position(|&(i, _, d)| d == 0 && toks[i].text.eq_ignore_ascii_case("select"));
+    let distinct = select.is_some_and(|k| {
+        sig.get(k + 1)
+            .is_some_and(|&(i, _, _)| toks[i].text.eq_ignore_ascii_case("distinct"))
+    });
+    let from = select.and_then(|k| {
+        sig[k..]
+            .iter()
+            .find(|&&(i, _, d)| d == 0 && toks[i].text.eq_ignore_ascii_case("from"))
+            .map(|&(_, off, _)| off)
+    });
+    let probe = match from {
+        Some(from) if !compound && !distinct && !order_terms.is_empty() => {
+            let extra: String = order_terms.iter().map(|t| format!(", ({t})")).collect();
+            let (lim_off, num_off) = (sig[lim].1, num.1);
+            let num_end = num_off + toks[num.0].text.len();
+            Some(format!(
+                "{}{extra} {}{}{}",
+                sql[..from].trim_end(),
+                &sql[from..lim_off],
+                format_args!("LIMIT {}", limit + 1),
+                &sql[num_end..]
+            ))
+        }
+        _ => None,
+    };
+    Some(LimitTail {
+        order_terms,
+        limit,
+        probe,
+    })
+}
+
 /// Tokens that carry meaning (no whitespace or comments).
 pub fn significant(sql: &str) -> Vec<&str> {
     tokenize(sql)
@@ -455,5 +574,34 @@ mod tests {
             estimate_hardness("SELECT T1.name, count(*) FROM a AS T1 JOIN b AS T2 ON T1.id = T2.a WHERE T2.x > 1 GROUP BY T1.id HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT 1"),
             Hardness::Extra
         );
+    }
+
+    #[test]
+    fn limit_tail_reads_order_terms_and_builds_a_probe() {
+        let t = limit_tail("SELECT name FROM singer ORDER BY age DESC LIMIT 3;").unwrap();
+        assert_eq!(t.order_terms, vec!["age"]);
+        assert_eq!(t.limit, 3);
+        assert_eq!(
+            t.probe.as_deref(),
+            Some("SELECT name, (age) FROM singer ORDER BY age DESC LIMIT 4")
+        );
+        let t = limit_tail(
+            "SELECT a, count(*) FROM t GROUP BY a ORDER BY count(*) DESC, a NULLS LAST LIMIT 1 OFFSET 2",
+        )
+        .unwrap();
+        assert_eq!(t.order_terms, vec!["count(*)", "a"]);
+        assert_eq!(
+            t.probe.as_deref(),
+            Some("SELECT a, count(*), (count(*)), (a) FROM t GROUP BY a ORDER BY count(*) DESC, a NULLS LAST LIMIT 2 OFFSET 2")
+        );
+        // LIMIT inside a subquery is not the query's own.
+        assert_eq!(
+            limit_tail("SELECT * FROM t WHERE a IN (SELECT a FROM u LIMIT 1)"),
+            None
+        );
+        let t = limit_tail("SELECT a FROM t LIMIT 5").unwrap();
+        assert!(t.order_terms.is_empty() && t.probe.is_none());
+        let t = limit_tail("SELECT DISTINCT a FROM t ORDER BY b LIMIT 5").unwrap();
+        assert!(t.probe.is_none());
     }
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
-pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
+pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
     match cmd {
         Command::Init { from } => {
             let store = Store::open(ws)?;
@@ -93,16 +93,22 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
             port,
             device,
         } => serve(ws, &model, port, &device),
-        Command::Status => {
+        Command::Pairs { what } => super::pairs_cmd::pairs(ws, what, annotator),
+        Command::Gold { what } => super::pairs_cmd::gold(ws, what, annotator),
+        Command::Status { json } => {
             let store = Store::open_existing(ws)?;
+            if json {
+                println!("{}", super::pairs_cmd::status_json(&store)?);
+                return Ok(0);
+            }
             let c = store.counts()?;
             println!("workspace  {}", ws.display());
             println!("databases  {}", c.databases);
             println!("examples   {}", c.examples);
             println!("candidates {}", c.candidates);
             println!(
-                "pairs      {} (pending {}, accepted {}, rejected {}, skipped {})",
-                c.pairs, c.pending, c.accepted, c.rejected, c.skipped
+                "pairs      {} (pending {}, accepted {}, rejected {}, skipped {}, withdrawn {})",
+                c.pairs, c.pending, c.accepted, c.rejected, c.skipped, c.withdrawn
             );
             println!("runs       {}", c.runs);
             Ok(0)
@@ -120,17 +126,19 @@ pub fn dispatch(ws: &Path, cmd: Command) -> Result<i32> {
             workspace: ws.to_path_buf(),
             theme,
             keys,
+            annotator: annotator.to_string(),
         })
         .map(|()| 0),
         Command::Train { what } => super::train_cmd::train(ws, what),
     }
 }
 
-pub fn open_workbench(ws: &Path) -> Result<i32> {
+pub fn open_workbench(ws: &Path, annotator: &str) -> Result<i32> {
     crate::tui::run(crate::tui::TuiOptions {
         workspace: ws.to_path_buf(),
         theme: std::env::var("SENSE_THEME").ok().filter(|t| !t.is_empty()),
         keys: None,
+        annotator: annotator.to_string(),
     })?;
     Ok(0)
 }
@@ -180,7 +188,7 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
     }
     let pb = progress(inputs.len() as u64, "judging");
     let mut judge = Judge::new(metric, Limits::default());
-    let (mut correct, mut wrong, mut new_pairs, mut gold_err) = (0, 0, 0, 0);
+    let (mut correct, mut wrong, mut new_pairs, mut gold_err, mut disputed) = (0, 0, 0, 0, 0);
     for input in &inputs {
         let r = judge.record(&store, model, input, None)?;
         match r.verdict {
@@ -189,12 +197,18 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
             crate::exec::Verdict::GoldError { .. } => gold_err += 1,
         }
         new_pairs += usize::from(r.pair_id.is_some());
+        disputed += usize::from(r.disputed);
         pb.inc(1);
     }
     pb.finish_and_clear();
     println!(
-        "{} candidates from {model}: {correct} correct, {wrong} wrong ({new_pairs} new pending pairs){}",
+        "{} candidates from {model}: {correct} correct, {wrong} wrong ({new_pairs} new pending pairs){}{}",
         inputs.len(),
+        if disputed > 0 {
+            format!(", {disputed} disputed (the {} rule and the SQL as written disagree; see `sense pairs list --flag disputed`)", metric.kind.as_str())
+        } else {
+            String::new()
+        },
         if gold_err > 0 { format!(", {gold_err} with failing gold SQL") } else { String::new() }
     );
     Ok(0)

@@ -2,6 +2,7 @@
 
 mod commands;
 mod eval_cmd;
+mod pairs_cmd;
 mod synth_cmd;
 pub mod table;
 mod train_cmd;
@@ -34,8 +35,20 @@ pub struct Cli {
         default_value = "sense.db"
     )]
     pub workspace: PathBuf,
+    /// Who decisions and gold corrections are recorded as made by (default: the login name).
+    #[arg(long, global = true, env = "SENSE_ANNOTATOR")]
+    pub annotator: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The annotator: the flag or SENSE_ANNOTATOR, else the login name.
+pub fn annotator(flag: Option<&str>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,7 +100,21 @@ pub enum Command {
         what: synth_cmd::ExportCmd,
     },
     /// Counts of what the workspace holds.
-    Status,
+    Status {
+        /// One JSON object: examples by split × source, pairs by status × split.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Preference pairs: list and decide them (the same store functions as Review).
+    Pairs {
+        #[command(subcommand)]
+        what: pairs_cmd::PairsCmd,
+    },
+    /// Correct an example's gold SQL (audited, undoable), or read the correction log.
+    Gold {
+        #[command(subcommand)]
+        what: pairs_cmd::GoldCmd,
+    },
     /// Serve a local checkpoint as an OpenAI-compatible chat-completions endpoint on 127.0.0.1.
     Serve {
         /// Checkpoint folder (or a run's checkpoint folder).
@@ -180,8 +207,8 @@ pub enum BenchCmd {
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
-        Some(cmd) => commands::dispatch(&cli.workspace, cmd),
-        None => commands::open_workbench(&cli.workspace),
+        Some(cmd) => commands::dispatch(&cli.workspace, cmd, &annotator(cli.annotator.as_deref())),
+        None => commands::open_workbench(&cli.workspace, &annotator(cli.annotator.as_deref())),
     };
     match result {
         Ok(code) => code,

@@ -74,10 +74,13 @@ pub struct TemplatesArgs {
     /// At most this many examples per database.
     #[arg(long, default_value_t = 400)]
     pub per_db: usize,
-    /// Only databases whose examples belong to this split (e.g. train, to keep dev databases
-    /// held out); template examples take their database's split.
+    /// Only databases of this split (default train; dev or all needs --allow-dev); template
+    /// examples take their database's split.
     #[arg(long)]
     pub split: Option<String>,
+    /// Allow writing examples into held-out (dev) databases.
+    #[arg(long)]
+    pub allow_dev: bool,
     /// At most this many databases.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -114,29 +117,31 @@ pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
 
 fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let mut dbs = if a.dbs.is_empty() {
-        store.databases()?.into_iter().map(|d| d.name).collect()
+    let split = crate::store::seal_split(a.split.as_deref(), a.allow_dev).map_err(bad)?;
+    let splits = store.database_splits()?;
+    let mut dbs: Vec<String> = if a.dbs.is_empty() {
+        splits
+            .iter()
+            .filter(|(_, s)| split.as_ref().is_none_or(|want| want == *s))
+            .map(|(d, _)| d.clone())
+            .collect()
     } else {
         a.dbs.clone()
     };
-    if let Some(split) = &a.split {
-        let mut keep = Vec::new();
-        for d in dbs {
-            if &templates::db_split(&store, &d)? == split {
-                keep.push(d);
-            }
-        }
-        dbs = keep;
-    }
     if let Some(n) = a.limit {
         dbs.truncate(n);
     }
     if dbs.is_empty() {
-        return Err(bad(
-            "no databases in the workspace (run `sense init` or an import first)",
-        ));
+        return Err(bad(match (&split, splits.is_empty()) {
+            (_, true) => {
+                "no databases in the workspace (run `sense init` or an import first)".to_string()
+            }
+            (Some(s), false) => format!("no databases of split '{s}' in the workspace"),
+            (None, false) => "no databases selected".to_string(),
+        }));
     }
     let opts = TemplateOptions {
+        split,
         seed: a.seed,
         per_db: a.per_db,
     };
@@ -168,6 +173,7 @@ fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {
         templates::TemplateError::Store(crate::store::StoreError::NotFound(m)) => {
             bad(format!("not found: {m}"))
         }
+        templates::TemplateError::Store(e @ crate::store::StoreError::HeldOut(_)) => bad(e),
         other => other.into(),
     })?;
     pb.finish_and_clear();
@@ -307,17 +313,21 @@ pub struct SelectArgs {
     /// At most this many examples.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Allow a held-out split (--split dev) or every split (--split all); train otherwise.
+    #[arg(long)]
+    pub allow_dev: bool,
 }
 
 impl SelectArgs {
-    pub fn filter(&self) -> ExampleFilter {
-        ExampleFilter {
+    /// The examples selected, on the train split unless a held-out one was asked for.
+    pub fn filter(&self) -> Result<ExampleFilter> {
+        Ok(ExampleFilter {
             db: self.db.clone(),
-            split: self.split.clone(),
+            split: crate::store::seal_split(self.split.as_deref(), self.allow_dev).map_err(bad)?,
             source: self.source.clone(),
             difficulty: self.difficulty.clone(),
             limit: self.limit,
-        }
+        })
     }
 }
 
@@ -439,7 +449,7 @@ fn sample_generator(
 pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
     let store = Store::open_existing(ws)?;
     let opts = SampleOptions {
-        filter: a.select.filter(),
+        filter: a.select.filter()?,
         k: a.k.max(1),
         temperature: a.temperature,
         batch: a.batch.max(1),
@@ -503,9 +513,14 @@ pub enum ExportCmd {
         /// Conversational records (lists of role/content messages).
         #[arg(long)]
         chat: bool,
-        /// Add pair_id, example_id, db_id and status fields.
+        /// Add pair_id, example_id, db_id, split, status and flags fields.
         #[arg(long)]
         meta: bool,
+        /// Pairs on examples of this split (default train; dev or all needs --allow-dev).
+        #[arg(long)]
+        split: Option<String>,
+        #[arg(long)]
+        allow_dev: bool,
     },
     /// SFT JSONL: prompt/completion per example, or chat messages with --chat.
     Sft {
@@ -537,25 +552,33 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             status,
             chat,
             meta,
+            split,
+            allow_dev,
         } => {
+            let split = crate::store::seal_split(split.as_deref(), allow_dev).map_err(bad)?;
             let mut statuses = Vec::new();
             for s in &status {
                 if s == "all" {
-                    statuses.extend([
-                        PairStatus::Accepted,
-                        PairStatus::Pending,
-                        PairStatus::Rejected,
-                        PairStatus::Skipped,
-                    ]);
-                } else {
-                    statuses.push(
-                        PairStatus::parse(s)
-                            .ok_or_else(|| bad(format!("unknown pair status '{s}'")))?,
+                    // Withdrawn pairs have a correct "rejected" SQL: never preference data.
+                    statuses.extend(
+                        PairStatus::ALL
+                            .into_iter()
+                            .filter(|s| *s != PairStatus::Withdrawn),
                     );
+                } else {
+                    let st = PairStatus::parse(s)
+                        .ok_or_else(|| bad(format!("unknown pair status '{s}'")))?;
+                    if st == PairStatus::Withdrawn {
+                        return Err(bad(
+                            "withdrawn pairs are not exported: their rejected SQL is correct under the current gold",
+                        ));
+                    }
+                    statuses.push(st);
                 }
             }
             statuses.dedup();
-            let n = export::export_dpo(&store, &out, &statuses, shape(chat), meta)?;
+            let n =
+                export::export_dpo(&store, &out, &statuses, split.as_deref(), shape(chat), meta)?;
             println!("{n} pairs written to {}", out.display());
             if n == 0 {
                 eprintln!("note: no pairs with status {}; review pending pairs first, or pass --status pending", status.join(", "));
@@ -567,11 +590,11 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             chat,
             meta,
         } => {
-            let n = export::export_sft(&store, &out, &select.filter(), shape(chat), meta)?;
+            let n = export::export_sft(&store, &out, &select.filter()?, shape(chat), meta)?;
             println!("{n} examples written to {}", out.display());
         }
         ExportCmd::Spider { dir, select } => {
-            let r = export::export_spider(&store, &dir, &select.filter())?;
+            let r = export::export_spider(&store, &dir, &select.filter()?)?;
             let splits: Vec<String> = r.splits.iter().map(|(s, n)| format!("{s} {n}")).collect();
             println!(
                 "{}: {} databases, questions: {}",

@@ -81,12 +81,15 @@ pub struct TrainArgs {
     /// Largest BPE vocabulary, special tokens included (default 2048); with --tokenizer bpe.
     #[arg(long, value_name = "N")]
     pub bpe_vocab: Option<usize>,
-    /// Examples' split (default train for SFT; any for DPO).
+    /// Examples' split (default train; a held-out split needs --allow-dev).
     #[arg(long)]
     pub split: Option<String>,
-    /// Use every split.
+    /// Use every split (needs --allow-dev).
     #[arg(long)]
     pub all_splits: bool,
+    /// Allow training on a held-out split (dev) or on every split.
+    #[arg(long)]
+    pub allow_dev: bool,
     /// Examples' source: sample, template, strong, imported.
     #[arg(long)]
     pub source: Option<String>,
@@ -181,6 +184,12 @@ impl TrainArgs {
         if self.db.is_some() {
             c.data.db = self.db.clone();
         }
+        // Held-out data stays held out, whatever the config file says, unless asked.
+        let asked = match &c.data.split {
+            None => "all",
+            Some(s) => s.as_str(),
+        };
+        c.data.split = crate::store::seal_split(Some(asked), self.allow_dev).map_err(bad)?;
         if self.context.is_some() && self.max_len.is_none() {
             c.max_len = c.model.max_seq_len;
         }

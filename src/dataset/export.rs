@@ -45,19 +45,30 @@ pub enum Shape {
     Chat,
 }
 
-/// Writes TRL preference JSONL for the pairs with the given statuses (accepted only, usually).
-/// Returns the number of records. `meta` adds `pair_id`, `example_id` and `db_id` fields.
+/// Writes TRL preference JSONL for the pairs with the given statuses (accepted only, usually)
+/// on examples of `split` (`None` = every split). A flagged pair (disputed, ambiguous gold) is
+/// written only when a person accepted it. Returns the number of records. `meta` adds
+/// `pair_id`, `example_id`, `db_id`, `split`, `status` and `flags` fields.
 pub fn export_dpo(
     store: &Store,
     out: &Path,
     statuses: &[PairStatus],
+    split: Option<&str>,
     shape: Shape,
     meta: bool,
 ) -> Result<usize, DatasetError> {
     let mut cache = PromptCache::default();
     let mut rows = Vec::new();
     for status in statuses {
-        for p in store.pairs(Some(*status))? {
+        let pairs = store.query_pairs(&crate::store::PairQuery {
+            status: Some(*status),
+            split: split.map(str::to_string),
+            ..Default::default()
+        })?;
+        for p in pairs {
+            if !p.flags.is_empty() && p.status != PairStatus::Accepted {
+                continue;
+            }
             let prompt = prompt_of(store, &mut cache, p.example_id, out)?;
             let (chosen, rejected) = (
                 completion_text(&p.chosen_sql),
@@ -77,7 +88,14 @@ pub fn export_dpo(
                 r["pair_id"] = p.id.into();
                 r["example_id"] = p.example_id.into();
                 r["db_id"] = p.db_name.clone().into();
+                r["split"] = p.split.clone().into();
                 r["status"] = p.status.as_str().into();
+                r["flags"] = p
+                    .flags
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .into();
             }
             rows.push(r);
         }

@@ -130,6 +130,26 @@ impl Executor {
         self.conn.get_interrupt_handle()
     }
 
+    /// Runs `sql` with SQLite returning unordered rows in reverse (`PRAGMA
+    /// reverse_unordered_selects`, which only changes the order of reads): a result that changes
+    /// depends on an order the data does not determine.
+    pub fn run_reversed(&self, sql: &str) -> Result<QueryResult, ExecError> {
+        let set = |on: bool| -> Result<(), ExecError> {
+            // The authorizer denies every setting pragma; this one is ours, not the query's.
+            self.conn
+                .authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+            let r = self
+                .conn
+                .pragma_update(None, "reverse_unordered_selects", on);
+            self.conn.authorizer(Some(authorize));
+            r.map_err(|e| ExecError::Sql(e.to_string()))
+        };
+        set(true)?;
+        let out = self.run(sql);
+        set(false)?;
+        out
+    }
+
     /// Runs the first statement of `sql` under the limits.
     pub fn run(&self, sql: &str) -> Result<QueryResult, ExecError> {
         let sql = crate::sqltext::first_statement(sql);

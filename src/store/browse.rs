@@ -220,6 +220,7 @@ mod tests {
                 verdict: "wrong".into(),
                 reason: "values differ".into(),
                 latency_ms: 0.0,
+                ..Default::default()
             })
             .unwrap();
         s.create_pair(2, "SELECT 2", c, "SELECT 1").unwrap();

@@ -136,4 +136,52 @@ CREATE TABLE jobs (
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 "#,
+    // 3: trustworthy pairs. Candidates keep the workspace metric's verdict beside a strict check of
+    // the SQL as written; pairs carry flags (disputed, ambiguous_gold) with reasons, can be
+    // withdrawn, and know when their gold changed; gold corrections are logged for audit and undo.
+    // `pairs` is rebuilt to widen its status CHECK (foreign keys are off while migrating).
+    r#"
+ALTER TABLE candidates ADD COLUMN metric TEXT NOT NULL DEFAULT 'spider';
+ALTER TABLE candidates ADD COLUMN strict_verdict TEXT;
+ALTER TABLE candidates ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+ALTER TABLE candidates ADD COLUMN flag_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE pairs_v3 (
+    id           INTEGER PRIMARY KEY,
+    example_id   INTEGER NOT NULL REFERENCES examples(id),
+    chosen_sql   TEXT NOT NULL,
+    rejected_id  INTEGER NOT NULL REFERENCES candidates(id),
+    rejected_sql TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending','accepted','rejected','skipped','withdrawn')),
+    note         TEXT NOT NULL DEFAULT '',
+    decided_at   TEXT,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    flags        TEXT NOT NULL DEFAULT '',
+    flag_reason  TEXT NOT NULL DEFAULT '',
+    withdrawn_reason TEXT NOT NULL DEFAULT '',
+    gold_changed INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (example_id, rejected_sql)
+);
+INSERT INTO pairs_v3 (id, example_id, chosen_sql, rejected_id, rejected_sql, status, note, decided_at, created_at)
+    SELECT id, example_id, chosen_sql, rejected_id, rejected_sql, status, note, decided_at, created_at FROM pairs;
+DROP TABLE pairs;
+ALTER TABLE pairs_v3 RENAME TO pairs;
+CREATE INDEX pairs_status ON pairs(status, id);
+CREATE INDEX pairs_example ON pairs(example_id);
+ALTER TABLE pair_events ADD COLUMN correction_id INTEGER;
+ALTER TABLE pair_events ADD COLUMN annotator TEXT NOT NULL DEFAULT '';
+CREATE TABLE gold_corrections (
+    id          INTEGER PRIMARY KEY,
+    example_id  INTEGER NOT NULL REFERENCES examples(id),
+    old_sql     TEXT NOT NULL,
+    new_sql     TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    annotator   TEXT NOT NULL DEFAULT '',
+    -- JSON: the example's candidates and pairs as they were, and the pairs the correction made.
+    snapshot    TEXT NOT NULL DEFAULT '{}',
+    undone      INTEGER NOT NULL DEFAULT 0,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX gold_corrections_example ON gold_corrections(example_id);
+"#,
 ];

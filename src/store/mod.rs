@@ -3,19 +3,24 @@
 
 mod browse;
 mod exchanges;
+mod gold;
 mod jobs;
 mod migrations;
 mod model;
 mod pairs;
 mod runs;
 mod runs_view;
+mod splits;
 
 pub use browse::{Activity, ExampleQuery, Facets};
 pub use exchanges::{Exchange, NewExchange};
+pub use gold::{GoldOutcome, GoldUndone};
 pub use jobs::JobRow;
 pub use model::*;
+pub use pairs::{NewPair, PairQuery, Undone};
 pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
 pub use runs_view::DataFilter;
+pub use splits::{seal_split, TRAIN};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -35,6 +40,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0} is held out: nothing writes to or trains on it unless asked (--allow-dev on the command line)")]
+    HeldOut(String),
     #[error("workspace database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
@@ -46,6 +53,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Who decisions and gold corrections are recorded as made by.
+    annotator: String,
 }
 
 impl Store {
@@ -87,6 +96,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            annotator: String::new(),
         };
         store.migrate(version)?;
         Ok(store)
@@ -104,18 +114,37 @@ impl Store {
                 supported,
             });
         }
-        for (i, sql) in migrations::MIGRATIONS
-            .iter()
-            .enumerate()
-            .take(target)
-            .skip(current as usize)
-        {
-            let tx = self.conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
+        if current as usize >= target {
+            return Ok(());
         }
-        Ok(())
+        // Rebuilding a table (to change a CHECK) needs foreign keys off, which only takes effect
+        // outside a transaction; each migration still checks the keys before it commits.
+        self.conn.pragma_update(None, "foreign_keys", 0)?;
+        let result = (|| -> Result<()> {
+            for (i, sql) in migrations::MIGRATIONS
+                .iter()
+                .enumerate()
+                .take(target)
+                .skip(current as usize)
+            {
+                let tx = self.conn.unchecked_transaction()?;
+                tx.execute_batch(sql)?;
+                let broken: Option<String> = tx
+                    .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                    .optional()?;
+                if let Some(table) = broken {
+                    return Err(StoreError::Invalid(format!(
+                        "migration {} left a broken reference in table {table}",
+                        i + 1
+                    )));
+                }
+                tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+                tx.commit()?;
+            }
+            Ok(())
+        })();
+        self.conn.pragma_update(None, "foreign_keys", 1)?;
+        result
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -126,6 +155,24 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Records later decisions and corrections as made by `name`.
+    pub fn set_annotator(&mut self, name: &str) {
+        self.annotator = name.to_string();
+    }
+
+    pub fn annotator(&self) -> &str {
+        &self.annotator
+    }
+
+    /// A write transaction that takes the write lock at once, so the busy timeout covers a
+    /// read-modify-write instead of failing it with "database is locked" at its first write.
+    pub(crate) fn write_tx(&self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?)
     }
 
     pub fn conn(&self) -> &Connection {
@@ -191,7 +238,11 @@ impl Store {
     fn databases_where(&self, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Vec<DatabaseRow>> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT d.id, d.name, d.domain, d.source, d.path, d.fingerprint,
-                    (SELECT count(*) FROM examples e WHERE e.db_id = d.id)
+                    (SELECT count(*) FROM examples e WHERE e.db_id = d.id),
+                    coalesce((SELECT e.split FROM examples e
+                              WHERE e.db_id = d.id AND e.source <> 'template'
+                              GROUP BY e.split ORDER BY count(*) DESC, e.split = 'train' DESC
+                              LIMIT 1), 'train')
              FROM databases d WHERE {clause} ORDER BY d.name"
         ))?;
         let rows = st.query_map([arg], |r| {
@@ -203,6 +254,7 @@ impl Store {
                 path: PathBuf::from(r.get::<_, String>(4)?),
                 fingerprint: r.get(5)?,
                 examples: r.get(6)?,
+                split: r.get(7)?,
             })
         })?;
         let mut out = Vec::new();
@@ -301,6 +353,15 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("example #{id}")))
     }
 
+    /// An example's current gold SQL.
+    pub fn gold_sql(&self, id: i64) -> Result<String> {
+        self.conn
+            .prepare_cached("SELECT gold_sql FROM examples WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("example #{id}")))
+    }
+
     fn examples_where(&self, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Vec<Example>> {
         let sql = format!(
             "SELECT {} FROM examples e JOIN databases d ON d.id = e.db_id WHERE {clause}",
@@ -335,6 +396,7 @@ impl Store {
             accepted: q("SELECT count(*) FROM pairs WHERE status = 'accepted'")?,
             rejected: q("SELECT count(*) FROM pairs WHERE status = 'rejected'")?,
             skipped: q("SELECT count(*) FROM pairs WHERE status = 'skipped'")?,
+            withdrawn: q("SELECT count(*) FROM pairs WHERE status = 'withdrawn'")?,
             runs: q("SELECT count(*) FROM runs")?,
         })
     }
@@ -346,12 +408,24 @@ impl Store {
     pub fn record_candidate(&self, c: &NewCandidate) -> Result<i64> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
-            "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
+            "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason,
+                latency_ms, metric, strict_verdict, flags, flag_reason)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
              ON CONFLICT(example_id, model, sql) DO UPDATE SET samples = samples + 1",
             params![
-                c.example_id, c.model, c.sql, c.outcome, c.error, c.result_fp, c.verdict, c.reason,
-                c.latency_ms
+                c.example_id,
+                c.model,
+                c.sql,
+                c.outcome,
+                c.error,
+                c.result_fp,
+                c.verdict,
+                c.reason,
+                c.latency_ms,
+                c.metric,
+                c.strict_verdict,
+                PairFlag::join(&c.flags),
+                c.flag_reason
             ],
         )?;
         let id = tx.query_row(
@@ -365,7 +439,8 @@ impl Store {
 
     pub fn candidates_for(&self, example_id: i64) -> Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
-            "SELECT id, example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms, samples
+            "SELECT id, example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms, samples,
+                    metric, strict_verdict, flags, flag_reason
              FROM candidates WHERE example_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([example_id], |r| {
@@ -381,6 +456,10 @@ impl Store {
                 reason: r.get(8)?,
                 latency_ms: r.get(9)?,
                 samples: r.get(10)?,
+                metric: r.get(11)?,
+                strict_verdict: r.get(12)?,
+                flags: PairFlag::split(&r.get::<_, String>(13)?),
+                flag_reason: r.get(14)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -12,7 +12,7 @@ pub struct NewDatabase {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct DatabaseRow {
     pub id: i64,
     pub name: String,
@@ -22,6 +22,9 @@ pub struct DatabaseRow {
     pub path: PathBuf,
     pub fingerprint: String,
     pub examples: i64,
+    /// The split most of its own examples have ("train" when none): whole databases are
+    /// held out, so this is the database's badge.
+    pub split: String,
 }
 
 #[derive(Debug, Clone)]
@@ -71,10 +74,11 @@ pub struct Counts {
     pub accepted: i64,
     pub rejected: i64,
     pub skipped: i64,
+    pub withdrawn: i64,
     pub runs: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewCandidate {
     pub example_id: i64,
     pub model: String,
@@ -85,6 +89,13 @@ pub struct NewCandidate {
     pub verdict: String,
     pub reason: String,
     pub latency_ms: f64,
+    /// The rule that produced `verdict` ("spider" or "bird").
+    pub metric: String,
+    /// The strict check of the SQL as written ("correct"/"wrong"), when the gold ran.
+    pub strict_verdict: Option<String>,
+    pub flags: Vec<PairFlag>,
+    /// Why each flag is set, in words.
+    pub flag_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,38 +111,81 @@ pub struct Candidate {
     pub reason: String,
     pub latency_ms: f64,
     pub samples: i64,
+    pub metric: String,
+    pub strict_verdict: Option<String>,
+    pub flags: Vec<PairFlag>,
+    pub flag_reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum PairStatus {
+    #[default]
     Pending,
     Accepted,
     Rejected,
     Skipped,
+    /// Taken back by the tool (a gold correction made its rejected SQL correct); not decidable.
+    Withdrawn,
 }
 
 impl PairStatus {
+    pub const ALL: [PairStatus; 5] = [
+        PairStatus::Pending,
+        PairStatus::Accepted,
+        PairStatus::Rejected,
+        PairStatus::Skipped,
+        PairStatus::Withdrawn,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             PairStatus::Pending => "pending",
             PairStatus::Accepted => "accepted",
             PairStatus::Rejected => "rejected",
             PairStatus::Skipped => "skipped",
+            PairStatus::Withdrawn => "withdrawn",
         }
     }
     pub fn parse(s: &str) -> Option<PairStatus> {
-        match s {
-            "pending" => Some(PairStatus::Pending),
-            "accepted" => Some(PairStatus::Accepted),
-            "rejected" => Some(PairStatus::Rejected),
-            "skipped" => Some(PairStatus::Skipped),
-            _ => None,
-        }
+        PairStatus::ALL.into_iter().find(|p| p.as_str() == s)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Why a pair needs a closer look than its verdict suggests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum PairFlag {
+    /// The workspace metric and the strict check of the SQL as written disagree.
+    Disputed,
+    /// The gold result is not determined by the data (ties at a LIMIT, unordered rows).
+    AmbiguousGold,
+}
+
+impl PairFlag {
+    pub const ALL: [PairFlag; 2] = [PairFlag::Disputed, PairFlag::AmbiguousGold];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairFlag::Disputed => "disputed",
+            PairFlag::AmbiguousGold => "ambiguous_gold",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PairFlag> {
+        PairFlag::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+    /// Stored as a comma-separated list.
+    pub fn join(flags: &[PairFlag]) -> String {
+        flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+    pub fn split(s: &str) -> Vec<PairFlag> {
+        s.split(',').filter_map(PairFlag::parse).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Pair {
     pub id: i64,
     pub example_id: i64,
@@ -147,6 +201,18 @@ pub struct Pair {
     /// Why the rejected SQL was judged wrong (from its candidate).
     pub reason: String,
     pub model: String,
+    /// The example's split and source.
+    pub split: String,
+    pub source: String,
+    /// The rule that judged the rejected SQL ("spider" or "bird").
+    pub metric: String,
+    pub flags: Vec<PairFlag>,
+    /// Why the flags are set, in words ("differs only because the Spider rule removes DISTINCT").
+    pub flag_reason: String,
+    /// Why the tool withdrew the pair (status `withdrawn`).
+    pub withdrawn_reason: String,
+    /// The example's gold SQL was corrected after this pair was made.
+    pub gold_changed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -158,4 +224,32 @@ pub struct PairEvent {
     pub new_status: String,
     pub undone: bool,
     pub at: String,
+    pub annotator: String,
+}
+
+/// One entry of the gold correction log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoldCorrection {
+    pub id: i64,
+    pub example_id: i64,
+    pub db: String,
+    pub old_sql: String,
+    pub new_sql: String,
+    pub note: String,
+    pub annotator: String,
+    pub undone: bool,
+    pub at: String,
+}
+
+/// A candidate re-judged against a corrected gold (see `Store::correct_gold`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejudged {
+    pub candidate_id: i64,
+    pub verdict: String,
+    pub reason: String,
+    pub strict_verdict: Option<String>,
+    pub flags: Vec<PairFlag>,
+    pub flag_reason: String,
+    /// The SQL should be a pending pair (wrong by the metric or the strict check).
+    pub makes_pair: bool,
 }

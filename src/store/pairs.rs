@@ -1,10 +1,11 @@
 //! Preference pairs and their append-only decision history.
 
-use super::{Pair, PairEvent, PairStatus, Result, Store, StoreError};
-use rusqlite::{params, OptionalExtension, Row};
+use super::{Pair, PairEvent, PairFlag, PairStatus, Result, Store, StoreError};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 const PAIR_SELECT: &str = "SELECT p.id, p.example_id, d.name, e.question, e.gold_sql, p.chosen_sql,
-        p.rejected_id, p.rejected_sql, p.status, p.note, p.decided_at, c.reason, c.model
+        p.rejected_id, p.rejected_sql, p.status, p.note, p.decided_at, c.reason, c.model,
+        e.split, e.source, c.metric, p.flags, p.flag_reason, p.withdrawn_reason, p.gold_changed
     FROM pairs p JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
     JOIN candidates c ON c.id = p.rejected_id";
 
@@ -24,12 +25,40 @@ fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
         decided_at: r.get(10)?,
         reason: r.get(11)?,
         model: r.get(12)?,
+        split: r.get(13)?,
+        source: r.get(14)?,
+        metric: r.get(15)?,
+        flags: PairFlag::split(&r.get::<_, String>(16)?),
+        flag_reason: r.get(17)?,
+        withdrawn_reason: r.get(18)?,
+        gold_changed: r.get::<_, i64>(19)? != 0,
     })
 }
 
+/// A new pending pair: chosen = the gold, rejected = a judged candidate's SQL.
+#[derive(Debug, Clone, Default)]
+pub struct NewPair<'a> {
+    pub example_id: i64,
+    pub chosen_sql: &'a str,
+    pub rejected_id: i64,
+    pub rejected_sql: &'a str,
+    pub flags: Vec<PairFlag>,
+    pub flag_reason: String,
+}
+
+/// Which pairs a listing shows (`sense pairs list`, Review's queue).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PairQuery {
+    pub status: Option<PairStatus>,
+    pub db: Option<String>,
+    pub split: Option<String>,
+    /// The example's source (sample, template, strong, ...) or the candidate's model.
+    pub source: Option<String>,
+    pub flag: Option<PairFlag>,
+}
+
 impl Store {
-    /// Creates a pending pair unless the same wrong SQL already has one for this example.
-    /// Returns the new pair's id, or None when it was a duplicate.
+    /// Creates an unflagged pending pair (see `insert_pair`).
     pub fn create_pair(
         &self,
         example_id: i64,
@@ -37,25 +66,70 @@ impl Store {
         rejected_id: i64,
         rejected_sql: &str,
     ) -> Result<Option<i64>> {
+        self.insert_pair(&NewPair {
+            example_id,
+            chosen_sql,
+            rejected_id,
+            rejected_sql,
+            ..Default::default()
+        })
+    }
+
+    /// Creates a pending pair unless the same wrong SQL already has one for this example.
+    /// Returns the new pair's id, or None when it was a duplicate.
+    pub fn insert_pair(&self, p: &NewPair<'_>) -> Result<Option<i64>> {
         let n = self.conn.execute(
-            "INSERT OR IGNORE INTO pairs (example_id, chosen_sql, rejected_id, rejected_sql)
-             VALUES (?1,?2,?3,?4)",
-            params![example_id, chosen_sql, rejected_id, rejected_sql],
+            "INSERT OR IGNORE INTO pairs (example_id, chosen_sql, rejected_id, rejected_sql, flags, flag_reason)
+             VALUES (?1,?2,?3,?4,?5,?6)",
+            params![
+                p.example_id,
+                p.chosen_sql,
+                p.rejected_id,
+                p.rejected_sql,
+                PairFlag::join(&p.flags),
+                p.flag_reason
+            ],
         )?;
         Ok((n == 1).then(|| self.conn.last_insert_rowid()))
     }
 
     /// Pairs in queue order (by id), optionally of one status.
     pub fn pairs(&self, status: Option<PairStatus>) -> Result<Vec<Pair>> {
-        let (sql, arg) = match status {
-            Some(s) => (
-                format!("{PAIR_SELECT} WHERE p.status = ?1 ORDER BY p.id"),
-                s.as_str(),
-            ),
-            None => (format!("{PAIR_SELECT} WHERE ?1 = ?1 ORDER BY p.id"), ""),
+        self.query_pairs(&PairQuery {
+            status,
+            ..Default::default()
+        })
+    }
+
+    /// Pairs matching every given filter, in queue order.
+    pub fn query_pairs(&self, q: &PairQuery) -> Result<Vec<Pair>> {
+        let mut sql = format!("{PAIR_SELECT} WHERE 1=1");
+        let mut args: Vec<String> = Vec::new();
+        let mut push = |clause: &str, v: &str| {
+            args.push(v.to_string());
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
+        if let Some(s) = q.status {
+            push(" AND p.status = ?", s.as_str());
+        }
+        if let Some(db) = &q.db {
+            push(" AND d.name = ?", db);
+        }
+        if let Some(split) = &q.split {
+            push(" AND e.split = ?", split);
+        }
+        if let Some(src) = &q.source {
+            push(" AND (e.source = ? OR c.model = ?)", src);
+        }
+        if let Some(f) = q.flag {
+            push(
+                " AND instr(',' || p.flags || ',', ',' || ? || ',') > 0",
+                f.as_str(),
+            );
+        }
+        sql.push_str(" ORDER BY p.id");
         let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map([arg], pair_from)?;
+        let rows = st.query_map(params_from_iter(args.iter()), pair_from)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -66,8 +140,14 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("pair #{id}")))
     }
 
-    /// Sets a pair's status (and optionally its note) and appends the event, atomically.
+    /// Sets a pair's status and appends the event, atomically. A withdrawn pair cannot be
+    /// decided: the tool took it back, and the reason says why.
     pub fn decide(&self, pair_id: i64, status: PairStatus) -> Result<Pair> {
+        if status == PairStatus::Withdrawn {
+            return Err(StoreError::Invalid(
+                "pairs are withdrawn by gold corrections, not by a decision".into(),
+            ));
+        }
         self.change(pair_id, status.as_str(), Some(status), None, None)
     }
 
@@ -88,15 +168,20 @@ impl Store {
         note: Option<&str>,
         chosen: Option<&str>,
     ) -> Result<Pair> {
-        let tx = self.conn.unchecked_transaction()?;
-        let (old_status, old_note, old_chosen): (String, String, String) = tx
-            .query_row(
-                "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
+        let tx = self.write_tx()?;
+        let (old_status, old_note, old_chosen, withdrawn_reason): (String, String, String, String) =
+            tx.query_row(
+                "SELECT status, note, chosen_sql, withdrawn_reason FROM pairs WHERE id = ?1",
                 [pair_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("pair #{pair_id}")))?;
+        if status.is_some() && old_status == PairStatus::Withdrawn.as_str() {
+            return Err(StoreError::Invalid(format!(
+                "pair #{pair_id} is withdrawn: {withdrawn_reason}"
+            )));
+        }
         let new_status = status
             .map(|s| s.as_str().to_string())
             .unwrap_or(old_status.clone());
@@ -111,22 +196,54 @@ impl Store {
             params![pair_id, new_status, new_note, new_chosen],
         )?;
         tx.execute(
-            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-            params![pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen],
+            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen, annotator)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            params![pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen, self.annotator],
         )?;
         tx.commit()?;
         self.pair(pair_id)
     }
 
-    /// Undoes the most recent change not yet undone (any number of steps, newest first), and
-    /// records the undo itself in the history. Returns the pair it restored.
+    /// Undoes the most recent change not yet undone (any number of steps, newest first): a
+    /// decision, note or edit of one pair, or a whole gold correction with every pair it moved.
+    pub fn undo(&self) -> Result<Option<Undone>> {
+        let last_event: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, at FROM pair_events
+                 WHERE undone = 0 AND action <> 'undo' AND correction_id IS NULL
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let last_gold: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, at FROM gold_corrections WHERE undone = 0 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match (last_event, last_gold) {
+            (Some((_, ev_at)), Some((gold_id, gold_at))) if gold_at >= ev_at => {
+                Ok(Some(Undone::Gold(self.undo_gold(gold_id)?)))
+            }
+            (None, Some((gold_id, _))) => Ok(Some(Undone::Gold(self.undo_gold(gold_id)?))),
+            (Some(_), _) => Ok(self.undo_last()?.map(Undone::Pair)),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Undoes the most recent pair change not yet undone, and records the undo itself in the
+    /// history. Returns the pair it restored.
     pub fn undo_last(&self) -> Result<Option<Pair>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         let ev: Option<(i64, i64, String, String, Option<String>)> = tx
             .query_row(
                 "SELECT id, pair_id, old_status, old_note, old_chosen FROM pair_events
-                 WHERE undone = 0 AND action <> 'undo' ORDER BY id DESC LIMIT 1",
+                 WHERE undone = 0 AND action <> 'undo' AND correction_id IS NULL
+                 ORDER BY id DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
@@ -148,9 +265,9 @@ impl Store {
         )?;
         tx.execute("UPDATE pair_events SET undone = 1 WHERE id = ?1", [ev_id])?;
         tx.execute(
-            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen, undone)
-             VALUES (?1,'undo',?2,?3,?4,?5,?6,?7,1)",
-            params![pair_id, cur_status, old_status, cur_note, old_note, cur_chosen, restored_chosen],
+            "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note, old_chosen, new_chosen, undone, annotator)
+             VALUES (?1,'undo',?2,?3,?4,?5,?6,?7,1,?8)",
+            params![pair_id, cur_status, old_status, cur_note, old_note, cur_chosen, restored_chosen, self.annotator],
         )?;
         tx.commit()?;
         Ok(Some(self.pair(pair_id)?))
@@ -158,7 +275,7 @@ impl Store {
 
     pub fn pair_history(&self, pair_id: i64) -> Result<Vec<PairEvent>> {
         let mut st = self.conn.prepare(
-            "SELECT id, pair_id, action, old_status, new_status, undone, at FROM pair_events
+            "SELECT id, pair_id, action, old_status, new_status, undone, at, annotator FROM pair_events
              WHERE pair_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([pair_id], |r| {
@@ -170,8 +287,17 @@ impl Store {
                 new_status: r.get(4)?,
                 undone: r.get::<_, i64>(5)? != 0,
                 at: r.get(6)?,
+                annotator: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
+
+/// What an undo restored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undone {
+    Pair(Pair),
+    /// A gold correction: the example whose gold came back, and the pairs it touched.
+    Gold(super::gold::GoldUndone),
 }

@@ -45,6 +45,7 @@ fn candidate(s: &Store, ex: i64, sql: &str) -> i64 {
         verdict: "wrong".into(),
         reason: "values differ".into(),
         latency_ms: 1.0,
+        ..Default::default()
     })
     .unwrap()
 }

@@ -2,7 +2,9 @@
 //! template synthesis.
 
 pub mod generator;
+pub mod gold;
 pub mod sample;
 pub mod strong;
 pub mod templates;
+pub mod verdict;
 pub mod weak;

@@ -7,13 +7,13 @@
 
 use crate::exec::{Executor, Limits, Value};
 use crate::schema::{self, DbSchema};
-use crate::store::{ExampleFilter, NewExample, Store, StoreError};
+use crate::store::{NewExample, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Bumped whenever templates or phrasings change (recorded in each example's provenance).
@@ -37,6 +37,9 @@ pub struct TemplateOptions {
     pub seed: u64,
     /// At most this many kept examples per database.
     pub per_db: usize,
+    /// Only databases of this split (`None` = every split, which the caller must have been
+    /// asked for: see `store::seal_split`). Train by default: dev databases stay held out.
+    pub split: Option<String>,
 }
 
 impl Default for TemplateOptions {
@@ -44,6 +47,7 @@ impl Default for TemplateOptions {
         TemplateOptions {
             seed: 42,
             per_db: 400,
+            split: Some(crate::store::TRAIN.into()),
         }
     }
 }
@@ -1406,20 +1410,7 @@ impl TemplateReport {
 
 /// The split a database's examples belong to (whole databases are held out), `train` if none.
 pub fn db_split(store: &Store, db: &str) -> Result<String, StoreError> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for e in store.examples(&ExampleFilter {
-        db: Some(db.to_string()),
-        ..Default::default()
-    })? {
-        if e.source != SOURCE {
-            *counts.entry(e.split).or_default() += 1;
-        }
-    }
-    Ok(counts
-        .into_iter()
-        .max_by_key(|(s, n)| (*n, s == "train"))
-        .map(|(s, _)| s)
-        .unwrap_or_else(|| "train".into()))
+    store.database_split(db)
 }
 
 /// Runs template synthesis over the named workspace databases (all when `dbs` is empty) and
@@ -1434,18 +1425,29 @@ pub fn synth_templates(
 ) -> Result<TemplateReport, TemplateError> {
     let mut report = TemplateReport::default();
     let all = store.databases()?;
+    let splits = store.database_splits()?;
+    let split_of = |name: &str| splits.get(name).cloned().unwrap_or_else(|| "train".into());
     for name in dbs {
         if !all.iter().any(|d| &d.name == name) {
             return Err(StoreError::NotFound(format!("database '{name}'")).into());
         }
+        if let Some(want) = &opts.split {
+            let has = split_of(name);
+            if &has != want {
+                return Err(StoreError::HeldOut(format!(
+                    "database '{name}' (split '{has}'; asked for '{want}')"
+                ))
+                .into());
+            }
+        }
     }
-    for db in all
-        .iter()
-        .filter(|d| dbs.is_empty() || dbs.contains(&d.name))
-    {
+    for db in all.iter().filter(|d| {
+        (dbs.is_empty() || dbs.contains(&d.name))
+            && opts.split.as_ref().is_none_or(|s| *s == split_of(&d.name))
+    }) {
         let (examples, stats) = generate(&db.path, &db.name, opts)?;
         if !dry_run {
-            let split = db_split(store, &db.name)?;
+            let split = split_of(&db.name);
             let rows: Vec<NewExample> = examples
                 .iter()
                 .map(|e| NewExample {

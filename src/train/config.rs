@@ -262,7 +262,6 @@ impl TrainConfig {
             c.steps = 100;
             c.batch_size = 4;
             c.save_every = 50;
-            c.data.split = None;
             // Held-out loss is an SFT feature.
             c.eval_every = 0;
         }

@@ -205,6 +205,10 @@ pub fn dpo_pairs(
     let mut stats = DataStats::default();
     let mut out = Vec::new();
     for p in &pairs {
+        // A flagged pair (disputed, ambiguous gold) teaches only once a person accepted it.
+        if !p.flags.is_empty() && p.status != PairStatus::Accepted {
+            continue;
+        }
         let ex = store.example(p.example_id)?;
         if d.db.as_ref().is_some_and(|db| *db != ex.db_name)
             || d.split.as_ref().is_some_and(|s| *s != ex.split)

@@ -19,6 +19,8 @@ pub struct TuiOptions {
     pub theme: Option<String>,
     /// A keymap file laid over the built-in keys; else $CONFIG/sense/keys.toml when present.
     pub keys: Option<PathBuf>,
+    /// Who decisions and gold corrections are recorded as made by.
+    pub annotator: String,
 }
 
 fn config_dir() -> Option<PathBuf> {
@@ -77,7 +79,8 @@ pub fn load_look(opts: &TuiOptions) -> Result<(Theme, Keymap)> {
 /// Opens the workbench; returns when the user quits.
 pub fn run(opts: TuiOptions) -> Result<()> {
     let (theme, keymap) = load_look(&opts)?;
-    let (store, created) = open_workspace(&opts.workspace)?;
+    let (mut store, created) = open_workspace(&opts.workspace)?;
+    store.set_annotator(&opts.annotator);
     let mut state = State::new(&opts.workspace.display().to_string(), theme, keymap);
     if let Some(m) = created {
         state.info(m);
@@ -215,6 +218,7 @@ mod tests {
             workspace: dir.path().join("ws.db"),
             theme: Some("high-contrast".into()),
             keys: Some(keys.clone()),
+            annotator: "tester".into(),
         };
         let (theme, keymap) = load_look(&opts).unwrap();
         assert_eq!(theme.name, "high-contrast");

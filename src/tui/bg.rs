@@ -61,9 +61,12 @@ impl Background {
                 self.gen_cancel.store(true, Ordering::SeqCst);
                 return None;
             }
-            PgEffect::Save { db, question, sql } => {
-                PgLoaded::Saved(save_example(store, &db, &question, &sql))
-            }
+            PgEffect::Save {
+                db,
+                question,
+                sql,
+                allow_dev,
+            } => PgLoaded::Saved(save_example(store, &db, &question, &sql, allow_dev)),
             PgEffect::Generate(req) => {
                 let Some(path) = db_path else {
                     let err = format!("no database '{}' in the workspace", req.db);
@@ -430,12 +433,14 @@ pub fn group_alternatives(
 }
 
 /// Inserts a Playground question as an example (source `playground`, the database's split);
-/// its SQL must run and return rows. Returns (example id, newly inserted).
+/// its SQL must run and return rows. A held-out (dev) database takes it only with `allow_dev`.
+/// Returns (example id, newly inserted).
 pub fn save_example(
     store: &Store,
     db: &str,
     question: &str,
     sql: &str,
+    allow_dev: bool,
 ) -> Result<(i64, bool), String> {
     let row = store
         .databases()
@@ -443,6 +448,9 @@ pub fn save_example(
         .into_iter()
         .find(|d| d.name == db)
         .ok_or_else(|| format!("no database '{db}' in the workspace"))?;
+    if row.split != crate::store::TRAIN && !allow_dev {
+        return Err(crate::store::StoreError::HeldOut(format!("database '{db}'")).to_string());
+    }
     let question = question.trim();
     if question.is_empty() {
         return Err("the question is empty".into());
@@ -455,7 +463,7 @@ pub fn save_example(
     if rows == 0 {
         return Err("the SQL returns no rows".into());
     }
-    let split = templates::db_split(store, db).map_err(|e| e.to_string())?;
+    let split = row.split.clone();
     let (inserted, _) = store
         .insert_examples(&[NewExample {
             db_id: row.id,
@@ -516,7 +524,9 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
         });
     };
     let result = match spec {
-        JobSpec::Templates { dbs } => templates_job(&store, dbs, cancel, &mut step),
+        JobSpec::Templates { dbs, allow_dev } => {
+            templates_job(&store, dbs, *allow_dev, cancel, &mut step)
+        }
         JobSpec::Strong {
             source,
             domains,
@@ -532,6 +542,7 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
             k,
             temperature,
             limit,
+            allow_dev,
         } => {
             step(0, 0, format!("loading {}", source.label()));
             // The completion cap is each generator's own, as in `sense sample`: the profile's
@@ -541,6 +552,8 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
                     filter: ExampleFilter {
                         db: db.clone(),
                         limit: *limit,
+                        // Held-out examples only when the user confirmed it in the menu.
+                        split: (!allow_dev).then(|| crate::store::TRAIN.to_string()),
                         ..Default::default()
                     },
                     k: (*k).max(1),
@@ -580,6 +593,7 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
 fn templates_job(
     store: &Store,
     dbs: &[String],
+    allow_dev: bool,
     cancel: &AtomicBool,
     step: &mut impl FnMut(i64, i64, String),
 ) -> Result<(String, bool), String> {
@@ -588,6 +602,7 @@ fn templates_job(
             .databases()
             .map_err(|e| e.to_string())?
             .into_iter()
+            .filter(|d| allow_dev || d.split == crate::store::TRAIN)
             .map(|d| d.name)
             .collect()
     } else {
@@ -595,7 +610,10 @@ fn templates_job(
     };
     let total = names.len() as i64;
     step(0, total, format!("{total} databases"));
-    let opts = TemplateOptions::default();
+    let opts = TemplateOptions {
+        split: (!allow_dev).then(|| crate::store::TRAIN.to_string()),
+        ..TemplateOptions::default()
+    };
     let (mut kept, mut inserted, mut done) = (0, 0, 0);
     for name in &names {
         if cancel.load(Ordering::SeqCst) {

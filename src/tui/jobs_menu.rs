@@ -19,8 +19,9 @@ use ratatui::Frame;
 /// What a job does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobSpec {
-    /// `sense synth templates` over these databases (all when empty).
-    Templates { dbs: Vec<String> },
+    /// `sense synth templates` over these databases (every train database when empty).
+    /// `allow_dev`: the user confirmed writing into held-out (dev) databases.
+    Templates { dbs: Vec<String>, allow_dev: bool },
     /// `sense sample`: k samples per example from a model, wrong ones become pending pairs.
     Sample {
         source: ModelSource,
@@ -29,6 +30,8 @@ pub enum JobSpec {
         temperature: f32,
         /// At most this many examples (None: all).
         limit: Option<usize>,
+        /// The user confirmed sampling on held-out (dev) examples; train only otherwise.
+        allow_dev: bool,
     },
     /// `sense synth domains|schemas|questions` with an endpoint model: `domains` new domains,
     /// a database for each domain without one, `questions` questions per new database.
@@ -44,6 +47,14 @@ pub const STRONG_DOMAINS: usize = 3;
 pub const STRONG_QUESTIONS: usize = 10;
 
 impl JobSpec {
+    /// Whether the job writes examples or pairs into held-out data.
+    pub fn touches_dev(&self) -> bool {
+        match self {
+            JobSpec::Templates { allow_dev, .. } | JobSpec::Sample { allow_dev, .. } => *allow_dev,
+            JobSpec::Strong { .. } => false,
+        }
+    }
+
     /// The `kind` recorded in the jobs table.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -115,6 +126,8 @@ pub struct JobsMenu {
     pub running: Option<RunningJob>,
     /// The last finished job's summary.
     pub last: Option<String>,
+    /// Enter was pressed once on a job that writes into held-out data: a second Enter confirms.
+    pub confirm_dev: bool,
 }
 
 impl Default for JobsMenu {
@@ -128,6 +141,7 @@ impl Default for JobsMenu {
             limit: 2,
             running: None,
             last: None,
+            confirm_dev: false,
         }
     }
 }
@@ -138,10 +152,33 @@ impl JobsMenu {
     }
 }
 
+/// The databases row: 0 = every train database, 1..=n one database, n+1 = every database
+/// with the held-out ones.
 fn scope_db(s: &State) -> Option<String> {
     match s.jobs_menu.scope {
         0 => None,
         i => s.databases_list.get(i - 1).map(|d| d.name.clone()),
+    }
+}
+
+/// Whether the scope reaches held-out (dev) databases.
+fn scope_touches_dev(s: &State) -> bool {
+    match s.jobs_menu.scope {
+        0 => false,
+        i => match s.databases_list.get(i - 1) {
+            Some(d) => d.split != crate::store::TRAIN,
+            None => true,
+        },
+    }
+}
+
+fn scope_label(s: &State) -> String {
+    match s.jobs_menu.scope {
+        0 => "every train database (dev held out)".into(),
+        i => match s.databases_list.get(i - 1) {
+            Some(d) => format!("{} [{}]", d.name, d.split),
+            None => "every database, dev included (held out!)".into(),
+        },
     }
 }
 
@@ -160,9 +197,11 @@ pub fn toggle(s: &mut State) -> Vec<Effect> {
 pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
     let m = &s.jobs_menu;
     let db = scope_db(s);
+    let allow_dev = scope_touches_dev(s);
     match m.cursor {
         ROW_SCOPE | ROW_TEMPLATES => Ok(JobSpec::Templates {
             dbs: db.into_iter().collect(),
+            allow_dev,
         }),
         ROW_STRONG => {
             let source = s
@@ -193,6 +232,7 @@ pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
                 k: m.k,
                 temperature: SAMPLE_TEMPERATURE,
                 limit: m.limit(),
+                allow_dev,
             })
         }
     }
@@ -212,7 +252,7 @@ fn change_value(s: &mut State, forward: bool) {
     let n_models = s.playground.sources.len();
     let m = &mut s.jobs_menu;
     match m.cursor {
-        ROW_SCOPE => m.scope = step(m.scope, n_dbs + 1),
+        ROW_SCOPE => m.scope = step(m.scope, n_dbs + 2),
         ROW_MODEL => m.model = step(m.model, n_models),
         ROW_K => {
             m.k = if forward {
@@ -231,6 +271,7 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(cmd) = s.keymap.lookup("jobs", &key) else {
         return Vec::new();
     };
+    let confirmed = std::mem::take(&mut s.jobs_menu.confirm_dev);
     match cmd {
         Cmd::CloseMenu | Cmd::JobsMenu => {
             s.jobs_menu.open = false;
@@ -257,6 +298,15 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             }
             match spec_at_cursor(s) {
+                Ok(spec) if spec.touches_dev() && !confirmed => {
+                    s.jobs_menu.confirm_dev = true;
+                    s.error(format!(
+                        "{} is held out (dev): {} again writes into it, any other key cancels",
+                        scope_label(s),
+                        s.keymap.hint("jobs", Cmd::StartJob)
+                    ));
+                    Vec::new()
+                }
                 Ok(spec) => {
                     s.jobs_menu.running = Some(RunningJob {
                         kind: spec.kind().to_string(),
@@ -343,7 +393,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let k = &s.keymap;
     let w = area.width.min(76);
     let inner_w = w.saturating_sub(4) as usize;
-    let scope = scope_db(s).unwrap_or_else(|| "all databases".into());
+    let scope = scope_label(s);
     let model = s
         .playground
         .sources

@@ -96,6 +96,7 @@ fn db_row(name: &str) -> DatabaseRow {
         path: PathBuf::from(format!("{name}.sqlite")),
         fingerprint: String::new(),
         examples: 4,
+        split: "train".into(),
     }
 }
 
@@ -424,6 +425,7 @@ fn playground_save_needs_sql_that_returns_rows() {
             db: "vet".into(),
             question: "Old pets".into(),
             sql: "SELECT name FROM pets WHERE age > 30".into(),
+            allow_dev: false,
         })]
     );
     assert!(s.prompt.is_none());
@@ -524,7 +526,8 @@ fn snapshots_jobs_menu_with_a_running_job() {
     assert_eq!(
         fx,
         vec![Effect::Job(JobEffect::Start(JobSpec::Templates {
-            dbs: vec![]
+            dbs: vec![],
+            allow_dev: false,
         }))]
     );
     update(
@@ -575,7 +578,8 @@ fn jobs_menu_starts_cancels_and_closes() {
     assert_eq!(
         fx,
         vec![Effect::Job(JobEffect::Start(JobSpec::Templates {
-            dbs: vec!["vet".into()]
+            dbs: vec!["vet".into()],
+            allow_dev: false,
         }))]
     );
     // One job at a time.
@@ -728,13 +732,21 @@ fn a_cancelled_template_job_keeps_the_finished_databases() {
     let ws = store.path().to_path_buf();
     let cancel = AtomicBool::new(false);
     let mut events = Vec::new();
-    bg::run_job(&ws, &JobSpec::Templates { dbs: vec![] }, &cancel, |e| {
-        // Cancel once the first database is done.
-        if matches!(e, JobEvent::Progress { done: 1, .. }) {
-            cancel.store(true, Ordering::SeqCst);
-        }
-        events.push(e);
-    });
+    bg::run_job(
+        &ws,
+        &JobSpec::Templates {
+            dbs: vec![],
+            allow_dev: false,
+        },
+        &cancel,
+        |e| {
+            // Cancel once the first database is done.
+            if matches!(e, JobEvent::Progress { done: 1, .. }) {
+                cancel.store(true, Ordering::SeqCst);
+            }
+            events.push(e);
+        },
+    );
     let Some(JobEvent::Finished { status, message }) = events.last() else {
         panic!("{events:?}")
     };
@@ -851,10 +863,10 @@ fn saving_a_playground_question_inserts_an_example() {
     assert_eq!((source.as_str(), split.as_str()), ("playground", "train"));
     // Saving the same again says so, and inserts nothing.
     assert_eq!(
-        bg::save_example(&check, "vet", "Which pets are dogs?", &sql).map(|r| r.1),
+        bg::save_example(&check, "vet", "Which pets are dogs?", &sql, false).map(|r| r.1),
         Ok(false)
     );
-    assert!(bg::save_example(&check, "vet", "x", "SELECT 1 WHERE 0").is_err());
+    assert!(bg::save_example(&check, "vet", "x", "SELECT 1 WHERE 0", false).is_err());
 }
 
 /// A tiny random checkpoint (byte tokenizer), as `tests/it/serve.rs` makes one.
@@ -1012,6 +1024,7 @@ fn sampling_job_records_candidates_and_progress() {
         k: 2,
         temperature: 0.8,
         limit: Some(2),
+        allow_dev: false,
     };
     let mut events = Vec::new();
     bg::run_job(store.path(), &spec, &AtomicBool::new(false), |e| {

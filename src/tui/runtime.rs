@@ -33,6 +33,10 @@ enum Job {
         example_id: i64,
         sql: String,
     },
+    SetGold {
+        example_id: i64,
+        sql: String,
+    },
 }
 
 type Running = Arc<Mutex<Option<(Slot, InterruptHandle)>>>;
@@ -45,14 +49,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(workspace: PathBuf, out: UnboundedSender<Action>) -> Worker {
+    pub fn spawn(workspace: PathBuf, out: UnboundedSender<Action>, annotator: String) -> Worker {
         let (tx, rx) = mpsc::channel::<Job>();
         let running: Running = Arc::new(Mutex::new(None));
         let pending = Arc::new(AtomicUsize::new(0));
         let (r2, p2) = (running.clone(), pending.clone());
         std::thread::Builder::new()
             .name("sense-tui-sql".into())
-            .spawn(move || worker_loop(workspace, rx, out, r2, p2))
+            .spawn(move || worker_loop(workspace, rx, out, r2, p2, annotator))
             .ok();
         Worker {
             tx,
@@ -97,7 +101,8 @@ fn latest_wins(batch: Vec<Job>) -> (Vec<Job>, usize) {
                 fresh
             }
             Job::Judge { .. } => !std::mem::replace(&mut seen_judge, true),
-            Job::Schema { .. } => true,
+            // Every gold correction asked for is made.
+            Job::Schema { .. } | Job::SetGold { .. } => true,
         };
         if keep {
             kept.push(job);
@@ -115,6 +120,7 @@ fn worker_loop(
     out: UnboundedSender<Action>,
     running: Running,
     pending: Arc<AtomicUsize>,
+    annotator: String,
 ) {
     let limits = Limits::default();
     let mut executors: HashMap<PathBuf, Executor> = HashMap::new();
@@ -178,6 +184,20 @@ fn worker_loop(
                         result,
                     }
                 }
+                Job::SetGold { example_id, sql } => {
+                    if judge_store.is_none() {
+                        judge_store = Store::open(&workspace).ok();
+                    }
+                    let r = match judge_store.as_mut() {
+                        Some(store) => {
+                            store.set_annotator(&annotator);
+                            crate::synth::gold::set_gold(store, &mut judge, example_id, &sql, "")
+                                .map_err(|e| e.to_string())
+                        }
+                        None => Err(format!("cannot open {}", workspace.display())),
+                    };
+                    Loaded::GoldSet(example_id, r)
+                }
                 Job::Judge {
                     token,
                     example_id,
@@ -228,7 +248,11 @@ impl Runtime {
     /// A runtime on an open store; actions from the worker arrive on the returned receiver.
     pub fn new(store: Store) -> (Runtime, UnboundedReceiver<Action>) {
         let (tx, rx) = unbounded_channel();
-        let worker = Worker::spawn(store.path().to_path_buf(), tx.clone());
+        let worker = Worker::spawn(
+            store.path().to_path_buf(),
+            tx.clone(),
+            store.annotator().to_string(),
+        );
         let bg = crate::tui::bg::Background::new(store.path().to_path_buf(), tx);
         let mut rt = Runtime {
             store,
@@ -290,7 +314,12 @@ impl Runtime {
             },
             Effect::LoadPair(id) => Loaded::Pair(id, s.pair(id).map_err(msg)),
             Effect::Decide(id, st) => Loaded::Decided(s.decide(id, st).map_err(msg)),
-            Effect::Undo => Loaded::Undone(s.undo_last().map_err(msg)),
+            Effect::Undo => match s.undo() {
+                Ok(None) => Loaded::Undone(Ok(None)),
+                Ok(Some(crate::store::Undone::Pair(p))) => Loaded::Undone(Ok(Some(p))),
+                Ok(Some(crate::store::Undone::Gold(g))) => Loaded::GoldUndone(Ok(g)),
+                Err(e) => Loaded::Undone(Err(msg(e))),
+            },
             Effect::SetNote(id, note) => Loaded::NoteSaved(s.set_note(id, &note).map_err(msg)),
             Effect::SaveChosen(id, sql) => Loaded::ChosenSaved(s.set_chosen(id, &sql).map_err(msg)),
             Effect::LoadFacets => match s.example_facets() {
@@ -356,6 +385,10 @@ impl Runtime {
                     example_id,
                     sql,
                 });
+                return Some(Action::Jobs(self.worker.pending()));
+            }
+            Effect::SetGold { example_id, sql } => {
+                self.worker.submit(Job::SetGold { example_id, sql });
                 return Some(Action::Jobs(self.worker.pending()));
             }
             Effect::Runs(req) => Loaded::Runs(crate::tui::runs_jobs::perform(s, req)),

@@ -132,8 +132,17 @@ impl LineInput {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PromptKind {
-    Note { pair_id: i64 },
-    EditChosen { pair_id: i64, example_id: i64 },
+    Note {
+        pair_id: i64,
+    },
+    EditChosen {
+        pair_id: i64,
+        example_id: i64,
+    },
+    /// A new gold SQL for an example (Review or Questions).
+    EditGold {
+        example_id: i64,
+    },
     Search,
     Filter,
     PgQuestion,
@@ -164,6 +173,9 @@ impl Prompt {
         match self.kind {
             PromptKind::Note { .. } => "note · enter saves · esc cancels",
             PromptKind::EditChosen { .. } => "chosen SQL · enter judges, then saves · esc cancels",
+            PromptKind::EditGold { .. } => {
+                "gold SQL · enter runs it and re-judges every candidate · esc cancels"
+            }
             PromptKind::Search => "search · enter keeps · esc clears",
             PromptKind::Filter => "filter tables and columns · enter keeps · esc clears",
             PromptKind::PgQuestion => "question · enter generates · esc cancels",
@@ -295,6 +307,11 @@ pub enum Effect {
         example_id: i64,
         sql: String,
     },
+    /// Corrects an example's gold SQL (executed and re-judged on the worker).
+    SetGold {
+        example_id: i64,
+        sql: String,
+    },
     /// Runs screen: read runs and new metric points, start or stop processes.
     Runs(crate::tui::runs_jobs::Request),
     /// Playground: generation on a background thread, model sources, saving an example.
@@ -332,6 +349,10 @@ pub enum Loaded {
         sql: String,
         verdict: Result<Verdict, String>,
     },
+    /// A gold correction: what it did to the pairs, or why it was refused.
+    GoldSet(i64, Result<crate::store::GoldOutcome, String>),
+    /// An undo that restored a corrected gold.
+    GoldUndone(Result<crate::store::GoldUndone, String>),
     /// A store operation failed.
     Failed(String),
     Runs(crate::tui::runs_jobs::Reply),
@@ -467,6 +488,16 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 PromptKind::Note { pair_id } => {
                     s.prompt = None;
                     vec![Effect::SetNote(pair_id, text)]
+                }
+                PromptKind::EditGold { example_id } => {
+                    if text.trim().is_empty() {
+                        return Vec::new();
+                    }
+                    p.judging = true;
+                    vec![Effect::SetGold {
+                        example_id,
+                        sql: text,
+                    }]
                 }
                 PromptKind::EditChosen {
                     pair_id,
@@ -611,7 +642,56 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         | Loaded::NoteSaved(_)
         | Loaded::ChosenSaved(_)
         | Loaded::Judged { .. } => review::on_loaded(s, l),
+        Loaded::GoldSet(..) | Loaded::GoldUndone(_) => gold_changed(s, l),
     }
+}
+
+/// A gold correction (or its undo) answered: the prompt closes on success or shows SQLite's
+/// message; Review's queue and the Questions detail are read again.
+fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
+    let mut fx = vec![Effect::LoadCounts];
+    match l {
+        Loaded::GoldSet(example_id, Ok(out)) => {
+            if matches!(
+                s.prompt.as_ref().map(|p| &p.kind),
+                Some(PromptKind::EditGold { .. })
+            ) {
+                s.prompt = None;
+            }
+            s.info(format!(
+                "gold of example #{example_id} corrected (#{}): {} pairs withdrawn, {} new pending, {} accepted keep their decision · u undoes",
+                out.correction_id,
+                out.withdrawn.len(),
+                out.created.len() + out.revived.len(),
+                out.kept_accepted.len()
+            ));
+        }
+        Loaded::GoldSet(_, Err(e)) => {
+            if let Some(p) = s.prompt.as_mut() {
+                p.judging = false;
+            }
+            s.error(format!("gold not changed: {e}"));
+            return Vec::new();
+        }
+        Loaded::GoldUndone(Ok(u)) => s.info(format!(
+            "undone: gold correction #{} of example #{} ({} pairs restored)",
+            u.correction_id,
+            u.example_id,
+            u.pairs.len()
+        )),
+        Loaded::GoldUndone(Err(e)) => {
+            s.error(e);
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    }
+    if s.review.loaded {
+        fx.push(Effect::LoadQueue);
+    }
+    if let Some(id) = s.questions.ids.get(s.questions.cursor) {
+        fx.push(Effect::LoadQuestion(*id));
+    }
+    fx
 }
 
 impl Pane {

@@ -286,6 +286,10 @@ fn sample_pair(id: i64) -> crate::store::Pair {
         decided_at: None,
         reason: "values differ".into(),
         model: "weak".into(),
+        split: "dev".into(),
+        source: "sample".into(),
+        metric: "spider".into(),
+        ..Default::default()
     }
 }
 
@@ -818,4 +822,147 @@ fn synthetic_workspace_opens_with_its_whole_queue() {
     assert_eq!(s.questions.ids.len(), 500);
     assert!(s.questions.rows.len() <= 150, "rows are read per window");
     assert!(matches!(s.review.rejected, Pane::Ready(_)));
+}
+
+// ---- trustworthy pairs: flags, rule toggle, gold correction ---------------------------
+
+/// The fixture plus a question whose gold uses DISTINCT and a GROUP BY answer: the Spider
+/// rule calls it wrong, the SQL as written is right.
+fn disputed_fixture(dir: &Path) -> i64 {
+    let store = fixture(dir);
+    store
+        .insert_examples(&[NewExample {
+            db_id: 1,
+            question: "Which species are there?".into(),
+            gold_sql: "SELECT DISTINCT species FROM pets".into(),
+            evidence: None,
+            difficulty: Some("easy".into()),
+            split: "train".into(),
+            source: "test".into(),
+            provenance: serde_json::json!({}),
+            exchange_id: None,
+        }])
+        .unwrap();
+    let mut judge = Judge::new(Metric::spider(), Limits::default());
+    let r = judge
+        .record(
+            &store,
+            "weak-test",
+            &CandidateInput {
+                example_id: 5,
+                sql: "SELECT species FROM pets GROUP BY species".into(),
+            },
+            None,
+        )
+        .unwrap();
+    assert!(r.disputed);
+    r.pair_id.unwrap()
+}
+
+#[test]
+fn review_shows_a_disputed_pair_with_its_rule_and_toggles_the_grids() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = disputed_fixture(dir.path());
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '3');
+    rt.dispatch(&mut s, key('G'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    steady(&mut s);
+    assert_eq!(s.review.current(), Some(pair));
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("disputed · spider rule says: row count differs: gold 6, predicted 3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("⚑ disputed: differs only because the Spider rule removes DISTINCT"),
+        "{out}"
+    );
+    assert!(out.contains("vet [train]"), "{out}");
+    // As written both grids have the same 3 rows.
+    assert_eq!(
+        (s.review.chosen.extent().0, s.review.rejected.extent().0),
+        (3, 3)
+    );
+    s.message = None;
+    snap("review_disputed", &s);
+    // `t`: the grids as the Spider rule ran them (DISTINCT removed from the gold: 6 rows).
+    rt.dispatch(&mut s, key('t'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    steady(&mut s);
+    assert_eq!(s.review.chosen.extent().0, 6);
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("chosen result as the spider rule ran it"),
+        "{out}"
+    );
+    s.message = None;
+    snap("review_disputed_as_rule", &s);
+    rt.dispatch(&mut s, key('t'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(s.review.chosen.extent().0, 3);
+}
+
+#[test]
+fn review_corrects_the_gold_withdraws_what_it_makes_correct_and_undoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '3');
+    // The first pending pair: `age >= 3` against the gold's `age > 3`; say the model was right.
+    let first = s.review.current().unwrap();
+    let pair = rt.store().pair(first).unwrap();
+    assert_eq!(pair.rejected_sql, "SELECT name FROM pets WHERE age >= 3");
+    rt.dispatch(&mut s, key('E'));
+    assert!(matches!(
+        s.prompt.as_ref().map(|p| &p.kind),
+        Some(PromptKind::EditGold { example_id: 2 })
+    ));
+    assert_eq!(
+        s.prompt.as_ref().unwrap().input.text,
+        "SELECT name FROM pets WHERE age > 3"
+    );
+    // A gold that fails: SQLite's message, nothing changes, the prompt stays.
+    s.prompt.as_mut().unwrap().input = crate::tui::state::LineInput::new("SELECT nope FROM pets");
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let m = s.message.clone().unwrap();
+    assert!(
+        m.error && m.text.contains("no such column: nope"),
+        "{}",
+        m.text
+    );
+    assert!(s.prompt.is_some());
+    assert_eq!(
+        rt.store().gold_sql(2).unwrap(),
+        "SELECT name FROM pets WHERE age > 3"
+    );
+    s.prompt.as_mut().unwrap().input =
+        crate::tui::state::LineInput::new("SELECT name FROM pets WHERE age >= 3");
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert!(s.prompt.is_none());
+    let m = s.message.clone().unwrap();
+    assert!(m.text.contains("1 pairs withdrawn"), "{}", m.text);
+    assert_eq!(
+        rt.store().pair(first).unwrap().status,
+        PairStatus::Withdrawn
+    );
+    assert!(
+        !s.review.queue.contains(&first),
+        "withdrawn pairs leave the queue"
+    );
+    // u: the gold and the pair come back in one step.
+    rt.dispatch(&mut s, key('u'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert!(s
+        .message
+        .clone()
+        .unwrap()
+        .text
+        .contains("undone: gold correction"));
+    assert_eq!(
+        rt.store().gold_sql(2).unwrap(),
+        "SELECT name FROM pets WHERE age > 3"
+    );
+    assert_eq!(rt.store().pair(first).unwrap().status, PairStatus::Pending);
+    assert!(s.review.queue.contains(&first));
 }

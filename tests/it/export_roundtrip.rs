@@ -64,6 +64,7 @@ fn dpo_has_exactly_the_accepted_pairs_with_training_prompts() {
         &store,
         &out,
         &[PairStatus::Accepted],
+        None,
         Shape::Standard,
         false,
     )
@@ -106,7 +107,15 @@ fn dpo_has_exactly_the_accepted_pairs_with_training_prompts() {
 
     // By status, with metadata, and conversational.
     let out2 = d.path().join("pending.jsonl");
-    let n = export_dpo(&store, &out2, &[PairStatus::Pending], Shape::Chat, true).unwrap();
+    let n = export_dpo(
+        &store,
+        &out2,
+        &[PairStatus::Pending],
+        None,
+        Shape::Chat,
+        true,
+    )
+    .unwrap();
     let rows = read_jsonl(&out2);
     assert_eq!(n, store.pairs(Some(PairStatus::Pending)).unwrap().len());
     for r in &rows {

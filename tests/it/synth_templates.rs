@@ -15,6 +15,7 @@ fn templates_on_every_sample_database() {
     let opts = TemplateOptions {
         seed: 7,
         per_db: 10_000,
+        ..Default::default()
     };
     let mut total = 0;
     let mut kinds = BTreeSet::new();
@@ -92,9 +93,11 @@ fn stored_once_with_source_template_and_database_split() {
         .take(3)
         .map(|d| d.name)
         .collect();
+    // Dev databases among them: every split, as `--split all --allow-dev` asks.
     let opts = TemplateOptions {
         seed: 1,
         per_db: 50,
+        split: None,
     };
     let r1 = synth_templates(&store, &dbs, &opts, false, |_, _, _| {}).unwrap();
     assert_eq!(r1.per_db.len(), 3);
@@ -129,4 +132,27 @@ fn stored_once_with_source_template_and_database_split() {
     synth_templates(&store, &[], &opts, true, |_, _, _| {}).unwrap();
     assert_eq!(store.counts().unwrap().examples, before);
     assert!(synth_templates(&store, &["nope".into()], &opts, false, |_, _, _| {}).is_err());
+    // By default only train databases: a dev one named explicitly is refused as held out.
+    let train_only = TemplateOptions::default();
+    let e = synth_templates(
+        &store,
+        &["airline_maintenance".into()],
+        &train_only,
+        false,
+        |_, _, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("airline_maintenance") && e.contains("held out"),
+        "{e}"
+    );
+    let before = store.counts().unwrap().examples;
+    let r = synth_templates(&store, &[], &train_only, true, |_, _, _| {}).unwrap();
+    assert!(r
+        .per_db
+        .iter()
+        .all(|(db, _)| store.database_split(db).unwrap() == "train"));
+    assert_eq!(r.per_db.len(), 6);
+    assert_eq!(store.counts().unwrap().examples, before);
 }

@@ -39,7 +39,14 @@ pub fn visible_rows(s: &State) -> Vec<TreeRow> {
         .iter()
         .map(|d| (d.name.clone(), d.examples))
         .collect();
-    tree::rows(&dbs, &s.schemas, &s.databases.expanded, &s.databases.filter)
+    let mut rows = tree::rows(&dbs, &s.schemas, &s.databases.expanded, &s.databases.filter);
+    // Every database carries its split: dev databases are held out.
+    for r in rows.iter_mut().filter(|r| r.depth == 0) {
+        if let Some(d) = s.databases_list.iter().find(|d| d.name == r.label) {
+            r.detail = format!("{} · {}", d.split, r.detail);
+        }
+    }
+    rows
 }
 
 pub fn on_enter(s: &mut State) -> Vec<Effect> {

@@ -138,6 +138,8 @@ pub enum PgEffect {
         db: String,
         question: String,
         sql: String,
+        /// The user confirmed saving into a held-out (dev) database.
+        allow_dev: bool,
     },
 }
 
@@ -186,6 +188,8 @@ pub struct PlaygroundState {
     pub check: Option<(String, Result<usize, String>)>,
     pub checking: Option<String>,
     pub check_token: u64,
+    /// The SQL whose save into a held-out (dev) database was asked once: Enter again confirms.
+    pub confirm_dev: Option<String>,
 }
 
 impl Default for PlaygroundState {
@@ -212,6 +216,7 @@ impl Default for PlaygroundState {
             check: None,
             checking: None,
             check_token: 0,
+            confirm_dev: None,
         }
     }
 }
@@ -479,13 +484,27 @@ pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Eff
             if sql.is_empty() {
                 return Vec::new();
             }
+            let held_out = s
+                .databases_list
+                .iter()
+                .find(|d| d.name == db)
+                .is_some_and(|d| d.split != crate::store::TRAIN);
             let p = &mut s.playground;
             if matches!(&p.check, Some((t, Ok(n))) if *t == sql && *n > 0) {
+                let confirmed = p.confirm_dev.take().is_some_and(|c| c == sql);
+                if held_out && !confirmed {
+                    p.confirm_dev = Some(sql);
+                    s.error(format!(
+                        "{db} is a held-out (dev) database: enter again saves this example into dev, esc cancels"
+                    ));
+                    return Vec::new();
+                }
                 s.prompt = None;
                 return vec![Effect::Playground(PgEffect::Save {
                     db,
                     question: p.question.trim().to_string(),
                     sql,
+                    allow_dev: confirmed,
                 })];
             }
             p.check_token += 1;

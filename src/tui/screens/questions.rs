@@ -116,6 +116,16 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::FilterWrong => q.query.wrong_only = !q.query.wrong_only,
         Cmd::ClearFilters => q.query = ExampleQuery::default(),
         Cmd::Provenance => return crate::tui::provenance::open_exchange(s),
+        Cmd::EditGold => {
+            if let Some((ex, _)) = &q.detail {
+                let one_line = ex.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                s.prompt = Some(Prompt::new(
+                    PromptKind::EditGold { example_id: ex.id },
+                    &one_line,
+                ));
+            }
+            return Vec::new();
+        }
         Cmd::GridDown => q.grid_row = step_within(q.grid_row, q.gold.extent().0),
         Cmd::GridUp => q.grid_row = q.grid_row.saturating_sub(1),
         Cmd::GridRight => q.grid_col = step_within(q.grid_col, q.gold.extent().1),

@@ -3,7 +3,8 @@
 //! note, edit. Every decision is written to the store when its key is pressed.
 
 use super::{block, render_note, render_pane};
-use crate::store::{Pair, PairStatus};
+use crate::exec::{Metric, MetricKind};
+use crate::store::{Pair, PairFlag, PairStatus};
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{
     move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
@@ -34,6 +35,9 @@ pub struct ReviewState {
     pub grid_col: usize,
     /// Lines scrolled in the two SQL panes.
     pub sql_scroll: u16,
+    /// The grids show the queries as the metric's rule executed them (DISTINCT removed for
+    /// Spider), not as written.
+    pub as_rule: bool,
 }
 
 impl ReviewState {
@@ -104,6 +108,30 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             }
         }
         Cmd::Undo => vec![Effect::Undo],
+        Cmd::EditGold => {
+            if let Some(p) = &r.pair {
+                let one_line = p.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                s.prompt = Some(Prompt::new(
+                    PromptKind::EditGold {
+                        example_id: p.example_id,
+                    },
+                    &one_line,
+                ));
+            }
+            Vec::new()
+        }
+        Cmd::ToggleRule => {
+            r.as_rule = !r.as_rule;
+            let msg = match (&r.pair, r.as_rule) {
+                (Some(p), true) => format!("results as the {} rule ran them", p.metric),
+                _ => "results as written".to_string(),
+            };
+            s.info(msg);
+            match s.review.pair.clone() {
+                Some(p) => run_panes(s, &p),
+                None => Vec::new(),
+            }
+        }
         Cmd::Note => {
             if let Some(p) = &r.pair {
                 s.prompt = Some(Prompt::new(PromptKind::Note { pair_id: p.id }, &p.note));
@@ -163,6 +191,40 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
     }
 }
 
+/// The metric that judged a pair's rejected SQL.
+fn metric_of(p: &Pair) -> Metric {
+    Metric::of(p.metric.parse::<MetricKind>().unwrap_or_default())
+}
+
+/// Runs both queries for the result panes, as written or as the metric's rule ran them.
+fn run_panes(s: &mut State, pair: &Pair) -> Vec<Effect> {
+    let r = &mut s.review;
+    r.token += 1;
+    r.chosen = Pane::Loading;
+    r.rejected = Pane::Loading;
+    let prep = |sql: &str| {
+        if r.as_rule {
+            metric_of(pair).prepare(sql)
+        } else {
+            sql.to_string()
+        }
+    };
+    vec![
+        Effect::RunSql {
+            slot: Slot::ReviewChosen,
+            token: r.token,
+            db: pair.db_name.clone(),
+            sql: prep(&pair.chosen_sql),
+        },
+        Effect::RunSql {
+            slot: Slot::ReviewRejected,
+            token: r.token,
+            db: pair.db_name.clone(),
+            sql: prep(&pair.rejected_sql),
+        },
+    ]
+}
+
 fn show_pair(s: &mut State, pair: Pair) -> Vec<Effect> {
     let r = &mut s.review;
     let same_pair = r.pair.as_ref().is_some_and(|p| p.id == pair.id);
@@ -175,22 +237,9 @@ fn show_pair(s: &mut State, pair: Pair) -> Vec<Effect> {
     let db = pair.db_name.clone();
     let mut fx = Vec::new();
     if rerun {
-        r.token += 1;
-        r.chosen = Pane::Loading;
-        r.rejected = Pane::Loading;
-        fx.push(Effect::RunSql {
-            slot: Slot::ReviewChosen,
-            token: r.token,
-            db: db.clone(),
-            sql: pair.chosen_sql.clone(),
-        });
-        fx.push(Effect::RunSql {
-            slot: Slot::ReviewRejected,
-            token: r.token,
-            db: db.clone(),
-            sql: pair.rejected_sql.clone(),
-        });
+        fx = run_panes(s, &pair);
     }
+    let r = &mut s.review;
     r.decided.insert(pair.id, pair.status);
     r.pair = Some(pair);
     if !s.schemas.contains_key(&db) {
@@ -203,9 +252,14 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
     match l {
         Loaded::Queue(ids) => {
             let r = &mut s.review;
+            // Stay on the pair shown (or the next one after it) when the queue is read again.
+            let at = r.current();
             r.loaded = true;
             r.queue = ids;
-            r.cursor = 0;
+            r.cursor = at
+                .map(|id| r.queue.partition_point(|&q| q < id))
+                .unwrap_or(0)
+                .min(r.queue.len().saturating_sub(1));
             r.decided.clear();
             r.pair = None;
             load_current(s)
@@ -323,6 +377,32 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
 
 // ---- view ----------------------------------------------------------------------------
 
+/// The verdict and the rule that produced it.
+fn verdict_text(p: &Pair) -> String {
+    let rule = metric_of(p).kind.as_str();
+    if p.status == PairStatus::Withdrawn {
+        return format!("withdrawn: {}", p.withdrawn_reason);
+    }
+    if p.flags.contains(&PairFlag::Disputed) {
+        format!("disputed · {rule} rule says: {}", p.reason)
+    } else {
+        format!("wrong by the {rule} rule: {}", p.reason)
+    }
+}
+
+/// Flags with their reasons, and whether the gold changed since the pair was made.
+fn flag_line(p: &Pair) -> Option<String> {
+    let mut parts = Vec::new();
+    if !p.flags.is_empty() {
+        let names: Vec<&str> = p.flags.iter().map(|f| f.as_str()).collect();
+        parts.push(format!("⚑ {}: {}", names.join(", "), p.flag_reason));
+    }
+    if p.gold_changed {
+        parts.push("gold corrected since this pair was made".to_string());
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// About how many lines `text` takes when word-wrapped at `width` columns.
 fn wrapped_lines(text: &str, width: usize) -> usize {
     use unicode_width::UnicodeWidthStr;
@@ -365,6 +445,7 @@ fn progress_line(s: &State) -> Line<'static> {
             PairStatus::Rejected => t.error(),
             PairStatus::Skipped => t.warning(),
             PairStatus::Pending => t.dim(),
+            PairStatus::Withdrawn => t.error(),
         };
         spans.push(Span::styled(format!(" [{}]", status.as_str()), st));
     }
@@ -397,6 +478,7 @@ fn hints(s: &State) -> Line<'static> {
         (Cmd::Undo, "undo"),
         (Cmd::Note, "note"),
         (Cmd::Edit, "edit"),
+        (Cmd::EditGold, "gold"),
     ] {
         spans.push(Span::styled(k.hint("review", cmd), s.theme.accent()));
         spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
@@ -478,10 +560,19 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let question_h =
         ((p.question.chars().count() + 2) / (area.width.max(1) as usize) + 1).min(2) as u16;
     let note_h = u16::from(!p.note.is_empty());
+    let flag_text = flag_line(p);
+    let flag_h = match &flag_text {
+        None => 0,
+        Some(text) if big => {
+            ((text.chars().count() / area.width.max(1) as usize) + 1).min(2) as u16
+        }
+        Some(_) => 1,
+    };
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(question_h),
         Constraint::Length(1),
+        Constraint::Length(flag_h),
         Constraint::Length(schema_h),
         Constraint::Percentage(if big { 30 } else { 38 }),
         Constraint::Min(5),
@@ -499,18 +590,37 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         rows[1],
     );
     let w = area.width as usize;
+    let split = if p.split.is_empty() { "?" } else { &p.split };
+    let head = format!("{} [{split}] · {} · ", p.db_name, p.model);
     let info = Line::from(vec![
         Span::styled(format!("{} ", p.db_name), t.accent()),
+        Span::styled(
+            format!("[{split}] "),
+            if split == "train" {
+                t.dim()
+            } else {
+                t.warning()
+            },
+        ),
         Span::styled(format!("· {} · ", p.model), t.dim()),
         Span::styled(
-            fit(
-                &format!("wrong: {}", p.reason),
-                w.saturating_sub(p.db_name.len() + p.model.len() + 6),
-            ),
-            t.warning(),
+            fit(&verdict_text(p), w.saturating_sub(head.chars().count())),
+            if p.flags.is_empty() {
+                t.warning()
+            } else {
+                t.error()
+            },
         ),
     ]);
     f.render_widget(Paragraph::new(info), rows[2]);
+    if let Some(text) = flag_text {
+        let para = if flag_h > 1 {
+            Paragraph::new(Line::styled(text, t.warning())).wrap(Wrap { trim: true })
+        } else {
+            Paragraph::new(Line::styled(fit(&text, w), t.warning()))
+        };
+        f.render_widget(para, rows[3]);
+    }
     let schema_text: Vec<Line> = if big {
         schema_lines
             .iter()
@@ -522,12 +632,12 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     };
     f.render_widget(
         Paragraph::new(schema_text).wrap(Wrap { trim: true }),
-        rows[3],
+        rows[4],
     );
 
     let halves =
         |r: Rect| Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(r);
-    let sql = halves(rows[4]);
+    let sql = halves(rows[5]);
     let (ma, mb) = token_diff(&p.chosen_sql, &p.rejected_sql);
     let chosen_title = if p.chosen_sql == p.gold_sql {
         "chosen (gold)"
@@ -559,20 +669,29 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
             area,
         );
     }
-    let grids = halves(rows[5]);
+    let grids = halves(rows[6]);
     let off = (r.grid_row, r.grid_col);
-    render_pane(f, grids[0], "chosen result", &r.chosen, off, t);
-    render_pane(f, grids[1], "rejected result", &r.rejected, off, t);
+    let (chosen_title, rejected_title) = if r.as_rule {
+        let rule = format!("as the {} rule ran it", metric_of(p).kind.as_str());
+        (
+            format!("chosen result {rule}"),
+            format!("rejected result {rule}"),
+        )
+    } else {
+        ("chosen result".to_string(), "rejected result".to_string())
+    };
+    render_pane(f, grids[0], &chosen_title, &r.chosen, off, t);
+    render_pane(f, grids[1], &rejected_title, &r.rejected, off, t);
     if note_h > 0 {
         f.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled("note: ", t.accent()),
                 Span::styled(p.note.clone(), t.text()),
             ])),
-            rows[6],
+            rows[7],
         );
     }
-    f.render_widget(Paragraph::new(hints(s)), rows[7]);
+    f.render_widget(Paragraph::new(hints(s)), rows[8]);
 }
 
 #[cfg(test)]

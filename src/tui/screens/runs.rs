@@ -200,6 +200,8 @@ pub struct RunForm {
     /// Rows the data filter selects (None while counting).
     pub count: Option<Result<i64, String>>,
     pub error: Option<String>,
+    /// Enter was pressed once with a held-out split: a second Enter confirms it.
+    pub confirm_dev: bool,
 }
 
 const PAIRS: &[&str] = &["accepted", "pending", "all"];
@@ -222,6 +224,7 @@ impl RunForm {
             bpe: false,
             count: None,
             error: None,
+            confirm_dev: false,
         };
         f.kind_defaults();
         f
@@ -230,7 +233,7 @@ impl RunForm {
     /// Defaults of `sense train` for the kind (as `TrainConfig::for_kind`).
     fn kind_defaults(&mut self) {
         let (split, steps, batch, lr) = if self.dpo {
-            ("", "100", "4", "5e-5")
+            ("train", "100", "4", "5e-5")
         } else {
             ("train", "200", "8", "1e-3")
         };
@@ -286,10 +289,15 @@ impl RunForm {
         (!t.is_empty()).then(|| t.to_string())
     }
 
+    /// The split asked for when it is held out (not train): dev, test, or "all".
+    pub fn held_out_split(&self) -> Option<String> {
+        Self::opt(&self.split).filter(|s| s != crate::store::TRAIN)
+    }
+
     /// The data filter the form selects.
     pub fn filter(&self) -> crate::store::DataFilter {
         crate::store::DataFilter {
-            split: Self::opt(&self.split),
+            split: Self::opt(&self.split).filter(|s| s != "all"),
             source: Self::opt(&self.source),
             db: Self::opt(&self.db),
             pairs: self.dpo.then(|| PAIRS[self.pairs].to_string()),
@@ -357,9 +365,14 @@ impl RunForm {
             a.extend(["--beta".into(), beta.to_string()]);
             a.extend(["--pairs".into(), PAIRS[self.pairs].into()]);
         }
-        match Self::opt(&self.split) {
-            Some(s) => a.extend(["--split".into(), s]),
-            None => a.push("--all-splits".into()),
+        match Self::opt(&self.split).as_deref() {
+            Some("all") => a.push("--all-splits".into()),
+            Some(s) => a.extend(["--split".into(), s.to_string()]),
+            None => a.extend(["--split".into(), crate::store::TRAIN.into()]),
+        }
+        // Enter asked for a confirmation before a held-out split reaches this point.
+        if self.held_out_split().is_some() {
+            a.push("--allow-dev".into());
         }
         if let Some(s) = Self::opt(&self.source) {
             a.extend(["--source".into(), s]);
@@ -717,9 +730,18 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let n = f.fields().len();
     let field = f.current();
+    let confirmed = std::mem::take(&mut f.confirm_dev);
     match key.code {
         KeyCode::Esc => {
             s.runs.form = None;
+            Vec::new()
+        }
+        KeyCode::Enter if !confirmed && f.held_out_split().is_some() => {
+            f.confirm_dev = true;
+            f.error = Some(format!(
+                "split '{}' is held out: enter again trains on it, any other key cancels",
+                f.held_out_split().unwrap_or_default()
+            ));
             Vec::new()
         }
         KeyCode::Char('c') if ctrl => {
@@ -1522,7 +1544,13 @@ mod tests {
         d.from = LineInput::new(&dir.path().display().to_string());
         d.bpe = true;
         let a = d.args().unwrap();
-        assert!(a.contains(&"--beta".to_string()) && a.contains(&"--all-splits".to_string()));
+        assert!(
+            a.contains(&"--beta".to_string()) && a.windows(2).any(|w| w == ["--split", "train"])
+        );
+        assert!(
+            !a.contains(&"--allow-dev".to_string()),
+            "held-out data only when asked"
+        );
         assert!(
             !a.contains(&"--tokenizer".to_string()),
             "a checkpoint brings its tokenizer"
