@@ -84,7 +84,7 @@ impl Store {
 
     /// Records several in one transaction; returns their ids in order.
     pub fn record_exchanges(&self, xs: &[NewExchange]) -> Result<Vec<i64>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         let ids = xs
             .iter()
             .map(|x| self.record_exchange(x))

@@ -287,7 +287,7 @@ impl Store {
     /// Inserts examples in one transaction; an example already present (same database,
     /// question and gold SQL) is skipped. Returns (inserted, already present).
     pub fn insert_examples(&self, examples: &[NewExample]) -> Result<(usize, usize)> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         let mut inserted = 0;
         {
             let mut st = tx.prepare_cached(
@@ -406,7 +406,7 @@ impl Store {
     /// Records a judged candidate; the same SQL from the same model for the same example is
     /// stored once (its sample count goes up). Returns the candidate id.
     pub fn record_candidate(&self, c: &NewCandidate) -> Result<i64> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason,
                 latency_ms, metric, strict_verdict, flags, flag_reason)

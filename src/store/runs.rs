@@ -123,7 +123,7 @@ impl Store {
     /// Appends a batch of metric points and moves the run's step forward, in one transaction
     /// (one write per logging interval keeps a watching reader cheap).
     pub fn log_metrics(&self, run_id: i64, step: i64, points: &[(i64, &str, f64)]) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         {
             let mut st = tx.prepare_cached(
                 "INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?1,?2,?3,?4)",

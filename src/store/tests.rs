@@ -207,3 +207,33 @@ fn runs_and_metrics() {
     s.finish_run(id, RunStatus::Done, "ok").unwrap();
     assert_eq!(s.run(id).unwrap().status, RunStatus::Done);
 }
+
+#[test]
+fn a_decision_waits_for_a_concurrent_writer_instead_of_being_lost() {
+    let (d, s) = ws();
+    let (_, ex) = seed(&s);
+    let c = candidate(&s, ex, "SELECT 2");
+    let p = s.create_pair(ex, "G", c, "SELECT 2").unwrap().unwrap();
+    let path = d.path().join("w.db");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    // Another process writing (an import): it holds the write lock, then commits.
+    let writer = std::thread::spawn(move || {
+        let other = Store::open(&path).unwrap();
+        let tx = other.write_tx().unwrap();
+        tx.execute(
+            "INSERT INTO jobs (kind, message) VALUES ('import', 'busy')",
+            [],
+        )
+        .unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+    });
+    locked_rx.recv().unwrap();
+    // A read-then-write begun as a deferred transaction would read a snapshot older than the
+    // writer's commit and fail with "database is locked"; an immediate one waits its turn.
+    let decided = s.decide(p, PairStatus::Accepted);
+    writer.join().unwrap();
+    assert_eq!(decided.unwrap().status, PairStatus::Accepted);
+    assert_eq!(s.pair(p).unwrap().status, PairStatus::Accepted);
+}

@@ -117,7 +117,15 @@ fn dpo_has_exactly_the_accepted_pairs_with_training_prompts() {
     )
     .unwrap();
     let rows = read_jsonl(&out2);
-    assert_eq!(n, store.pairs(Some(PairStatus::Pending)).unwrap().len());
+    // Flagged pending pairs (disputed, ambiguous gold) are exported only once accepted.
+    let unflagged = store
+        .pairs(Some(PairStatus::Pending))
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.flags.is_empty())
+        .count();
+    assert!(unflagged > 0);
+    assert_eq!(n, unflagged);
     for r in &rows {
         assert_eq!(r["status"], "pending");
         assert_eq!(r["prompt"][0]["role"], "user");

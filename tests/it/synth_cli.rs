@@ -18,15 +18,25 @@ fn templates_sample_export_from_the_command_line() {
     let d = tempfile::tempdir().unwrap();
     let ws = d.path().join("sense.db");
     ok(sense(&ws).arg("init"));
+    // The six train databases by default; the four dev ones only when asked.
     let out = ok(sense(&ws).args(["synth", "templates", "--per-db", "20", "--seed", "3"]));
-    assert!(out.contains("200 inserted"), "{out}");
-    let again = ok(sense(&ws).args(["synth", "templates", "--per-db", "20", "--seed", "3"]));
-    assert!(again.contains("0 inserted, 200 already present"), "{again}");
+    assert!(out.contains("120 inserted"), "{out}");
+    let all = ["--split", "all", "--allow-dev"];
+    let again = ok(sense(&ws)
+        .args(["synth", "templates", "--per-db", "20", "--seed", "3"])
+        .args(all));
+    assert!(
+        again.contains("80 inserted, 120 already present"),
+        "{again}"
+    );
     let dry = ok(sense(&ws).args([
         "synth",
         "templates",
         "--db",
         "vet_clinic",
+        "--split",
+        "dev",
+        "--allow-dev",
         "--per-db",
         "5",
         "--dry-run",
@@ -51,6 +61,9 @@ fn templates_sample_export_from_the_command_line() {
         "template",
         "--db",
         "vet_clinic",
+        "--split",
+        "dev",
+        "--allow-dev",
         "-k",
         "2",
     ]));
@@ -75,6 +88,9 @@ fn templates_sample_export_from_the_command_line() {
         "template",
         "--db",
         "vet_clinic",
+        "--split",
+        "dev",
+        "--allow-dev",
         "-k",
         "2",
     ]));
@@ -85,12 +101,17 @@ fn templates_sample_export_from_the_command_line() {
         "{dry}"
     );
 
-    let pending = count(&ws, "SELECT count(*) FROM pairs WHERE status = 'pending'");
+    // Flagged pending pairs (disputed, ambiguous gold) wait for a person before export.
+    let pending = count(
+        &ws,
+        "SELECT count(*) FROM pairs WHERE status = 'pending' AND flags = ''",
+    );
     let f = d.path().join("dpo.jsonl");
     ok(sense(&ws)
         .args(["export", "dpo"])
         .arg(&f)
-        .args(["--status", "pending"]));
+        .args(["--status", "pending"])
+        .args(all));
     assert_eq!(
         std::fs::read_to_string(&f).unwrap().lines().count() as i64,
         pending
@@ -119,6 +140,9 @@ fn ctrl_c_keeps_what_finished() {
             &srv.url,
             "--db",
             "vet_clinic",
+            "--split",
+            "dev",
+            "--allow-dev",
             "--limit",
             "20",
             "-k",
@@ -156,6 +180,9 @@ fn ctrl_c_keeps_what_finished() {
         &fast.url,
         "--db",
         "vet_clinic",
+        "--split",
+        "dev",
+        "--allow-dev",
         "--limit",
         "20",
         "-k",

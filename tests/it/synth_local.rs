@@ -177,6 +177,9 @@ fn sense_sample_passes_its_flags_to_a_local_checkpoint() {
             &ckpt_s,
             "--db",
             "vet_clinic",
+            "--split",
+            "dev",
+            "--allow-dev",
             "--limit",
             "2",
         ])

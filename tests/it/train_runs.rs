@@ -130,6 +130,8 @@ fn dpo_needs_a_start_and_trains_on_pairs_then_eval_records_a_row() {
     cfg.batch_size = 2;
     cfg.max_len = 64;
     cfg.data.pairs = "all".into();
+    // The workspace's pairs are on dev databases: every split, as `--allow-dev` asks.
+    cfg.data.split = None;
     let r = runner::start(&store, cfg, &never, &mut |_| {}).unwrap();
     assert_eq!(r.status, RunStatus::Done);
     for m in [

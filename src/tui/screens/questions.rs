@@ -377,9 +377,20 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
                     "wrong" => t.error(),
                     _ => t.warning(),
                 };
-                let head = format!("{:<8}", c.verdict);
-                let reason = if c.verdict == "correct" {
+                let disputed = c.flags.contains(&crate::store::PairFlag::Disputed);
+                let (head, style) = if disputed {
+                    ("disputed".to_string(), t.warning())
+                } else {
+                    (format!("{:<8}", c.verdict), style)
+                };
+                let reason = if c.verdict == "correct" && !disputed {
                     String::new()
+                } else if disputed {
+                    // The rule's verdict, and why the SQL as written disagrees.
+                    format!(
+                        " {} by the {} rule ({}):",
+                        c.verdict, c.metric, c.flag_reason
+                    )
                 } else {
                     format!(" {}:", c.reason)
                 };
