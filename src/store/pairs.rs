@@ -230,7 +230,7 @@ impl Store {
                 Ok(Some(Undone::Gold(self.undo_gold(gold_id)?)))
             }
             (None, Some((gold_id, _))) => Ok(Some(Undone::Gold(self.undo_gold(gold_id)?))),
-            (Some(_), _) => Ok(self.undo_last()?.map(Undone::Pair)),
+            (Some(_), _) => Ok(self.undo_last()?.map(|p| Undone::Pair(Box::new(p)))),
             (None, None) => Ok(None),
         }
     }
@@ -297,7 +297,7 @@ impl Store {
 /// What an undo restored.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undone {
-    Pair(Pair),
+    Pair(Box<Pair>),
     /// A gold correction: the example whose gold came back, and the pairs it touched.
     Gold(super::gold::GoldUndone),
 }

@@ -316,7 +316,7 @@ impl Runtime {
             Effect::Decide(id, st) => Loaded::Decided(s.decide(id, st).map_err(msg)),
             Effect::Undo => match s.undo() {
                 Ok(None) => Loaded::Undone(Ok(None)),
-                Ok(Some(crate::store::Undone::Pair(p))) => Loaded::Undone(Ok(Some(p))),
+                Ok(Some(crate::store::Undone::Pair(p))) => Loaded::Undone(Ok(Some(*p))),
                 Ok(Some(crate::store::Undone::Gold(g))) => Loaded::GoldUndone(Ok(g)),
                 Err(e) => Loaded::Undone(Err(msg(e))),
             },
