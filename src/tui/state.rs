@@ -658,12 +658,19 @@ fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
             ) {
                 s.prompt = None;
             }
+            let n = |k: usize| {
+                if k == 1 {
+                    "1 pair".to_string()
+                } else {
+                    format!("{k} pairs")
+                }
+            };
             s.info(format!(
-                "gold of example #{example_id} corrected (#{}): {} pairs withdrawn, {} new pending, {} accepted keep their decision · u undoes",
+                "gold of example #{example_id} corrected (#{}): {} withdrawn, {} newly pending, {} accepted kept · u undoes",
                 out.correction_id,
-                out.withdrawn.len(),
-                out.created.len() + out.revived.len(),
-                out.kept_accepted.len()
+                n(out.withdrawn.len()),
+                n(out.created.len() + out.revived.len()),
+                n(out.kept_accepted.len())
             ));
         }
         Loaded::GoldSet(_, Err(e)) => {
@@ -673,12 +680,16 @@ fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
             s.error(format!("gold not changed: {e}"));
             return Vec::new();
         }
-        Loaded::GoldUndone(Ok(u)) => s.info(format!(
-            "undone: gold correction #{} of example #{} ({} pairs restored)",
-            u.correction_id,
-            u.example_id,
-            u.pairs.len()
-        )),
+        Loaded::GoldUndone(Ok(u)) => {
+            s.info(format!(
+                "undone: gold correction #{} of example #{} ({} pairs restored)",
+                u.correction_id,
+                u.example_id,
+                u.pairs.len()
+            ));
+            // Show the restored pair, as an undone decision does.
+            s.review.focus = u.pairs.first().copied();
+        }
         Loaded::GoldUndone(Err(e)) => {
             s.error(e);
             return Vec::new();

@@ -941,7 +941,7 @@ fn review_corrects_the_gold_withdraws_what_it_makes_correct_and_undoes_it() {
     rt.settle(&mut s, &mut rx, Duration::from_secs(10));
     assert!(s.prompt.is_none());
     let m = s.message.clone().unwrap();
-    assert!(m.text.contains("1 pairs withdrawn"), "{}", m.text);
+    assert!(m.text.contains("1 pair withdrawn"), "{}", m.text);
     assert_eq!(
         rt.store().pair(first).unwrap().status,
         PairStatus::Withdrawn
@@ -965,4 +965,9 @@ fn review_corrects_the_gold_withdraws_what_it_makes_correct_and_undoes_it() {
     );
     assert_eq!(rt.store().pair(first).unwrap().status, PairStatus::Pending);
     assert!(s.review.queue.contains(&first));
+    assert_eq!(
+        s.review.current(),
+        Some(first),
+        "the restored pair is shown"
+    );
 }

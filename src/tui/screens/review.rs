@@ -38,6 +38,8 @@ pub struct ReviewState {
     /// The grids show the queries as the metric's rule executed them (DISTINCT removed for
     /// Spider), not as written.
     pub as_rule: bool,
+    /// The pair to show when the queue is read again (after undoing a gold correction).
+    pub focus: Option<i64>,
 }
 
 impl ReviewState {
@@ -253,7 +255,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         Loaded::Queue(ids) => {
             let r = &mut s.review;
             // Stay on the pair shown (or the next one after it) when the queue is read again.
-            let at = r.current();
+            let at = r.focus.take().or(r.current());
             r.loaded = true;
             r.queue = ids;
             r.cursor = at
