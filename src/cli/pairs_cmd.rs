@@ -4,6 +4,7 @@
 use super::bad;
 use crate::exec::{Limits, Metric, MetricKind};
 use crate::store::{Pair, PairFlag, PairQuery, PairStatus, Store, StoreError};
+use crate::synth::failure::FailureClass;
 use crate::synth::weak::Judge;
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -21,6 +22,12 @@ pub enum PairsCmd {
     Reject(DecideArgs),
     /// Skip pairs: decide later.
     Skip(DecideArgs),
+    /// Agreement between annotators who decided the same pairs: counts, raw agreement and
+    /// Cohen's kappa per pair of annotators.
+    Agreement {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -38,6 +45,12 @@ pub struct ListArgs {
     /// disputed or ambiguous_gold.
     #[arg(long)]
     pub flag: Option<String>,
+    /// Failure class of the rejected SQL (syntax_error, join, filter_value, extra_rows, ...).
+    #[arg(long)]
+    pub class: Option<String>,
+    /// Only pairs whose annotators' decisions differ.
+    #[arg(long)]
+    pub conflicts: bool,
     /// One JSON object per pair per line.
     #[arg(long)]
     pub json: bool,
@@ -102,6 +115,7 @@ pub fn pair_json(p: &Pair) -> serde_json::Value {
         "chosen_sql": p.chosen_sql,
         "rejected_sql": p.rejected_sql,
         "reason": p.reason,
+        "failure_class": p.failure_class,
         "metric": p.metric,
         "flags": p.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "flag_reason": p.flag_reason,
@@ -117,6 +131,7 @@ pub fn pairs(ws: &Path, cmd: PairsCmd, annotator: &str) -> Result<i32> {
     store.set_annotator(annotator);
     let (args, status) = match cmd {
         PairsCmd::List(a) => return list(&store, a),
+        PairsCmd::Agreement { json } => return agreement(&store, json),
         PairsCmd::Accept(a) => (a, PairStatus::Accepted),
         PairsCmd::Reject(a) => (a, PairStatus::Rejected),
         PairsCmd::Skip(a) => (a, PairStatus::Skipped),
@@ -160,12 +175,29 @@ fn list(store: &Store, a: ListArgs) -> Result<i32> {
             })
         })
         .transpose()?;
+    let class = a
+        .class
+        .as_deref()
+        .map(|c| {
+            FailureClass::parse(c)
+                .map(|c| c.as_str().to_string())
+                .ok_or_else(|| {
+                    let all: Vec<&str> = FailureClass::ALL.iter().map(|c| c.as_str()).collect();
+                    bad(format!(
+                        "unknown failure class '{c}' (one of {})",
+                        all.join(", ")
+                    ))
+                })
+        })
+        .transpose()?;
     let pairs = store.query_pairs(&PairQuery {
         status,
         db: a.db,
         split: a.split,
         source: a.source,
         flag,
+        class,
+        conflicts: a.conflicts,
     })?;
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -186,12 +218,13 @@ fn list(store: &Store, a: ListArgs) -> Result<i32> {
                 )
             };
             format!(
-                "#{:<5} {:<9} {:<22} {:<5} ex {:<6} {}{}{}",
+                "#{:<5} {:<9} {:<22} {:<5} ex {:<6} {:<14} {}{}{}",
                 p.id,
                 p.status.as_str(),
                 p.db_name,
                 p.split,
                 p.example_id,
+                p.failure_class,
                 p.reason,
                 flags,
                 if p.gold_changed {
@@ -205,6 +238,34 @@ fn list(store: &Store, a: ListArgs) -> Result<i32> {
         if writeln!(out, "{line}").is_err() {
             break;
         }
+    }
+    Ok(0)
+}
+
+fn agreement(store: &Store, json: bool) -> Result<i32> {
+    let a = store.agreement()?;
+    if json {
+        println!("{}", serde_json::to_string(&a)?);
+        return Ok(0);
+    }
+    for (who, n) in &a.decisions {
+        println!("{who:<16} {n} decisions");
+    }
+    println!(
+        "{} pairs decided by two annotators or more, {} in conflict (`sense pairs list --conflicts`)",
+        a.shared_pairs, a.conflicts
+    );
+    for p in &a.pairs {
+        let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "–".into());
+        println!(
+            "{} · {}: {} shared, {} agree, raw {}, Cohen's kappa {}",
+            p.a,
+            p.b,
+            p.n,
+            p.agree,
+            f(p.raw),
+            f(p.kappa)
+        );
     }
     Ok(0)
 }

@@ -541,7 +541,32 @@ pub enum ExportCmd {
     },
 }
 
+/// The command as typed, for dataset cards.
+fn command_line() -> String {
+    let mut args = std::env::args();
+    let bin = args
+        .next()
+        .map(|b| {
+            Path::new(&b)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or(b)
+        })
+        .unwrap_or_else(|| "sense".into());
+    std::iter::once(bin)
+        .chain(args.map(|a| {
+            if a.contains(char::is_whitespace) || a.is_empty() {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
+    use crate::dataset::card::{write_card, Card};
     use crate::dataset::export::{self, Shape};
     use crate::store::PairStatus;
     let store = Store::open_existing(ws)?;
@@ -577,9 +602,19 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
                 }
             }
             statuses.dedup();
-            let n =
-                export::export_dpo(&store, &out, &statuses, split.as_deref(), shape(chat), meta)?;
+            let mut card = Card::new("dpo", &command_line());
+            let n = export::export_dpo_counted(
+                &store,
+                &out,
+                &statuses,
+                split.as_deref(),
+                shape(chat),
+                meta,
+                &mut card,
+            )?;
             println!("{n} pairs written to {}", out.display());
+            let c = write_card(&out, &card)?;
+            println!("dataset card: {}", c.display());
             if n == 0 {
                 eprintln!("note: no pairs with status {}; review pending pairs first, or pass --status pending", status.join(", "));
             }
@@ -590,8 +625,18 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             chat,
             meta,
         } => {
-            let n = export::export_sft(&store, &out, &select.filter()?, shape(chat), meta)?;
+            let mut card = Card::new("sft", &command_line());
+            let n = export::export_sft_counted(
+                &store,
+                &out,
+                &select.filter()?,
+                shape(chat),
+                meta,
+                &mut card,
+            )?;
             println!("{n} examples written to {}", out.display());
+            let c = write_card(&out, &card)?;
+            println!("dataset card: {}", c.display());
         }
         ExportCmd::Spider { dir, select } => {
             let r = export::export_spider(&store, &dir, &select.filter()?)?;

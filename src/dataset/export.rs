@@ -4,6 +4,7 @@
 //! completion text (`train::tokenizer::completion_text`). Every file is written atomically.
 
 use super::atomic::write_atomic;
+use super::card::Card;
 use super::DatasetError;
 use crate::schema::{introspect_path, DbSchema};
 use crate::store::{ExampleFilter, PairStatus, Store};
@@ -57,8 +58,29 @@ pub fn export_dpo(
     shape: Shape,
     meta: bool,
 ) -> Result<usize, DatasetError> {
+    let mut card = Card::new("dpo", "");
+    export_dpo_counted(store, out, statuses, split, shape, meta, &mut card)
+}
+
+/// `export_dpo`, counting what it writes into a dataset card. With `meta`, each record also
+/// carries its provenance: note, annotator and time of the decision, failure class, flags and
+/// the model that wrote the rejected SQL.
+pub fn export_dpo_counted(
+    store: &Store,
+    out: &Path,
+    statuses: &[PairStatus],
+    split: Option<&str>,
+    shape: Shape,
+    meta: bool,
+    card: &mut Card,
+) -> Result<usize, DatasetError> {
     let mut cache = PromptCache::default();
     let mut rows = Vec::new();
+    let deciders = if meta {
+        store.deciders()?
+    } else {
+        Default::default()
+    };
     for status in statuses {
         let pairs = store.query_pairs(&crate::store::PairQuery {
             status: Some(*status),
@@ -96,7 +118,15 @@ pub fn export_dpo(
                     .map(|f| f.as_str())
                     .collect::<Vec<_>>()
                     .into();
+                r["failure_class"] = p.failure_class.clone().into();
+                r["note"] = p.note.clone().into();
+                r["annotator"] = deciders.get(&p.id).cloned().into();
+                r["decided_at"] = p.decided_at.clone().into();
+                r["rejected_model"] = p.model.clone().into();
+                r["source"] = p.source.clone().into();
+                r["gold_changed"] = p.gold_changed.into();
             }
+            card.add(&p.split, &p.db_name, Some(&p.failure_class), &p.model);
             rows.push(r);
         }
     }
@@ -111,6 +141,18 @@ pub fn export_sft(
     filter: &ExampleFilter,
     shape: Shape,
     meta: bool,
+) -> Result<usize, DatasetError> {
+    export_sft_counted(store, out, filter, shape, meta, &mut Card::new("sft", ""))
+}
+
+/// `export_sft`, counting what it writes into a dataset card.
+pub fn export_sft_counted(
+    store: &Store,
+    out: &Path,
+    filter: &ExampleFilter,
+    shape: Shape,
+    meta: bool,
+    card: &mut Card,
 ) -> Result<usize, DatasetError> {
     let mut cache = PromptCache::default();
     let mut rows = Vec::new();
@@ -130,6 +172,7 @@ pub fn export_sft(
             r["split"] = ex.split.clone().into();
             r["source"] = ex.source.clone().into();
         }
+        card.add(&ex.split, &ex.db_name, None, &ex.source);
         rows.push(r);
     }
     write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;

@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod benchmark;
+pub mod card;
 pub mod export;
 pub mod materialize;
 pub mod samples;

@@ -38,6 +38,8 @@ struct CandidateState {
     strict_verdict: Option<String>,
     flags: String,
     flag_reason: String,
+    #[serde(default)]
+    failure_class: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,8 +64,8 @@ struct Snapshot {
 
 fn snapshot(tx: &Transaction<'_>, example_id: i64) -> Result<Snapshot> {
     let mut st = tx.prepare(
-        "SELECT id, verdict, reason, strict_verdict, flags, flag_reason FROM candidates
-         WHERE example_id = ?1 ORDER BY id",
+        "SELECT id, verdict, reason, strict_verdict, flags, flag_reason, failure_class
+         FROM candidates WHERE example_id = ?1 ORDER BY id",
     )?;
     let candidates = st
         .query_map([example_id], |r| {
@@ -74,6 +76,7 @@ fn snapshot(tx: &Transaction<'_>, example_id: i64) -> Result<Snapshot> {
                 strict_verdict: r.get(3)?,
                 flags: r.get(4)?,
                 flag_reason: r.get(5)?,
+                failure_class: r.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -163,7 +166,7 @@ impl Store {
         for r in rejudged {
             tx.execute(
                 "UPDATE candidates SET verdict = ?2, reason = ?3, strict_verdict = ?4, flags = ?5,
-                    flag_reason = ?6 WHERE id = ?1 AND example_id = ?7",
+                    flag_reason = ?6, failure_class = ?8 WHERE id = ?1 AND example_id = ?7",
                 params![
                     r.candidate_id,
                     r.verdict,
@@ -171,7 +174,8 @@ impl Store {
                     r.strict_verdict,
                     PairFlag::join(&r.flags),
                     r.flag_reason,
-                    example_id
+                    example_id,
+                    r.failure_class
                 ],
             )?;
         }
@@ -309,14 +313,15 @@ impl Store {
         for c in &snap.candidates {
             tx.execute(
                 "UPDATE candidates SET verdict = ?2, reason = ?3, strict_verdict = ?4, flags = ?5,
-                    flag_reason = ?6 WHERE id = ?1",
+                    flag_reason = ?6, failure_class = ?7 WHERE id = ?1",
                 params![
                     c.id,
                     c.verdict,
                     c.reason,
                     c.strict_verdict,
                     c.flags,
-                    c.flag_reason
+                    c.flag_reason,
+                    c.failure_class
                 ],
             )?;
         }

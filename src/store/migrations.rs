@@ -184,4 +184,11 @@ CREATE TABLE gold_corrections (
 );
 CREATE INDEX gold_corrections_example ON gold_corrections(example_id);
 "#,
+    // 4: review at speed. Each wrong candidate's failure class; decisions made together (a bulk
+    // action on a filtered set) share a batch and are undone as one step.
+    r#"
+ALTER TABLE candidates ADD COLUMN failure_class TEXT NOT NULL DEFAULT '';
+ALTER TABLE pair_events ADD COLUMN batch_id INTEGER;
+CREATE INDEX pair_events_batch ON pair_events(batch_id) WHERE batch_id IS NOT NULL;
+"#,
 ];

@@ -1,6 +1,7 @@
 //! The workspace: one SQLite file (WAL) holding databases, examples, candidates, pairs with
 //! their decision history, runs, metrics and evals. Every write is a transaction.
 
+mod agreement;
 mod browse;
 mod exchanges;
 mod gold;
@@ -12,12 +13,13 @@ mod runs;
 mod runs_view;
 mod splits;
 
+pub use agreement::{cohen_kappa, Agreement, PairAgreement};
 pub use browse::{Activity, ExampleQuery, Facets};
 pub use exchanges::{Exchange, NewExchange};
 pub use gold::{GoldOutcome, GoldUndone};
 pub use jobs::JobRow;
 pub use model::*;
-pub use pairs::{NewPair, PairQuery, Undone};
+pub use pairs::{NewPair, PairFacets, PairQuery, Undone};
 pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
 pub use runs_view::DataFilter;
 pub use splits::{seal_split, TRAIN};
@@ -177,6 +179,16 @@ impl Store {
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The annotation guidelines: a Markdown file beside the workspace, edited outside sense.
+    pub fn guidelines_path(&self) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sense".into());
+        self.base_dir().join(format!("{stem}_guidelines.md"))
     }
 
     /// Directory beside the workspace where its materialized databases live.
@@ -409,8 +421,8 @@ impl Store {
         let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason,
-                latency_ms, metric, strict_verdict, flags, flag_reason)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)
+                latency_ms, metric, strict_verdict, flags, flag_reason, failure_class)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)
              ON CONFLICT(example_id, model, sql) DO UPDATE SET samples = samples + 1",
             params![
                 c.example_id,
@@ -425,7 +437,8 @@ impl Store {
                 c.metric,
                 c.strict_verdict,
                 PairFlag::join(&c.flags),
-                c.flag_reason
+                c.flag_reason,
+                c.failure_class
             ],
         )?;
         let id = tx.query_row(
@@ -440,7 +453,7 @@ impl Store {
     pub fn candidates_for(&self, example_id: i64) -> Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
             "SELECT id, example_id, model, sql, outcome, error, result_fp, verdict, reason, latency_ms, samples,
-                    metric, strict_verdict, flags, flag_reason
+                    metric, strict_verdict, flags, flag_reason, failure_class
              FROM candidates WHERE example_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([example_id], |r| {
@@ -460,6 +473,7 @@ impl Store {
                 strict_verdict: r.get(12)?,
                 flags: PairFlag::split(&r.get::<_, String>(13)?),
                 flag_reason: r.get(14)?,
+                failure_class: r.get(15)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

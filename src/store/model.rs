@@ -96,6 +96,8 @@ pub struct NewCandidate {
     pub flags: Vec<PairFlag>,
     /// Why each flag is set, in words.
     pub flag_reason: String,
+    /// Why a wrong candidate is wrong (`synth::failure::FailureClass`), empty when correct.
+    pub failure_class: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,6 +117,7 @@ pub struct Candidate {
     pub strict_verdict: Option<String>,
     pub flags: Vec<PairFlag>,
     pub flag_reason: String,
+    pub failure_class: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
@@ -213,6 +216,8 @@ pub struct Pair {
     pub withdrawn_reason: String,
     /// The example's gold SQL was corrected after this pair was made.
     pub gold_changed: bool,
+    /// Why the rejected SQL is wrong, as a class (`synth::failure::FailureClass`).
+    pub failure_class: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,6 +255,7 @@ pub struct Rejudged {
     pub strict_verdict: Option<String>,
     pub flags: Vec<PairFlag>,
     pub flag_reason: String,
+    pub failure_class: String,
     /// The SQL should be a pending pair (wrong by the metric or the strict check).
     pub makes_pair: bool,
 }

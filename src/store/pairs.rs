@@ -5,7 +5,8 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 const PAIR_SELECT: &str = "SELECT p.id, p.example_id, d.name, e.question, e.gold_sql, p.chosen_sql,
         p.rejected_id, p.rejected_sql, p.status, p.note, p.decided_at, c.reason, c.model,
-        e.split, e.source, c.metric, p.flags, p.flag_reason, p.withdrawn_reason, p.gold_changed
+        e.split, e.source, c.metric, p.flags, p.flag_reason, p.withdrawn_reason, p.gold_changed,
+        c.failure_class
     FROM pairs p JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
     JOIN candidates c ON c.id = p.rejected_id";
 
@@ -32,7 +33,55 @@ fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
         flag_reason: r.get(17)?,
         withdrawn_reason: r.get(18)?,
         gold_changed: r.get::<_, i64>(19)? != 0,
+        failure_class: r.get(20)?,
     })
+}
+
+/// The filter clause of a pair query (appended after `WHERE 1=1`) and its arguments.
+fn where_clause(q: &PairQuery) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |clause: &str, v: &str| {
+        args.push(v.to_string());
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(s) = q.status {
+        push(" AND p.status = ?", s.as_str());
+    }
+    if let Some(db) = &q.db {
+        push(" AND d.name = ?", db);
+    }
+    if let Some(split) = &q.split {
+        push(" AND e.split = ?", split);
+    }
+    if let Some(src) = &q.source {
+        push(" AND (e.source = ? OR c.model = ?)", src);
+    }
+    if let Some(f) = q.flag {
+        push(
+            " AND instr(',' || p.flags || ',', ',' || ? || ',') > 0",
+            f.as_str(),
+        );
+    }
+    if let Some(c) = &q.class {
+        push(" AND c.failure_class = ?", c);
+    }
+    if q.conflicts {
+        sql.push_str(&format!(
+            " AND p.id IN ({})",
+            super::agreement::CONFLICT_IDS
+        ));
+    }
+    (sql, args)
+}
+
+/// The values pair filters can take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PairFacets {
+    pub databases: Vec<String>,
+    pub splits: Vec<String>,
+    pub sources: Vec<String>,
+    pub classes: Vec<String>,
 }
 
 /// A new pending pair: chosen = the gold, rejected = a judged candidate's SQL.
@@ -55,6 +104,20 @@ pub struct PairQuery {
     /// The example's source (sample, template, strong, ...) or the candidate's model.
     pub source: Option<String>,
     pub flag: Option<PairFlag>,
+    /// The rejected SQL's failure class (`synth::failure::FailureClass::as_str`).
+    pub class: Option<String>,
+    /// Only pairs whose annotators' standing decisions differ.
+    pub conflicts: bool,
+}
+
+impl PairQuery {
+    /// Review's default queue: the pending pairs.
+    pub fn pending() -> PairQuery {
+        PairQuery {
+            status: Some(PairStatus::Pending),
+            ..Default::default()
+        }
+    }
 }
 
 impl Store {
@@ -103,34 +166,96 @@ impl Store {
 
     /// Pairs matching every given filter, in queue order.
     pub fn query_pairs(&self, q: &PairQuery) -> Result<Vec<Pair>> {
-        let mut sql = format!("{PAIR_SELECT} WHERE 1=1");
-        let mut args: Vec<String> = Vec::new();
-        let mut push = |clause: &str, v: &str| {
-            args.push(v.to_string());
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(s) = q.status {
-            push(" AND p.status = ?", s.as_str());
-        }
-        if let Some(db) = &q.db {
-            push(" AND d.name = ?", db);
-        }
-        if let Some(split) = &q.split {
-            push(" AND e.split = ?", split);
-        }
-        if let Some(src) = &q.source {
-            push(" AND (e.source = ? OR c.model = ?)", src);
-        }
-        if let Some(f) = q.flag {
-            push(
-                " AND instr(',' || p.flags || ',', ',' || ? || ',') > 0",
-                f.as_str(),
-            );
-        }
-        sql.push_str(" ORDER BY p.id");
-        let mut st = self.conn.prepare(&sql)?;
+        let (clause, args) = where_clause(q);
+        let mut st = self
+            .conn
+            .prepare(&format!("{PAIR_SELECT} WHERE 1=1{clause} ORDER BY p.id"))?;
         let rows = st.query_map(params_from_iter(args.iter()), pair_from)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Ids of the pairs matching every given filter, in queue order (Review's queue: ids only,
+    /// rows are read one at a time).
+    pub fn pair_ids(&self, q: &PairQuery) -> Result<Vec<i64>> {
+        let (clause, args) = where_clause(q);
+        let mut st = self.conn.prepare(&format!(
+            "SELECT p.id FROM pairs p JOIN examples e ON e.id = p.example_id
+             JOIN databases d ON d.id = e.db_id JOIN candidates c ON c.id = p.rejected_id
+             WHERE 1=1{clause} ORDER BY p.id"
+        ))?;
+        let rows = st.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+    }
+
+    /// The values each pair filter can take (for pickers): databases, splits, sources and
+    /// models, failure classes.
+    pub fn pair_facets(&self) -> Result<PairFacets> {
+        let list = |sql: &str| -> Result<Vec<String>> {
+            let mut st = self.conn.prepare(sql)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        let joins = "FROM pairs p JOIN examples e ON e.id = p.example_id
+             JOIN databases d ON d.id = e.db_id JOIN candidates c ON c.id = p.rejected_id";
+        Ok(PairFacets {
+            databases: list(&format!("SELECT DISTINCT d.name {joins} ORDER BY 1"))?,
+            splits: list(&format!("SELECT DISTINCT e.split {joins} ORDER BY 1"))?,
+            sources: list(&format!(
+                "SELECT DISTINCT e.source {joins} UNION SELECT DISTINCT c.model {joins} ORDER BY 1"
+            ))?,
+            classes: list(&format!(
+                "SELECT DISTINCT c.failure_class {joins} WHERE c.failure_class <> '' ORDER BY 1"
+            ))?,
+        })
+    }
+
+    /// Decides many pairs in one transaction, as one batch that a single undo takes back.
+    /// Withdrawn pairs are left out (they cannot be decided). Returns the pairs decided.
+    pub fn decide_many(&self, ids: &[i64], status: PairStatus) -> Result<Vec<i64>> {
+        if status == PairStatus::Withdrawn {
+            return Err(StoreError::Invalid(
+                "pairs are withdrawn by gold corrections, not by a decision".into(),
+            ));
+        }
+        let tx = self.write_tx()?;
+        let batch: i64 = tx.query_row(
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM pair_events",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut done = Vec::new();
+        for &id in ids {
+            let old: Option<(String, String, String)> = tx
+                .query_row(
+                    "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((old_status, note, chosen)) = old else {
+                return Err(StoreError::NotFound(format!("pair #{id}")));
+            };
+            if old_status == PairStatus::Withdrawn.as_str() {
+                continue;
+            }
+            tx.execute(
+                "UPDATE pairs SET status = ?2,
+                    decided_at = CASE WHEN ?2 = 'pending' THEN NULL
+                                      WHEN ?2 <> status THEN strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                                      ELSE decided_at END
+                 WHERE id = ?1",
+                params![id, status.as_str()],
+            )?;
+            tx.execute(
+                "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note,
+                    old_chosen, new_chosen, annotator, batch_id)
+                 VALUES (?1,?2,?3,?2,?4,?4,?5,?5,?6,?7)",
+                params![id, status.as_str(), old_status, note, chosen, self.annotator, batch],
+            )?;
+            done.push(id);
+        }
+        tx.commit()?;
+        Ok(done)
     }
 
     pub fn pair(&self, id: i64) -> Result<Pair> {
@@ -207,14 +332,14 @@ impl Store {
     /// Undoes the most recent change not yet undone (any number of steps, newest first): a
     /// decision, note or edit of one pair, or a whole gold correction with every pair it moved.
     pub fn undo(&self) -> Result<Option<Undone>> {
-        let last_event: Option<(i64, String)> = self
+        let last_event: Option<(i64, String, Option<i64>)> = self
             .conn
             .query_row(
-                "SELECT id, at FROM pair_events
+                "SELECT id, at, batch_id FROM pair_events
                  WHERE undone = 0 AND action <> 'undo' AND correction_id IS NULL
                  ORDER BY id DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let last_gold: Option<(i64, String)> = self
@@ -226,13 +351,48 @@ impl Store {
             )
             .optional()?;
         match (last_event, last_gold) {
-            (Some((_, ev_at)), Some((gold_id, gold_at))) if gold_at >= ev_at => {
+            (Some((_, ev_at, _)), Some((gold_id, gold_at))) if gold_at >= ev_at => {
                 Ok(Some(Undone::Gold(self.undo_gold(gold_id)?)))
             }
             (None, Some((gold_id, _))) => Ok(Some(Undone::Gold(self.undo_gold(gold_id)?))),
+            (Some((_, _, Some(batch))), _) => Ok(Some(Undone::Batch(self.undo_batch(batch)?))),
             (Some(_), _) => Ok(self.undo_last()?.map(|p| Undone::Pair(Box::new(p)))),
             (None, None) => Ok(None),
         }
+    }
+
+    /// Undoes every decision of a bulk action at once. Returns the pairs restored.
+    pub fn undo_batch(&self, batch: i64) -> Result<Vec<i64>> {
+        let tx = self.write_tx()?;
+        let events: Vec<(i64, i64, String, String)> = {
+            let mut st = tx.prepare(
+                "SELECT id, pair_id, old_status, new_status FROM pair_events
+                 WHERE batch_id = ?1 AND undone = 0 AND action <> 'undo' ORDER BY id DESC",
+            )?;
+            let rows = st.query_map([batch], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut pairs = Vec::new();
+        for (ev, pair, old_status, new_status) in events {
+            tx.execute(
+                "UPDATE pairs SET status = ?2,
+                    decided_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE decided_at END
+                 WHERE id = ?1",
+                params![pair, old_status],
+            )?;
+            tx.execute("UPDATE pair_events SET undone = 1 WHERE id = ?1", [ev])?;
+            tx.execute(
+                "INSERT INTO pair_events (pair_id, action, old_status, new_status, undone, annotator, batch_id)
+                 VALUES (?1,'undo',?2,?3,1,?4,?5)",
+                params![pair, new_status, old_status, self.annotator, batch],
+            )?;
+            pairs.push(pair);
+        }
+        tx.commit()?;
+        pairs.reverse();
+        Ok(pairs)
     }
 
     /// Undoes the most recent pair change not yet undone, and records the undo itself in the
@@ -300,4 +460,6 @@ pub enum Undone {
     Pair(Box<Pair>),
     /// A gold correction: the example whose gold came back, and the pairs it touched.
     Gold(super::gold::GoldUndone),
+    /// A bulk decision: every pair it decided, back to its old status.
+    Batch(Vec<i64>),
 }

@@ -1,6 +1,7 @@
 //! Making data: the weak pipeline (candidates → verdicts → pairs) and, later, strong and
 //! template synthesis.
 
+pub mod failure;
 pub mod generator;
 pub mod gold;
 pub mod sample;

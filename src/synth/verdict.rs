@@ -7,6 +7,7 @@
 use crate::exec::compare::{spider_eq, verdict_of};
 use crate::exec::{ExecError, Executor, Metric, MetricKind, QueryResult, Reason, Verdict};
 use crate::store::PairFlag;
+use crate::synth::failure::{classify, FailureClass};
 
 /// The gold query run once per example: as the metric executes it, as written, and whether its
 /// result is determined by the data.
@@ -103,6 +104,8 @@ pub struct Judgement {
     pub flag_reason: String,
     /// The prediction as the metric executed it.
     pub pred: Result<QueryResult, ExecError>,
+    /// Why it is wrong, when it makes a pair.
+    pub failure: Option<FailureClass>,
 }
 
 impl Judgement {
@@ -157,13 +160,31 @@ pub fn judge(ex: &Executor, metric: Metric, gold: &GoldRuns, pred_sql: &str) -> 
         flags.push(PairFlag::AmbiguousGold);
         reasons.push(format!("ambiguous gold: {why}"));
     }
-    Judgement {
+    let mut j = Judgement {
         verdict,
         strict,
         flags,
         flag_reason: reasons.join("; "),
         pred,
+        failure: None,
+    };
+    if j.makes_pair() {
+        // Classified on the runs that called it wrong: the rule's, else the SQL as written.
+        j.failure = Some(match (&j.verdict, &j.strict) {
+            (Verdict::Wrong { reason }, _) => {
+                classify(&gold.sql, pred_sql, &gold.as_rule, &j.pred, Some(reason))
+            }
+            (_, Some(Verdict::Wrong { reason })) => classify(
+                &gold.sql,
+                pred_sql,
+                &gold.as_written,
+                &pred_written,
+                Some(reason),
+            ),
+            _ => FailureClass::Other,
+        });
     }
+    j
 }
 
 /// Which rule made the metric and the strict check disagree, in words.

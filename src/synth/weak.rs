@@ -94,6 +94,7 @@ impl Judge {
                 flags: Vec::new(),
                 flag_reason: String::new(),
                 pred: Err(e),
+                failure: None,
             },
         })
     }
@@ -147,6 +148,10 @@ impl Judge {
             strict_verdict: j.strict_label(),
             flags: j.flags.clone(),
             flag_reason: j.flag_reason.clone(),
+            failure_class: j
+                .failure
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
         })?;
         let pair_id = if j.makes_pair() {
             let gold_sql = self.gold[&input.example_id].0.gold_sql.clone();
@@ -198,6 +203,10 @@ impl Judge {
                 reason: j.verdict.reason_text(),
                 strict_verdict: j.strict_label(),
                 makes_pair: j.makes_pair(),
+                failure_class: j
+                    .failure
+                    .map(|f| f.as_str().to_string())
+                    .unwrap_or_default(),
                 flags: j.flags,
                 flag_reason: j.flag_reason,
             });

@@ -308,16 +308,34 @@ impl Runtime {
                 }
                 Err(e) => Loaded::Failed(msg(e)),
             },
-            Effect::LoadQueue => match s.pending_pair_ids() {
+            Effect::LoadQueue(q) => match s.pair_ids(&q) {
                 Ok(ids) => Loaded::Queue(ids),
                 Err(e) => Loaded::Failed(msg(e)),
             },
+            Effect::LoadGuidelines => {
+                let path = s.guidelines_path();
+                Loaded::Guidelines(match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok((path.display().to_string(), text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Ok((path.display().to_string(), String::new()))
+                    }
+                    Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+                })
+            }
+            Effect::LoadPairFacets => match s.pair_facets() {
+                Ok(f) => Loaded::PairFacets(f),
+                Err(e) => Loaded::Failed(msg(e)),
+            },
+            Effect::DecideMany(ids, st) => {
+                Loaded::BulkDecided(s.decide_many(&ids, st).map_err(msg))
+            }
             Effect::LoadPair(id) => Loaded::Pair(id, s.pair(id).map_err(msg)),
             Effect::Decide(id, st) => Loaded::Decided(s.decide(id, st).map_err(msg)),
             Effect::Undo => match s.undo() {
                 Ok(None) => Loaded::Undone(Ok(None)),
                 Ok(Some(crate::store::Undone::Pair(p))) => Loaded::Undone(Ok(Some(*p))),
                 Ok(Some(crate::store::Undone::Gold(g))) => Loaded::GoldUndone(Ok(g)),
+                Ok(Some(crate::store::Undone::Batch(ids))) => Loaded::BatchUndone(Ok(ids)),
                 Err(e) => Loaded::Undone(Err(msg(e))),
             },
             Effect::SetNote(id, note) => Loaded::NoteSaved(s.set_note(id, &note).map_err(msg)),

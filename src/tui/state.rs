@@ -285,9 +285,15 @@ pub enum Effect {
     LoadCounts,
     LoadActivity,
     LoadDatabases,
-    LoadQueue,
+    /// Review's queue: the ids of the pairs the filter selects.
+    LoadQueue(crate::store::PairQuery),
+    LoadPairFacets,
+    /// The workspace's annotation guidelines (a Markdown file beside it).
+    LoadGuidelines,
     LoadPair(i64),
     Decide(i64, PairStatus),
+    /// A bulk decision on every pair shown, undone as one step.
+    DecideMany(Vec<i64>, PairStatus),
     Undo,
     SetNote(i64, String),
     SaveChosen(i64, String),
@@ -349,6 +355,13 @@ pub enum Loaded {
         sql: String,
         verdict: Result<Verdict, String>,
     },
+    PairFacets(crate::store::PairFacets),
+    /// (file, text) of the guidelines.
+    Guidelines(Result<(String, String), String>),
+    /// A bulk decision: the pairs decided.
+    BulkDecided(Result<Vec<i64>, String>),
+    /// An undo that took back a bulk decision: the pairs restored.
+    BatchUndone(Result<Vec<i64>, String>),
     /// A gold correction: what it did to the pairs, or why it was refused.
     GoldSet(i64, Result<crate::store::GoldOutcome, String>),
     /// An undo that restored a corrected gold.
@@ -383,7 +396,7 @@ pub fn start() -> Vec<Effect> {
         Effect::LoadCounts,
         Effect::LoadActivity,
         Effect::LoadDatabases,
-        Effect::LoadQueue,
+        Effect::LoadQueue(crate::store::PairQuery::pending()),
         Effect::LoadFacets,
         Effect::LoadQuestionIds(ExampleQuery::default()),
     ]
@@ -448,6 +461,19 @@ fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if s.screen == Screen::Runs && s.runs.form.is_some() {
         return runs::on_form_key(s, key);
+    }
+    if s.screen == Screen::Review && !s.help {
+        if s.review.guidelines.is_some() {
+            // Any key closes the guidelines.
+            s.review.guidelines = None;
+            return Vec::new();
+        }
+        if s.review.confirm.is_some() {
+            return review::on_confirm_key(s, key);
+        }
+        if s.review.picker.open {
+            return crate::tui::screens::review_filter::on_key(s, key);
+        }
     }
     if s.help {
         // Any key closes help; the help key itself too.
@@ -591,11 +617,13 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
 fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
     match l {
         Loaded::Counts(c) => {
-            // Pairs made by another process (an import, weak sampling) join a finished queue.
-            let reload = s.review.loaded && c.pending > 0 && !s.review.has_pending();
+            // Pairs made by another process (an import, weak sampling, a job) join the queue
+            // live; a finished queue picks up pending pairs that appeared since.
+            let grew = s.counts.as_ref().is_some_and(|old| old.pairs != c.pairs);
+            let reload = s.review.loaded && (grew || (c.pending > 0 && !s.review.has_pending()));
             s.counts = Some(c);
             if reload {
-                vec![Effect::LoadQueue]
+                vec![Effect::LoadQueue(s.review.filter.clone())]
             } else {
                 Vec::new()
             }
@@ -636,6 +664,10 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             Slot::Playground | Slot::PlaygroundCheck => playground::on_loaded(s, l),
         },
         Loaded::Queue(_)
+        | Loaded::PairFacets(_)
+        | Loaded::Guidelines(_)
+        | Loaded::BulkDecided(_)
+        | Loaded::BatchUndone(_)
         | Loaded::Pair(..)
         | Loaded::Decided(_)
         | Loaded::Undone(_)
@@ -697,7 +729,7 @@ fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     if s.review.loaded {
-        fx.push(Effect::LoadQueue);
+        fx.push(Effect::LoadQueue(s.review.filter.clone()));
     }
     if let Some(id) = s.questions.ids.get(s.questions.cursor) {
         fx.push(Effect::LoadQuestion(*id));

@@ -369,7 +369,7 @@ fn review_picks_up_pairs_added_elsewhere_once_its_queue_is_done() {
     assert!(update(&mut s, Action::Loaded(Loaded::Counts(counts(0)))).is_empty());
     assert_eq!(
         update(&mut s, Action::Loaded(Loaded::Counts(counts(2)))),
-        vec![Effect::LoadQueue]
+        vec![Effect::LoadQueue(crate::store::PairQuery::pending())]
     );
 }
 
@@ -870,7 +870,9 @@ fn review_shows_a_disputed_pair_with_its_rule_and_toggles_the_grids() {
     assert_eq!(s.review.current(), Some(pair));
     let out = text_of(&render(&s, 160, 48));
     assert!(
-        out.contains("disputed · spider rule says: row count differs: gold 6, predicted 3"),
+        out.contains(
+            "disputed [grouping] · spider rule says: row count differs: gold 6, predicted 3"
+        ),
         "{out}"
     );
     assert!(
@@ -969,5 +971,135 @@ fn review_corrects_the_gold_withdraws_what_it_makes_correct_and_undoes_it() {
         s.review.current(),
         Some(first),
         "the restored pair is shown"
+    );
+}
+
+// ---- review at speed: filters, bulk decisions, row diff, guidelines -------------------
+
+#[test]
+fn review_filters_by_class_then_rejects_all_shown_and_undoes_it_as_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    disputed_fixture(dir.path());
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '3');
+    assert_eq!(s.review.queue.len(), 4);
+    // f opens the picker; the failure-class row lists what the store has.
+    rt.dispatch(&mut s, key('f'));
+    assert!(s.review.picker.open);
+    for _ in 0..4 {
+        rt.dispatch(&mut s, key('j'));
+    }
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    let classes = crate::tui::screens::review_filter::values(&s, 4);
+    assert!(classes.contains(&Some("extra_rows".into())), "{classes:?}");
+    let at = classes
+        .iter()
+        .position(|c| c.as_deref() == Some("extra_rows"))
+        .unwrap();
+    for _ in 0..at {
+        rt.dispatch(&mut s, key('j'));
+    }
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("Filter pairs") && out.contains("extra_rows"),
+        "{out}"
+    );
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(s.review.filter.class.as_deref(), Some("extra_rows"));
+    let shown = s.review.queue.clone();
+    assert!(!shown.is_empty() && shown.len() < 4, "{shown:?}");
+    steady(&mut s);
+    s.message = None;
+    snap("review_filter_picker", &s);
+    rt.dispatch(&mut s, code(KeyCode::Esc));
+    assert!(!s.review.picker.open);
+    let out = text_of(&render(&s, 160, 48));
+    assert!(out.contains("filter: pending · extra_rows"), "{out}");
+    // R asks, naming how many; another key cancels; R then y rejects them all.
+    rt.dispatch(&mut s, key('R'));
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains(&format!("reject all {} pair", shown.len())),
+        "{out}"
+    );
+    steady(&mut s);
+    snap("review_bulk_confirm", &s);
+    rt.dispatch(&mut s, key('x'));
+    assert_eq!(rt.store().counts().unwrap().rejected, 0);
+    rt.dispatch(&mut s, key('R'));
+    rt.dispatch(&mut s, key('y'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    for id in &shown {
+        assert_eq!(rt.store().pair(*id).unwrap().status, PairStatus::Rejected);
+    }
+    assert_eq!(rt.store().counts().unwrap().pending, 4 - shown.len() as i64);
+    // One u takes the whole batch back.
+    rt.dispatch(&mut s, key('u'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(rt.store().counts().unwrap().pending, 4);
+    assert!(s
+        .message
+        .clone()
+        .unwrap()
+        .text
+        .contains("decided together are back"));
+}
+
+#[test]
+fn review_marks_rows_only_one_side_has() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (_rt, s) = loaded(dir.path(), '3');
+    // age > 3 (Rex 5, Mia 7, Ola 4) against age >= 3 (adds Fido 3).
+    let (Pane::Ready(c), Pane::Ready(p)) = (&s.review.chosen, &s.review.rejected) else {
+        panic!("both grids ready")
+    };
+    assert!(c.only_here.iter().all(|m| !m));
+    let only: Vec<&Vec<String>> = p
+        .rows
+        .iter()
+        .zip(&p.only_here)
+        .filter(|(_, m)| **m)
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(only, vec![&vec!["Fido".to_string()]]);
+    assert!(text_of(&render(&s, 160, 48)).contains("1 only here"));
+    // The marked row is drawn in the theme's "removed" style.
+    let t = render(&s, 160, 48);
+    let buf = t.backend().buffer();
+    let fido = (0..buf.area.height)
+        .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            buf[(x, y)].symbol() == "F"
+                && buf[(x + 1, y)].symbol() == "i"
+                && buf[(x + 2, y)].symbol() == "d"
+        })
+        .unwrap();
+    assert_eq!(buf[fido].fg, s.theme.removed().fg.unwrap());
+}
+
+#[test]
+fn review_shows_the_workspace_guidelines() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (mut rt, mut s) = loaded(dir.path(), '3');
+    rt.dispatch(&mut s, key('i'));
+    let out = text_of(&render(&s, 120, 40));
+    assert!(
+        out.contains("No guidelines yet") && out.contains("ws_guidelines.md"),
+        "{out}"
+    );
+    rt.dispatch(&mut s, key('j'));
+    assert!(s.review.guidelines.is_none(), "any key closes");
+    std::fs::write(
+        dir.path().join("ws_guidelines.md"),
+        "# Rules\nReject a pair whose gold is ambiguous.\n",
+    )
+    .unwrap();
+    rt.dispatch(&mut s, key('i'));
+    let out = text_of(&render(&s, 120, 40));
+    assert!(
+        out.contains("Reject a pair whose gold is ambiguous."),
+        "{out}"
     );
 }

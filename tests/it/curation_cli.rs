@@ -270,3 +270,75 @@ fn held_out_splits_are_written_and_trained_only_when_asked() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.lines().all(|l| l.contains("\"split\":\"train\"")));
 }
+
+#[test]
+fn two_annotators_agreement_conflicts_and_export_provenance() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = init(d.path());
+    let ids: Vec<String> = pairs(&ws, &["--status", "pending", "--db", "vet_clinic"])
+        .iter()
+        .filter(|p| p["flags"] == serde_json::json!([]))
+        .take(4)
+        .map(|p| p["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    let decide = |who: &str, verb: &str, id: &str| {
+        ok(sense(&ws).args(["pairs", verb, id, "--annotator", who]));
+    };
+    // ana accepts all four; bo agrees on three and rejects the last.
+    for id in &ids {
+        decide("ana", "accept", id);
+    }
+    for id in &ids[..3] {
+        decide("bo", "accept", id);
+    }
+    decide("bo", "reject", &ids[3]);
+    let a: Value =
+        serde_json::from_str(&ok(sense(&ws).args(["pairs", "agreement", "--json"]))).unwrap();
+    assert_eq!(a["decisions"]["ana"], 4);
+    assert_eq!(a["decisions"]["bo"], 4);
+    assert_eq!(a["shared_pairs"], 4);
+    assert_eq!(a["conflicts"], 1);
+    let p = &a["pairs"][0];
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str()),
+        (Some("ana"), Some("bo"))
+    );
+    assert_eq!((p["n"].as_i64(), p["agree"].as_i64()), (Some(4), Some(3)));
+    assert_eq!(p["raw"].as_f64(), Some(0.75));
+    // ana's labels are all "accepted": chance agreement 0.75, so kappa is 0.
+    assert_eq!(p["kappa"].as_f64(), Some(0.0));
+    let conflicts = pairs(&ws, &["--conflicts"]);
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["id"].to_string(), ids[3]);
+    // Export with provenance: who decided, the failure class; a dataset card beside it.
+    let out = d.path().join("exp/dpo.jsonl");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let msg = ok(sense(&ws)
+        .args(["export", "dpo", "--split", "dev", "--allow-dev", "--meta"])
+        .arg(&out));
+    assert!(
+        msg.contains("3 pairs written") && msg.contains("dataset card"),
+        "{msg}"
+    );
+    for line in std::fs::read_to_string(&out).unwrap().lines() {
+        let r: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(r["annotator"], "bo");
+        assert_eq!(r["split"], "dev");
+        assert!(!r["failure_class"].as_str().unwrap().is_empty(), "{r}");
+        assert_eq!(r["rejected_model"], "hand-written");
+        assert!(r["decided_at"].is_string());
+    }
+    let card = std::fs::read_to_string(d.path().join("exp/README.md")).unwrap();
+    assert!(
+        card.contains("| vet_clinic | 3 |") && card.contains("--allow-dev --meta"),
+        "{card}"
+    );
+    // The class filter lists only that class.
+    let class = conflicts[0]["failure_class"].as_str().unwrap().to_string();
+    let same = pairs(&ws, &["--class", &class]);
+    assert!(same.iter().all(|p| p["failure_class"] == class.as_str()));
+    let (code, err) = exit_code(sense(&ws).args(["pairs", "list", "--class", "nonsense"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("extra_rows"), "lists the classes: {err}");
+}

@@ -4,6 +4,7 @@ pub mod databases;
 pub mod playground;
 pub mod questions;
 pub mod review;
+pub mod review_filter;
 pub mod runs;
 
 use crate::tui::state::Pane;
@@ -32,6 +33,19 @@ pub fn render_pane(
     offsets: (usize, usize),
     t: &Theme,
 ) {
+    render_pane_marked(f, area, title, pane, offsets, t, t.removed());
+}
+
+/// A result pane whose rows marked `only_here` are drawn in `mark`.
+pub fn render_pane_marked(
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    pane: &Pane,
+    offsets: (usize, usize),
+    t: &Theme,
+    mark: ratatui::style::Style,
+) {
     let room = area.width.saturating_sub(4) as usize;
     let title = match pane {
         Pane::Ready(d) => {
@@ -40,7 +54,7 @@ pub fn render_pane(
                 full
             } else {
                 // Narrow: leave the timing out.
-                format!("{title} · {}", d.shape())
+                format!("{title} · {}{}", d.shape(), d.diff_note())
             }
         }
         _ => title.to_string(),
@@ -61,6 +75,7 @@ pub fn render_pane(
                 row_offset: offsets.0,
                 col_offset: offsets.1,
                 theme: t,
+                mark,
             },
             inner,
         ),

@@ -1,27 +1,40 @@
-//! Review: the queue of pending pairs, one at a time. Chosen and rejected SQL side by side with
-//! a token diff, their results side by side, the verdict's reason; accept, reject, skip, undo,
-//! note, edit. Every decision is written to the store when its key is pressed.
+//! Review: the queue of pairs the filter selects (pending by default), one at a time. Chosen and
+//! rejected SQL side by side with a token diff, their results side by side with the rows only
+//! one side has marked, the verdict, its rule, flags and failure class; accept, reject, skip
+//! (one pair or every pair shown), undo, note, edit, correct the gold. Every decision is
+//! written to the store when its key is pressed.
 
-use super::{block, render_note, render_pane};
+use super::{block, render_note, render_pane_marked};
 use crate::exec::{Metric, MetricKind};
-use crate::store::{Pair, PairFlag, PairStatus};
+use crate::store::{Pair, PairFacets, PairFlag, PairQuery, PairStatus};
 use crate::tui::keymap::Cmd;
+use crate::tui::screens::review_filter::{self, FilterPicker};
 use crate::tui::state::{
     move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
 };
 use crate::tui::widgets::sql::{highlight_diff, token_diff};
 use crate::tui::widgets::{fit, tree};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReviewState {
     /// The queue was read from the store.
     pub loaded: bool,
-    /// Pair ids: the pending pairs at start, plus any brought back by undo.
+    /// Which pairs the queue holds (pending ones by default).
+    pub filter: PairQuery,
+    pub picker: FilterPicker,
+    /// The values the filters can take, read when the picker opens.
+    pub facets: PairFacets,
+    /// A bulk decision waiting for its confirmation.
+    pub confirm: Option<PairStatus>,
+    /// The guidelines overlay: (file, text), while it is open.
+    pub guidelines: Option<(String, String)>,
+    /// Pair ids: the pairs the filter selected, plus any brought back by undo.
     pub queue: Vec<i64>,
     pub cursor: usize,
     /// Statuses changed in this session (the rest are pending).
@@ -42,15 +55,42 @@ pub struct ReviewState {
     pub focus: Option<i64>,
 }
 
+impl Default for ReviewState {
+    fn default() -> Self {
+        ReviewState {
+            loaded: false,
+            filter: PairQuery::pending(),
+            picker: FilterPicker::default(),
+            facets: PairFacets::default(),
+            confirm: None,
+            guidelines: None,
+            queue: Vec::new(),
+            cursor: 0,
+            decided: HashMap::new(),
+            pair: None,
+            error: None,
+            chosen: Pane::default(),
+            rejected: Pane::default(),
+            token: 0,
+            grid_row: 0,
+            grid_col: 0,
+            sql_scroll: 0,
+            as_rule: false,
+            focus: None,
+        }
+    }
+}
+
 impl ReviewState {
     pub fn current(&self) -> Option<i64> {
         self.queue.get(self.cursor).copied()
     }
+    /// A pair's status as last seen; one not shown yet has the status the filter asked for.
     fn status(&self, id: i64) -> PairStatus {
         self.decided
             .get(&id)
             .copied()
-            .unwrap_or(PairStatus::Pending)
+            .unwrap_or(self.filter.status.unwrap_or(PairStatus::Pending))
     }
     /// Whether any pair of the queue is still pending.
     pub fn has_pending(&self) -> bool {
@@ -70,9 +110,26 @@ impl ReviewState {
 
 pub fn on_enter(s: &mut State) -> Vec<Effect> {
     if !s.review.loaded {
-        return vec![Effect::LoadQueue];
+        return vec![Effect::LoadQueue(s.review.filter.clone())];
     }
     Vec::new()
+}
+
+/// Keys while a bulk decision waits: y (or enter) decides every pair shown, anything else
+/// cancels.
+pub fn on_confirm_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(status) = s.review.confirm.take() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Enter => {
+            vec![Effect::DecideMany(s.review.queue.clone(), status)]
+        }
+        _ => {
+            s.info("nothing decided");
+            Vec::new()
+        }
+    }
 }
 
 fn load_current(s: &mut State) -> Vec<Effect> {
@@ -110,6 +167,30 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             }
         }
         Cmd::Undo => vec![Effect::Undo],
+        Cmd::Filter => review_filter::open(s),
+        Cmd::NextPending => match r.next_pending() {
+            Some(i) => {
+                r.cursor = i;
+                load_current(s)
+            }
+            None => {
+                s.info("no pending pair in this queue");
+                Vec::new()
+            }
+        },
+        Cmd::AcceptAll | Cmd::RejectAll | Cmd::SkipAll => {
+            if r.queue.is_empty() {
+                return Vec::new();
+            }
+            let status = match cmd {
+                Cmd::AcceptAll => PairStatus::Accepted,
+                Cmd::RejectAll => PairStatus::Rejected,
+                _ => PairStatus::Skipped,
+            };
+            r.confirm = Some(status);
+            Vec::new()
+        }
+        Cmd::Guidelines => vec![Effect::LoadGuidelines],
         Cmd::EditGold => {
             if let Some(p) = &r.pair {
                 let one_line = p.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -266,6 +347,38 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             r.pair = None;
             load_current(s)
         }
+        Loaded::PairFacets(f) => {
+            s.review.facets = f;
+            Vec::new()
+        }
+        Loaded::BulkDecided(Ok(ids)) => {
+            s.info(format!(
+                "{} pairs decided together · u undoes them all at once",
+                ids.len()
+            ));
+            vec![
+                Effect::LoadCounts,
+                Effect::LoadQueue(s.review.filter.clone()),
+            ]
+        }
+        Loaded::BatchUndone(Ok(ids)) => {
+            s.info(format!(
+                "undone: {} pairs decided together are back",
+                ids.len()
+            ));
+            s.review.focus = ids.first().copied();
+            vec![
+                Effect::LoadCounts,
+                Effect::LoadQueue(s.review.filter.clone()),
+            ]
+        }
+        Loaded::Guidelines(r) => {
+            match r {
+                Ok(g) => s.review.guidelines = Some(g),
+                Err(e) => s.error(e),
+            }
+            Vec::new()
+        }
         Loaded::Pair(id, res) => {
             if s.review.current() != Some(id) {
                 return Vec::new();
@@ -336,6 +449,8 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             Vec::new()
         }
         Loaded::Decided(Err(e))
+        | Loaded::BulkDecided(Err(e))
+        | Loaded::BatchUndone(Err(e))
         | Loaded::Undone(Err(e))
         | Loaded::NoteSaved(Err(e))
         | Loaded::ChosenSaved(Err(e)) => {
@@ -371,9 +486,54 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 Slot::ReviewChosen => s.review.chosen = pane,
                 _ => s.review.rejected = pane,
             }
+            mark_row_diff(&mut s.review);
             Vec::new()
         }
         _ => Vec::new(),
+    }
+}
+
+/// Once both grids are ready: marks the rows only one side has (as multisets, column order
+/// ignored, so a permuted projection is not all "different").
+fn mark_row_diff(r: &mut ReviewState) {
+    let (Pane::Ready(c), Pane::Ready(p)) = (&mut r.chosen, &mut r.rejected) else {
+        return;
+    };
+    let key = |row: &Vec<String>| {
+        let mut k = row.clone();
+        k.sort();
+        k
+    };
+    let count = |rows: &[Vec<String>]| {
+        let mut m: HashMap<Vec<String>, usize> = HashMap::new();
+        for row in rows {
+            *m.entry(key(row)).or_default() += 1;
+        }
+        m
+    };
+    let (cc, pc) = (count(&c.rows), count(&p.rows));
+    // The first k occurrences of a row are matched when the other side has it k times.
+    let marks = |rows: &[Vec<String>], other: &HashMap<Vec<String>, usize>| {
+        let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
+        rows.iter()
+            .map(|row| {
+                let k = key(row);
+                let n = seen.entry(k.clone()).or_default();
+                *n += 1;
+                *n > other.get(&k).copied().unwrap_or(0)
+            })
+            .collect::<Vec<bool>>()
+    };
+    c.only_here = marks(&c.rows, &pc);
+    p.only_here = marks(&p.rows, &cc);
+    let same_bag = cc == pc;
+    let same_order = c.rows.iter().map(key).eq(p.rows.iter().map(key));
+    c.note = None;
+    p.note = None;
+    if same_bag && !same_order && !c.rows.is_empty() {
+        let n = Some("same rows, different order".to_string());
+        c.note = n.clone();
+        p.note = n;
     }
 }
 
@@ -385,10 +545,15 @@ fn verdict_text(p: &Pair) -> String {
     if p.status == PairStatus::Withdrawn {
         return format!("withdrawn: {}", p.withdrawn_reason);
     }
-    if p.flags.contains(&PairFlag::Disputed) {
-        format!("disputed · {rule} rule says: {}", p.reason)
+    let class = if p.failure_class.is_empty() {
+        String::new()
     } else {
-        format!("wrong by the {rule} rule: {}", p.reason)
+        format!(" [{}]", p.failure_class)
+    };
+    if p.flags.contains(&PairFlag::Disputed) {
+        format!("disputed{class} · {rule} rule says: {}", p.reason)
+    } else {
+        format!("wrong{class} by the {rule} rule: {}", p.reason)
     }
 }
 
@@ -435,11 +600,7 @@ fn progress_line(s: &State) -> Line<'static> {
     if let Some(id) = r.current() {
         let status = r.status(id);
         spans.push(Span::styled(
-            format!(
-                "pair #{id} · {} of {} in queue",
-                r.cursor + 1,
-                r.queue.len()
-            ),
+            format!("pair #{id} · {} of {} shown", r.cursor + 1, r.queue.len()),
             t.title(),
         ));
         let st = match status {
@@ -470,6 +631,77 @@ fn progress_line(s: &State) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The filters in force and the keys that act on the filtered set.
+fn filter_line(s: &State, w: usize) -> Line<'static> {
+    let t = &s.theme;
+    let k = &s.keymap;
+    let text = format!(
+        "filter: {} · {} shown · {} changes · {}/{}/{} decide all shown",
+        review_filter::summary(&s.review.filter),
+        s.review.queue.len(),
+        k.hint("review", Cmd::Filter),
+        k.hint("review", Cmd::AcceptAll),
+        k.hint("review", Cmd::RejectAll),
+        k.hint("review", Cmd::SkipAll),
+    );
+    Line::styled(fit(&text, w), t.accent())
+}
+
+fn confirm_line(s: &State, status: PairStatus, w: usize) -> Line<'static> {
+    let verb = match status {
+        PairStatus::Accepted => "accept",
+        PairStatus::Rejected => "reject",
+        _ => "skip",
+    };
+    let n = s.review.queue.len();
+    let text = format!(
+        "{verb} all {n} pair{} shown ({})? y confirms · any other key cancels · u undoes it as one step",
+        if n == 1 { "" } else { "s" },
+        review_filter::summary(&s.review.filter)
+    );
+    Line::styled(fit(&text, w), s.theme.warning())
+}
+
+/// The filter picker and the guidelines, over the screen.
+fn render_overlays(f: &mut Frame, area: Rect, s: &State) {
+    if s.review.picker.open {
+        review_filter::render(f, area, s);
+    }
+    if let Some((path, text)) = &s.review.guidelines {
+        let t = &s.theme;
+        let w = area.width.min(90);
+        let h = area.height.saturating_sub(2).max(5);
+        let r = crate::tui::widgets::centered(area, w, h);
+        let body: Vec<Line> = if text.trim().is_empty() {
+            vec![
+                Line::styled("No guidelines yet.", t.title()),
+                Line::raw(""),
+                Line::styled(format!("Write them in {path} (Markdown);"), t.text()),
+                Line::styled(
+                    "they show here, for every annotator of this workspace.",
+                    t.text(),
+                ),
+            ]
+        } else {
+            text.lines()
+                .map(|l| Line::styled(l.to_string(), t.text()))
+                .collect()
+        };
+        f.render_widget(ratatui::widgets::Clear, r);
+        f.render_widget(
+            Paragraph::new(body)
+                .wrap(Wrap { trim: false })
+                .block(block(
+                    format!("Guidelines · {path} · any key closes"),
+                    true,
+                    t,
+                ))
+                .style(t.base()),
+            r,
+        );
+    }
+}
+
 fn hints(s: &State) -> Line<'static> {
     let k = &s.keymap;
     let mut spans = Vec::new();
@@ -481,15 +713,11 @@ fn hints(s: &State) -> Line<'static> {
         (Cmd::Note, "note"),
         (Cmd::Edit, "edit"),
         (Cmd::EditGold, "gold"),
+        (Cmd::Filter, "filter"),
     ] {
         spans.push(Span::styled(k.hint("review", cmd), s.theme.accent()));
         spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
     }
-    spans.push(Span::styled(
-        format!("{}/{}", k.hint("move", Cmd::Down), k.hint("move", Cmd::Up)),
-        s.theme.accent(),
-    ));
-    spans.push(Span::styled(" move  ", s.theme.dim()));
     spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
     spans.push(Span::styled(" help", s.theme.dim()));
     Line::from(spans)
@@ -526,6 +754,28 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         return;
     }
     let Some(p) = &r.pair else {
+        if r.filter != PairQuery::pending() {
+            let lines = vec![
+                Line::styled(
+                    format!(
+                        "No pairs match the filter: {}.",
+                        review_filter::summary(&r.filter)
+                    ),
+                    t.title(),
+                ),
+                Line::raw(""),
+                Line::styled(
+                    format!(
+                        "{} changes the filter.",
+                        s.keymap.hint("review", Cmd::Filter)
+                    ),
+                    t.text(),
+                ),
+            ];
+            render_note(f, area, lines, t);
+            render_overlays(f, area, s);
+            return;
+        }
         let mut lines = vec![
             Line::styled("No pending pairs to review.", t.title()),
             Line::raw(""),
@@ -550,6 +800,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
             ));
         }
         render_note(f, area, lines, t);
+        render_overlays(f, area, s);
         return;
     };
     let big = area.height >= 40;
@@ -570,8 +821,9 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         }
         Some(_) => 1,
     };
+    let filtered = r.filter != PairQuery::pending();
     let rows = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(1 + u16::from(filtered)),
         Constraint::Length(question_h),
         Constraint::Length(1),
         Constraint::Length(flag_h),
@@ -582,7 +834,11 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         Constraint::Length(1),
     ])
     .split(area);
-    f.render_widget(Paragraph::new(progress_line(s)), rows[0]);
+    let mut head = vec![progress_line(s)];
+    if filtered {
+        head.push(filter_line(s, area.width as usize));
+    }
+    f.render_widget(Paragraph::new(head), rows[0]);
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("Q ", t.accent()),
@@ -682,8 +938,16 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     } else {
         ("chosen result".to_string(), "rejected result".to_string())
     };
-    render_pane(f, grids[0], &chosen_title, &r.chosen, off, t);
-    render_pane(f, grids[1], &rejected_title, &r.rejected, off, t);
+    render_pane_marked(f, grids[0], &chosen_title, &r.chosen, off, t, t.added());
+    render_pane_marked(
+        f,
+        grids[1],
+        &rejected_title,
+        &r.rejected,
+        off,
+        t,
+        t.removed(),
+    );
     if note_h > 0 {
         f.render_widget(
             Paragraph::new(Line::from(vec![
@@ -693,7 +957,12 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
             rows[7],
         );
     }
-    f.render_widget(Paragraph::new(hints(s)), rows[8]);
+    let bottom = match r.confirm {
+        Some(status) => confirm_line(s, status, area.width as usize),
+        None => hints(s),
+    };
+    f.render_widget(Paragraph::new(bottom), rows[8]);
+    render_overlays(f, area, s);
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub struct GridData {
     /// Display width of each column (header and cells), capped at MAX_COL_WIDTH.
     pub widths: Vec<usize>,
     pub elapsed_ms: f64,
+    /// Rows the result compared with it does not have (Review's row diff); empty when unset.
+    pub only_here: Vec<bool>,
+    /// A remark on the comparison ("same rows, different order").
+    pub note: Option<String>,
 }
 
 impl GridData {
@@ -41,6 +45,8 @@ impl GridData {
             rows,
             widths,
             elapsed_ms,
+            only_here: Vec::new(),
+            note: None,
         }
     }
 
@@ -64,9 +70,24 @@ impl GridData {
         )
     }
 
-    /// "3 rows × 2 cols · 0.4 ms".
+    /// "3 rows × 2 cols · 0.4 ms", and how many rows only this side has.
     pub fn summary(&self) -> String {
-        format!("{} · {:.1} ms", self.shape(), self.elapsed_ms)
+        format!(
+            "{}{} · {:.1} ms",
+            self.shape(),
+            self.diff_note(),
+            self.elapsed_ms
+        )
+    }
+
+    /// " · 2 only here", " · same rows, different order", or nothing.
+    pub fn diff_note(&self) -> String {
+        let only = self.only_here.iter().filter(|m| **m).count();
+        match (&self.note, only) {
+            (Some(n), _) => format!(" · {n}"),
+            (None, 0) => String::new(),
+            (None, n) => format!(" · {n} only here"),
+        }
     }
 }
 
@@ -76,6 +97,8 @@ pub struct Grid<'a> {
     pub row_offset: usize,
     pub col_offset: usize,
     pub theme: &'a Theme,
+    /// How rows marked `only_here` are drawn.
+    pub mark: ratatui::style::Style,
 }
 
 impl Widget for Grid<'_> {
@@ -118,9 +141,16 @@ impl Widget for Grid<'_> {
         }
         for (line, row) in d.rows.iter().skip(row_offset).take(body_h).enumerate() {
             let y = area.y + 1 + line as u16;
+            let only_here = d.only_here.get(row_offset + line).copied().unwrap_or(false);
             for &(i, cx, w) in &cols {
                 let v = row.get(i).map(String::as_str).unwrap_or("");
-                let style = if v == "NULL" { t.dim() } else { t.text() };
+                let style = if only_here {
+                    self.mark
+                } else if v == "NULL" {
+                    t.dim()
+                } else {
+                    t.text()
+                };
                 buf.set_stringn(area.x + cx as u16, y, fit(v, w), w, style);
             }
         }
@@ -170,6 +200,7 @@ mod tests {
             row_offset: 10,
             col_offset: 1,
             theme: &t,
+            mark: t.removed(),
         }
         .render(area, &mut buf);
         let line = |y: u16| -> String {
