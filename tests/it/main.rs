@@ -22,4 +22,5 @@ mod train_hf;
 mod train_model;
 mod train_runs;
 mod tui_e2e;
+mod tui_review_e2e;
 mod tui_runs_e2e;
