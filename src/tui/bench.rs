@@ -21,6 +21,8 @@ struct Figures {
     pairs: i64,
     open: Duration,
     review: (Duration, Duration),
+    /// Review with a database filter active (row diff on, as always).
+    review_filtered: (Duration, Duration),
     questions: (Duration, Duration),
 }
 
@@ -124,34 +126,45 @@ fn measure(path: &Path, keys: usize) -> Result<Figures> {
     let open = t0.elapsed();
     let counts = rt.store().counts()?;
 
-    let mut run_screen = |screen: char, state: &mut State| -> Result<(Duration, Duration)> {
-        rt.dispatch(state, key(screen));
-        rt.settle(state, &mut rx, Duration::from_secs(5));
-        let mut times = Vec::with_capacity(keys);
-        for i in 0..keys {
-            // Mostly single steps, now and then a page or a jump back to the top.
-            let k = match i % 100 {
-                49 => Action::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
-                99 => key('g'),
-                _ => key('j'),
-            };
-            let t = Instant::now();
-            rt.dispatch(state, k);
-            term.draw(|f| view::render(f, state))?;
-            times.push(t.elapsed());
-            // Results of the worker (SQL of the new selection) arrive between keys.
-            rt.settle(state, &mut rx, Duration::from_millis(200));
-            term.draw(|f| view::render(f, state))?;
-        }
-        Ok((percentile(&mut times, 0.5), percentile(&mut times, 0.99)))
-    };
-    let review = run_screen('3', &mut state)?;
-    let questions = run_screen('2', &mut state)?;
+    let mut run_screen =
+        |rt: &mut Runtime, screen: char, state: &mut State| -> Result<(Duration, Duration)> {
+            rt.dispatch(state, key(screen));
+            rt.settle(state, &mut rx, Duration::from_secs(5));
+            let mut times = Vec::with_capacity(keys);
+            for i in 0..keys {
+                // Mostly single steps, now and then a page or a jump back to the top.
+                let k = match i % 100 {
+                    49 => Action::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+                    99 => key('g'),
+                    _ => key('j'),
+                };
+                let t = Instant::now();
+                rt.dispatch(state, k);
+                term.draw(|f| view::render(f, state))?;
+                times.push(t.elapsed());
+                // Results of the worker (SQL of the new selection) arrive between keys.
+                rt.settle(state, &mut rx, Duration::from_millis(200));
+                term.draw(|f| view::render(f, state))?;
+            }
+            Ok((percentile(&mut times, 0.5), percentile(&mut times, 0.99)))
+        };
+    let review = run_screen(&mut rt, '3', &mut state)?;
+    let questions = run_screen(&mut rt, '2', &mut state)?;
+    // The same keys on a filtered queue: the pairs of the first database.
+    let first_db = rt.store().pair_facets()?.databases.into_iter().next();
+    state.review.filter.db = first_db;
+    if let Some(a) = rt.perform(crate::tui::state::Effect::LoadQueue(
+        state.review.filter.clone(),
+    )) {
+        rt.dispatch(&mut state, a);
+    }
+    let review_filtered = run_screen(&mut rt, '3', &mut state)?;
     Ok(Figures {
         examples: counts.examples,
         pairs: counts.pairs,
         open,
         review,
+        review_filtered,
         questions,
     })
 }
@@ -217,6 +230,12 @@ pub fn run(n: usize, keys: usize) -> Result<()> {
             "review key→frame p99",
             base.review.1,
             big.review.1,
+            "< 16 ms",
+        );
+        row(
+            "review, filtered, p99",
+            base.review_filtered.1,
+            big.review_filtered.1,
             "< 16 ms",
         );
         row(
