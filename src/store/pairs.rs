@@ -178,10 +178,16 @@ impl Store {
     /// rows are read one at a time).
     pub fn pair_ids(&self, q: &PairQuery) -> Result<Vec<i64>> {
         let (clause, args) = where_clause(q);
+        // The status index alone serves the default queue; joins only when a filter needs them.
+        let joins = if q.db.is_some() || q.split.is_some() || q.source.is_some() || q.class.is_some()
+        {
+            "JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
+             JOIN candidates c ON c.id = p.rejected_id"
+        } else {
+            ""
+        };
         let mut st = self.conn.prepare(&format!(
-            "SELECT p.id FROM pairs p JOIN examples e ON e.id = p.example_id
-             JOIN databases d ON d.id = e.db_id JOIN candidates c ON c.id = p.rejected_id
-             WHERE 1=1{clause} ORDER BY p.id"
+            "SELECT p.id FROM pairs p {joins} WHERE 1=1{clause} ORDER BY p.id"
         ))?;
         let rows = st.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
