@@ -133,10 +133,10 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
     }
 }
 
-pub fn open_workbench(ws: &Path, annotator: &str) -> Result<i32> {
+pub fn open_workbench(ws: &Path, theme: Option<String>, annotator: &str) -> Result<i32> {
     crate::tui::run(crate::tui::TuiOptions {
         workspace: ws.to_path_buf(),
-        theme: std::env::var("SENSE_THEME").ok().filter(|t| !t.is_empty()),
+        theme,
         keys: None,
         annotator: annotator.to_string(),
     })?;

@@ -35,6 +35,9 @@ pub struct Cli {
         default_value = "sense.db"
     )]
     pub workspace: PathBuf,
+    /// Theme of the workbench opened with no command: dark, light, high-contrast, or a file.
+    #[arg(long, env = "SENSE_THEME")]
+    pub theme: Option<String>,
     /// Who decisions and gold corrections are recorded as made by (default: the login name).
     #[arg(long, global = true, env = "SENSE_ANNOTATOR")]
     pub annotator: Option<String>,
@@ -208,7 +211,11 @@ pub enum BenchCmd {
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Some(cmd) => commands::dispatch(&cli.workspace, cmd, &annotator(cli.annotator.as_deref())),
-        None => commands::open_workbench(&cli.workspace, &annotator(cli.annotator.as_deref())),
+        None => commands::open_workbench(
+            &cli.workspace,
+            cli.theme.filter(|t| !t.is_empty()),
+            &annotator(cli.annotator.as_deref()),
+        ),
     };
     match result {
         Ok(code) => code,

@@ -179,13 +179,13 @@ impl Store {
     pub fn pair_ids(&self, q: &PairQuery) -> Result<Vec<i64>> {
         let (clause, args) = where_clause(q);
         // The status index alone serves the default queue; joins only when a filter needs them.
-        let joins = if q.db.is_some() || q.split.is_some() || q.source.is_some() || q.class.is_some()
-        {
-            "JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
+        let joins =
+            if q.db.is_some() || q.split.is_some() || q.source.is_some() || q.class.is_some() {
+                "JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
              JOIN candidates c ON c.id = p.rejected_id"
-        } else {
-            ""
-        };
+            } else {
+                ""
+            };
         let mut st = self.conn.prepare(&format!(
             "SELECT p.id FROM pairs p {joins} WHERE 1=1{clause} ORDER BY p.id"
         ))?;

@@ -500,3 +500,67 @@ fn overlaid_runs_take_distinct_theme_colours() {
     }
     assert_ne!(series[0], series[1]);
 }
+
+#[test]
+fn the_selected_run_stays_readable_in_every_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, _) = open(dir.path());
+    let ids: Vec<i64> = rt.store().runs().unwrap().iter().map(|r| r.id).collect();
+    // A stopped run: its status colour is the high-contrast selection background.
+    rt.store()
+        .finish_run(ids[0], crate::store::RunStatus::Stopped, "stopped")
+        .unwrap();
+    drop(rt);
+    let (mut rt, mut s) = open(dir.path());
+    for (name, id) in ["dark", "light", "high-contrast"]
+        .into_iter()
+        .flat_map(|n| ids.iter().map(move |id| (n, *id)))
+    {
+        select(&mut rt, &mut s, id);
+        s.theme = Theme::load(name).unwrap();
+        let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        t.draw(|f| view::render(f, &s)).unwrap();
+        let buf = t.backend().buffer();
+        // Every cell of the selected row: its text colour differs from its background.
+        let sel_bg = s.theme.selected().bg;
+        let mut checked = 0;
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let c = &buf[(x, y)];
+                if c.bg == sel_bg.unwrap() && c.symbol().trim() != "" {
+                    assert_ne!(
+                        c.fg,
+                        c.bg,
+                        "{name}: '{}' at {x},{y} is unreadable",
+                        c.symbol()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 5, "{name}: the selected row was found");
+    }
+}
+
+#[test]
+fn a_long_run_header_is_cut_with_an_ellipsis_at_80_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, mut s) = open(dir.path());
+    let id = rt.store().runs().unwrap()[0].id;
+    rt.store()
+        .finish_run(
+            id,
+            crate::store::RunStatus::Stopped,
+            "stopped by the user after step 13, checkpoint saved in a folder with a long name",
+        )
+        .unwrap();
+    let (mut rt, mut s2) = open(dir.path());
+    select(&mut rt, &mut s2, id);
+    let out = render(&s2, 80, 24);
+    let line = out
+        .lines()
+        .find(|l| l.contains("stopped by"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.trim_end_matches(['"', ' ']).ends_with('…'), "{line}");
+    let _ = &mut s;
+}

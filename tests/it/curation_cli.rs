@@ -342,3 +342,17 @@ fn two_annotators_agreement_conflicts_and_export_provenance() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("extra_rows"), "lists the classes: {err}");
 }
+
+#[test]
+fn the_theme_flag_works_without_the_tui_subcommand() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    // Parsed at the top level (clap refused `--theme` here before) and checked.
+    let (code, err) = exit_code(sense(&ws).args(["--theme", "no-such-theme"]));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("no such theme") && err.contains("high-contrast"),
+        "{err}"
+    );
+    assert!(!err.contains("unexpected argument"), "{err}");
+}

@@ -949,7 +949,13 @@ fn render_list(f: &mut Frame, area: Rect, s: &State) {
                 ratatui::text::Text::raw(format!("#{}", x.run.id)),
                 ratatui::text::Text::raw(x.run.kind.clone()),
                 ratatui::text::Text::raw(parent_text(&r.runs, x)),
-                ratatui::text::Text::styled(status_text(x), status_style(x, t)),
+                // On the selected row the selection colours win: a status colour can equal
+                // the selection background (yellow on yellow in high-contrast).
+                if i == r.cursor {
+                    ratatui::text::Text::raw(status_text(x))
+                } else {
+                    ratatui::text::Text::styled(status_text(x), status_style(x, t))
+                },
                 ratatui::text::Text::raw(step),
                 ratatui::text::Text::raw(loss),
                 ratatui::text::Text::raw(ex),
@@ -1435,7 +1441,13 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     .split(area);
     render_list(f, rows[0], s);
     if let Some(x) = r.selected() {
-        f.render_widget(Paragraph::new(header(s, x)), rows[1]);
+        f.render_widget(
+            Paragraph::new(crate::tui::widgets::fit_line(
+                header(s, x),
+                rows[1].width as usize,
+            )),
+            rows[1],
+        );
         if area.width >= 120 {
             let cols =
                 Layout::horizontal([Constraint::Min(40), Constraint::Length(46)]).split(rows[2]);

@@ -6,7 +6,7 @@ pub mod sql;
 pub mod tree;
 
 use ratatui::layout::Rect;
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Cuts `s` to at most `width` display columns, marking a cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {
@@ -29,6 +29,32 @@ pub fn fit(s: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// A styled line cut to `width` display columns; a cut line ends in "…", so nothing is
+/// silently lost at the edge of a narrow terminal.
+pub fn fit_line(line: ratatui::text::Line<'static>, width: usize) -> ratatui::text::Line<'static> {
+    let total: usize = line.spans.iter().map(|s| s.content.width()).sum();
+    if total <= width {
+        return line;
+    }
+    let mut left = width;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let w = span.content.width();
+        if w < left {
+            left -= w;
+            spans.push(span);
+            continue;
+        }
+        // The span that crosses the edge: cut it, with room for the ellipsis.
+        spans.push(ratatui::text::Span::styled(
+            fit(&span.content, left),
+            span.style,
+        ));
+        break;
+    }
+    ratatui::text::Line::from(spans)
 }
 
 /// One line of text for a cell: control characters (newlines, tabs) become spaces.
@@ -61,6 +87,19 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_line_ends_a_cut_line_in_an_ellipsis() {
+        use ratatui::text::{Line, Span};
+        let l = Line::from(vec![
+            Span::raw("#3 sft stopped · "),
+            Span::raw("stopped by the user after step 13"),
+        ]);
+        let cut = fit_line(l.clone(), 30);
+        let text: String = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "#3 sft stopped · stopped by t…");
+        assert_eq!(fit_line(l, 80).spans.len(), 2);
+    }
 
     #[test]
     fn fit_counts_display_columns() {
