@@ -521,6 +521,12 @@ pub enum ExportCmd {
         split: Option<String>,
         #[arg(long)]
         allow_dev: bool,
+        /// Only pairs of this database.
+        #[arg(long)]
+        db: Option<String>,
+        /// Warn about records longer than this many characters (prompt and completion).
+        #[arg(long, value_name = "CHARS")]
+        max_length: Option<usize>,
     },
     /// SFT JSONL: prompt/completion per example, or chat messages with --chat.
     Sft {
@@ -532,6 +538,9 @@ pub enum ExportCmd {
         /// Add example_id, db_id, split and source fields.
         #[arg(long)]
         meta: bool,
+        /// Warn about records longer than this many characters (prompt and completion).
+        #[arg(long, value_name = "CHARS")]
+        max_length: Option<usize>,
     },
     /// A Spider-layout folder: <split>.json, <split>_gold.sql, tables.json, database/.
     Spider {
@@ -539,6 +548,22 @@ pub enum ExportCmd {
         #[command(flatten)]
         select: SelectArgs,
     },
+}
+
+/// Record lengths in characters, and a warning for records over `--max-length`.
+fn report_lengths(card: &crate::dataset::card::Card, max: Option<usize>) {
+    if let Some((m, p, x)) = card.length_stats() {
+        println!("record length (prompt and completion, characters): median {m}, p95 {p}, max {x}");
+    }
+    if let Some(max) = max {
+        let n = card.longer_than(max);
+        if n > 0 {
+            eprintln!(
+                "warning: {n} of {} records are longer than {max} characters; a trainer with that max length will cut them",
+                card.records
+            );
+        }
+    }
 }
 
 /// The command as typed, for dataset cards.
@@ -579,6 +604,8 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             meta,
             split,
             allow_dev,
+            db,
+            max_length,
         } => {
             let split = crate::store::seal_split(split.as_deref(), allow_dev).map_err(bad)?;
             let mut statuses = Vec::new();
@@ -608,22 +635,32 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
                 &out,
                 &statuses,
                 split.as_deref(),
+                db.as_deref(),
                 shape(chat),
                 meta,
                 &mut card,
             )?;
+            if n == 0 {
+                eprintln!(
+                    "error: no pairs with status {} on split {}{}: nothing written to {} (review pending pairs first, or pass --status pending; flagged pairs are exported once accepted)",
+                    status.join(", "),
+                    split.as_deref().unwrap_or("all"),
+                    db.as_deref().map(|d| format!(" of {d}")).unwrap_or_default(),
+                    out.display()
+                );
+                return Ok(1);
+            }
             println!("{n} pairs written to {}", out.display());
+            report_lengths(&card, max_length);
             let c = write_card(&out, &card)?;
             println!("dataset card: {}", c.display());
-            if n == 0 {
-                eprintln!("note: no pairs with status {}; review pending pairs first, or pass --status pending", status.join(", "));
-            }
         }
         ExportCmd::Sft {
             out,
             select,
             chat,
             meta,
+            max_length,
         } => {
             let mut card = Card::new("sft", &command_line());
             let n = export::export_sft_counted(
@@ -634,7 +671,15 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
                 meta,
                 &mut card,
             )?;
+            if n == 0 {
+                eprintln!(
+                    "error: no examples match the selection: nothing written to {}",
+                    out.display()
+                );
+                return Ok(1);
+            }
             println!("{n} examples written to {}", out.display());
+            report_lengths(&card, max_length);
             let c = write_card(&out, &card)?;
             println!("dataset card: {}", c.display());
         }

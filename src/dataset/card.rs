@@ -19,9 +19,27 @@ pub struct Card {
     pub by_class: BTreeMap<String, usize>,
     pub by_source: BTreeMap<String, usize>,
     pub command: String,
+    /// Characters of each record's prompt and (longest) completion.
+    pub prompt_chars: Vec<usize>,
 }
 
 impl Card {
+    /// (median, 95th percentile, max) record length in characters.
+    pub fn length_stats(&self) -> Option<(usize, usize, usize)> {
+        let mut v = self.prompt_chars.clone();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_unstable();
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Some((at(0.5), at(0.95), v[v.len() - 1]))
+    }
+
+    /// Records longer than `max` characters.
+    pub fn longer_than(&self, max: usize) -> usize {
+        self.prompt_chars.iter().filter(|n| **n > max).count()
+    }
+
     pub fn new(kind: &str, command: &str) -> Card {
         Card {
             kind: kind.into(),
@@ -57,8 +75,14 @@ impl Card {
             _ => "supervised examples (TRL: prompt, completion); completions are gold SQL checked by execution",
         };
         let splits: Vec<&str> = self.by_split.keys().map(String::as_str).collect();
+        let lengths = self
+            .length_stats()
+            .map(|(m, p, x)| {
+                format!("\nRecord length (prompt and completion, characters): median {m}, 95th percentile {p}, max {x}.\n")
+            })
+            .unwrap_or_default();
         format!(
-            "---\nlicense: other\ntask_categories:\n- text-generation\ntags:\n- text-to-sql\n- sense\nconfigs:\n- config_name: default\n  data_files: {file}\n---\n{MARK}\n\n# {file}\n\n{} {what}.\n\nSplits in the file: {}. Held-out (dev) data is exported only when asked for (`--allow-dev`).\n{}{}{}{}\n## Made by\n\n```sh\n{}\n```\n",
+            "---\nlicense: other\ntask_categories:\n- text-generation\ntags:\n- text-to-sql\n- sense\nconfigs:\n- config_name: default\n  data_files: {file}\n---\n{MARK}\n\n# {file}\n\n{} {what}.\n\nSplits in the file: {}. Held-out (dev) data is exported only when asked for (`--allow-dev`).\n{lengths}{}{}{}{}\n## Made by\n\n```sh\n{}\n```\n",
             self.records,
             if splits.is_empty() { "none".to_string() } else { splits.join(", ") },
             table("By split", &self.by_split),

@@ -48,8 +48,8 @@ pub enum Shape {
 
 /// Writes TRL preference JSONL for the pairs with the given statuses (accepted only, usually)
 /// on examples of `split` (`None` = every split). A flagged pair (disputed, ambiguous gold) is
-/// written only when a person accepted it. Returns the number of records. `meta` adds
-/// `pair_id`, `example_id`, `db_id`, `split`, `status` and `flags` fields.
+/// written only when a person accepted it. Returns the number of records; with none, no file
+/// is written. `meta` adds `pair_id`, `example_id`, `db_id`, `split`, `status` and `flags`.
 pub fn export_dpo(
     store: &Store,
     out: &Path,
@@ -59,17 +59,19 @@ pub fn export_dpo(
     meta: bool,
 ) -> Result<usize, DatasetError> {
     let mut card = Card::new("dpo", "");
-    export_dpo_counted(store, out, statuses, split, shape, meta, &mut card)
+    export_dpo_counted(store, out, statuses, split, None, shape, meta, &mut card)
 }
 
 /// `export_dpo`, counting what it writes into a dataset card. With `meta`, each record also
 /// carries its provenance: note, annotator and time of the decision, failure class, flags and
 /// the model that wrote the rejected SQL.
+#[allow(clippy::too_many_arguments)]
 pub fn export_dpo_counted(
     store: &Store,
     out: &Path,
     statuses: &[PairStatus],
     split: Option<&str>,
+    db: Option<&str>,
     shape: Shape,
     meta: bool,
     card: &mut Card,
@@ -85,6 +87,7 @@ pub fn export_dpo_counted(
         let pairs = store.query_pairs(&crate::store::PairQuery {
             status: Some(*status),
             split: split.map(str::to_string),
+            db: db.map(str::to_string),
             ..Default::default()
         })?;
         for p in pairs {
@@ -127,10 +130,16 @@ pub fn export_dpo_counted(
                 r["gold_changed"] = p.gold_changed.into();
             }
             card.add(&p.split, &p.db_name, Some(&p.failure_class), &p.model);
+            card.prompt_chars.push(
+                prompt.chars().count() + chosen.chars().count().max(rejected.chars().count()),
+            );
             rows.push(r);
         }
     }
-    write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    // An empty file is no dataset (`datasets` fails on it with a bare StopIteration).
+    if !rows.is_empty() {
+        write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    }
     Ok(rows.len())
 }
 
@@ -161,10 +170,12 @@ pub fn export_sft_counted(
         let completion = completion_text(&ex.gold_sql);
         let mut r = match shape {
             Shape::Standard => json!({"prompt": prompt, "completion": completion}),
-            Shape::Chat => json!({"messages": [
-                {"role": "user", "content": prompt},
-                {"role": "assistant", "content": completion},
-            ]}),
+            // Conversational prompt/completion, not `messages`: TRL then puts the loss on the
+            // completion only, as for the standard shape, instead of on the whole schema prompt.
+            Shape::Chat => json!({
+                "prompt": [{"role": "user", "content": prompt}],
+                "completion": [{"role": "assistant", "content": completion}],
+            }),
         };
         if meta {
             r["example_id"] = ex.id.into();
@@ -173,9 +184,13 @@ pub fn export_sft_counted(
             r["source"] = ex.source.clone().into();
         }
         card.add(&ex.split, &ex.db_name, None, &ex.source);
+        card.prompt_chars
+            .push(prompt.chars().count() + completion.chars().count());
         rows.push(r);
     }
-    write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    if !rows.is_empty() {
+        write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
+    }
     Ok(rows.len())
 }
 

@@ -356,3 +356,58 @@ fn the_theme_flag_works_without_the_tui_subcommand() {
     );
     assert!(!err.contains("unexpected argument"), "{err}");
 }
+
+#[test]
+fn an_export_that_matches_nothing_fails_without_writing_and_a_db_filter_narrows_it() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = init(d.path());
+    // The sample pairs are all on dev databases: the default (train) selects none.
+    let out = d.path().join("none.jsonl");
+    let (code, err) = exit_code(
+        sense(&ws)
+            .args(["export", "dpo", "--status", "pending"])
+            .arg(&out),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert!(!out.exists(), "no empty file");
+    let vet = d.path().join("vet.jsonl");
+    let msg = ok(sense(&ws)
+        .args([
+            "export",
+            "dpo",
+            "--status",
+            "pending",
+            "--split",
+            "dev",
+            "--allow-dev",
+        ])
+        .args(["--db", "vet_clinic", "--meta", "--max-length", "100"])
+        .arg(&vet));
+    assert!(
+        msg.contains("record length (prompt and completion, characters): median"),
+        "{msg}"
+    );
+    let rows: Vec<Value> = std::fs::read_to_string(&vet)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["db_id"] == "vet_clinic"));
+    let (code, err) = exit_code(
+        sense(&ws)
+            .args([
+                "export",
+                "dpo",
+                "--status",
+                "pending",
+                "--split",
+                "dev",
+                "--allow-dev",
+            ])
+            .args(["--db", "vet_clinic", "--max-length", "100"])
+            .arg(&vet),
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains("longer than 100 characters"), "{err}");
+}

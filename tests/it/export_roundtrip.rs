@@ -172,7 +172,10 @@ fn sft_and_spider_round_trip() {
     .unwrap();
     let rows = read_jsonl(&chat);
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0]["messages"][1]["role"], "assistant");
+    // Conversational prompt/completion (TRL then trains on the completion only).
+    assert_eq!(rows[0]["prompt"][0]["role"], "user");
+    assert_eq!(rows[0]["completion"][0]["role"], "assistant");
+    assert!(rows[0].get("messages").is_none());
     assert_eq!(rows[0]["split"], "train");
 
     // Spider layout, imported back into a fresh workspace.
