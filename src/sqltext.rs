@@ -360,6 +360,61 @@ pub fn limit_tail(sql: &str) -> Option<LimitTail> {
     })
 }
 
+/// The SQL with each top-level clause (FROM, JOIN, WHERE, GROUP BY, HAVING, ORDER BY, LIMIT,
+/// and set operators) on its own line, for reading side by side on a wide screen. Only
+/// whitespace changes: the tokens, and so a token diff, are the same.
+pub fn format_clauses(sql: &str) -> String {
+    let toks = tokenize(sql);
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut depth = 0i32;
+    let mut seen_word = false;
+    let sig: Vec<usize> = (0..toks.len())
+        .filter(|&i| !matches!(toks[i].kind, TokKind::Whitespace | TokKind::Comment))
+        .collect();
+    let next_sig = |i: usize| sig.iter().find(|&&j| j > i).map(|&j| toks[j].text);
+    let prev_sig = |i: usize| sig.iter().rev().find(|&&j| j < i).map(|&j| toks[j].text);
+    for (i, t) in toks.iter().enumerate() {
+        if t.text == "(" {
+            depth += 1;
+        } else if t.text == ")" {
+            depth -= 1;
+        }
+        let w = t.text.to_ascii_uppercase();
+        let joins_next = next_sig(i)
+            .is_some_and(|n| n.eq_ignore_ascii_case("join") || n.eq_ignore_ascii_case("outer"));
+        let after_join_word = prev_sig(i).is_some_and(|p| {
+            [
+                "LEFT", "RIGHT", "INNER", "CROSS", "NATURAL", "FULL", "OUTER",
+            ]
+            .iter()
+            .any(|k| p.eq_ignore_ascii_case(k))
+        });
+        let starts = depth == 0
+            && t.kind == TokKind::Keyword
+            && seen_word
+            && match w.as_str() {
+                "FROM" | "WHERE" | "GROUP" | "HAVING" | "ORDER" | "LIMIT" | "UNION"
+                | "INTERSECT" | "EXCEPT" => true,
+                "JOIN" => !after_join_word,
+                "LEFT" | "INNER" | "CROSS" | "NATURAL" => joins_next && !after_join_word,
+                _ => false,
+            };
+        if starts {
+            let trimmed = out.trim_end_matches([' ', '\t', '\n', '\r']).len();
+            out.truncate(trimmed);
+            out.push('\n');
+        }
+        if t.kind == TokKind::Whitespace && out.ends_with('\n') {
+            continue;
+        }
+        if !matches!(t.kind, TokKind::Whitespace | TokKind::Comment) {
+            seen_word = true;
+        }
+        out.push_str(t.text);
+    }
+    out
+}
+
 /// Tokens that carry meaning (no whitespace or comments).
 pub fn significant(sql: &str) -> Vec<&str> {
     tokenize(sql)
@@ -603,5 +658,18 @@ mod tests {
         assert!(t.order_terms.is_empty() && t.probe.is_none());
         let t = limit_tail("SELECT DISTINCT a FROM t ORDER BY b LIMIT 5").unwrap();
         assert!(t.probe.is_none());
+    }
+
+    #[test]
+    fn clauses_go_on_their_own_lines_and_subqueries_stay_put() {
+        let f = format_clauses(
+            "SELECT a.x, count(*) FROM a LEFT JOIN b ON a.id = b.id WHERE a.y IN (SELECT y FROM c WHERE z = 1) GROUP BY a.x ORDER BY 2 DESC LIMIT 3",
+        );
+        assert_eq!(
+            f,
+            "SELECT a.x, count(*)\nFROM a\nLEFT JOIN b ON a.id = b.id\nWHERE a.y IN (SELECT y FROM c WHERE z = 1)\nGROUP BY a.x\nORDER BY 2 DESC\nLIMIT 3"
+        );
+        assert_eq!(significant(&f), significant("SELECT a.x, count(*) FROM a LEFT JOIN b ON a.id = b.id WHERE a.y IN (SELECT y FROM c WHERE z = 1) GROUP BY a.x ORDER BY 2 DESC LIMIT 3"));
+        assert_eq!(format_clauses("SELECT 1"), "SELECT 1");
     }
 }

@@ -539,6 +539,22 @@ fn mark_row_diff(r: &mut ReviewState) {
 
 // ---- view ----------------------------------------------------------------------------
 
+/// Schema lines (one per table, "name(cols)") with the tables the queries use first, in
+/// schema order within each group.
+fn used_tables_first(lines: Vec<String>, sqls: &[&str]) -> Vec<String> {
+    let used: std::collections::HashSet<String> = sqls
+        .iter()
+        .flat_map(|q| crate::sqltext::significant(q))
+        .map(|w| w.trim_matches(['"', '`', '[', ']']).to_ascii_lowercase())
+        .collect();
+    let (mut first, rest): (Vec<String>, Vec<String>) = lines.into_iter().partition(|l| {
+        let name = l.split('(').next().unwrap_or("").to_ascii_lowercase();
+        used.contains(&name)
+    });
+    first.extend(rest);
+    first
+}
+
 /// The verdict and the rule that produced it.
 fn verdict_text(p: &Pair) -> String {
     let rule = metric_of(p).kind.as_str();
@@ -805,7 +821,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     };
     let big = area.height >= 40;
     let schema_lines: Vec<String> = match s.schemas.get(&p.db_name) {
-        Some(Ok(sc)) => tree::brief(sc),
+        Some(Ok(sc)) => used_tables_first(tree::brief(sc), &[&p.chosen_sql, &p.rejected_sql]),
         Some(Err(e)) => vec![format!("schema unavailable: {e}")],
         None => vec!["reading schema…".into()],
     };
@@ -896,21 +912,24 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let halves =
         |r: Rect| Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(r);
     let sql = halves(rows[5]);
-    let (ma, mb) = token_diff(&p.chosen_sql, &p.rejected_sql);
+    // Wide screens: one clause per line, which lines the two queries up for reading.
+    let (chosen_sql, rejected_sql) = if area.width >= 120 {
+        (
+            crate::sqltext::format_clauses(&p.chosen_sql),
+            crate::sqltext::format_clauses(&p.rejected_sql),
+        )
+    } else {
+        (p.chosen_sql.clone(), p.rejected_sql.clone())
+    };
+    let (ma, mb) = token_diff(&chosen_sql, &rejected_sql);
     let chosen_title = if p.chosen_sql == p.gold_sql {
         "chosen (gold)"
     } else {
         "chosen (edited)"
     };
     for (area, title, text, marks, style) in [
-        (sql[0], chosen_title, &p.chosen_sql, &ma, t.added()),
-        (
-            sql[1],
-            "rejected (model)",
-            &p.rejected_sql,
-            &mb,
-            t.removed(),
-        ),
+        (sql[0], chosen_title, &chosen_sql, &ma, t.added()),
+        (sql[1], "rejected (model)", &rejected_sql, &mb, t.removed()),
     ] {
         let para = Paragraph::new(highlight_diff(text, marks, style, t)).wrap(Wrap { trim: false });
         let inner_h = area.height.saturating_sub(2) as usize;
