@@ -224,6 +224,11 @@ fn render_help(f: &mut Frame, area: Rect, s: &State) {
     let b = block(format!("Keys · {}", s.screen.title()), true, t);
     if lines.len() as u16 + 2 <= area.height {
         let r = centered(area, 64, lines.len() as u16 + 2);
+        let w = r.width.saturating_sub(2) as usize;
+        let lines: Vec<Line<'static>> = lines
+            .into_iter()
+            .map(|l| crate::tui::widgets::fit_line(l, w))
+            .collect();
         f.render_widget(Clear, r);
         f.render_widget(Paragraph::new(lines).block(b).style(t.base()), r);
         return;
@@ -237,6 +242,12 @@ fn render_help(f: &mut Frame, area: Rect, s: &State) {
     let inner = b.inner(r);
     f.render_widget(b.style(t.base()), r);
     let cols = Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(inner);
-    f.render_widget(Paragraph::new(lines), cols[0]);
-    f.render_widget(Paragraph::new(right), cols[1]);
+    // A help line too long for its column ends in "…" rather than mid-word.
+    let fitted = |v: Vec<Line<'static>>, w: u16| -> Vec<Line<'static>> {
+        v.into_iter()
+            .map(|l| crate::tui::widgets::fit_line(l, w as usize))
+            .collect()
+    };
+    f.render_widget(Paragraph::new(fitted(lines, cols[0].width)), cols[0]);
+    f.render_widget(Paragraph::new(fitted(right, cols[1].width)), cols[1]);
 }

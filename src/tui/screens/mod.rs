@@ -47,7 +47,32 @@ pub fn render_pane_marked(
     mark: ratatui::style::Style,
 ) {
     let room = area.width.saturating_sub(4) as usize;
+    // Rows that fit below the header; a longer result says which rows are on screen.
+    let visible = area.height.saturating_sub(3) as usize;
     let title = match pane {
+        Pane::Ready(d) if d.rows.len() > visible && visible > 0 => {
+            let first = offsets.0.min(d.rows.len().saturating_sub(1));
+            let last = (first + visible).min(d.rows.len());
+            let full = format!(
+                "{title} · rows {}–{last} of {} × {} col{}{} · {:.1} ms",
+                first + 1,
+                d.rows.len(),
+                d.columns.len(),
+                if d.columns.len() == 1 { "" } else { "s" },
+                d.diff_note(),
+                d.elapsed_ms
+            );
+            if full.chars().count() <= room {
+                full
+            } else {
+                format!(
+                    "{title} · rows {}–{last} of {}{}",
+                    first + 1,
+                    d.rows.len(),
+                    d.diff_note()
+                )
+            }
+        }
         Pane::Ready(d) => {
             let full = format!("{title} · {}", d.summary());
             if full.chars().count() <= room {
@@ -93,4 +118,34 @@ pub fn render_note(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, t: &The
             .wrap(Wrap { trim: false }),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::widgets::grid::GridData;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    #[test]
+    fn a_long_result_says_which_rows_are_on_screen() {
+        let d = GridData::new(
+            vec!["n".into()],
+            (1..=187).map(|i| vec![i.to_string()]).collect(),
+            0.5,
+        );
+        let pane = Pane::Ready(d);
+        let t = Theme::default();
+        let mut term = Terminal::new(TestBackend::new(60, 43)).unwrap();
+        term.draw(|f| render_pane(f, f.area(), "result", &pane, (40, 0), &t))
+            .unwrap();
+        let top: String = term
+            .backend()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(top.contains("rows 41–80 of 187 × 1 col"), "{top}");
+    }
 }

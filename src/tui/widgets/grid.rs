@@ -25,6 +25,8 @@ pub struct GridData {
     pub only_here: Vec<bool>,
     /// A remark on the comparison ("same rows, different order").
     pub note: Option<String>,
+    /// Columns whose values are all numbers (or NULL): drawn right-aligned.
+    pub numeric: Vec<bool>,
 }
 
 impl GridData {
@@ -40,6 +42,19 @@ impl GridData {
         for w in &mut widths {
             *w = (*w).min(MAX_COL_WIDTH);
         }
+        let numeric = (0..columns.len())
+            .map(|i| {
+                let mut any = false;
+                let all = rows.iter().all(|r| match r.get(i).map(String::as_str) {
+                    None | Some("NULL") => true,
+                    Some(v) => {
+                        any = true;
+                        v.parse::<f64>().is_ok()
+                    }
+                });
+                all && any
+            })
+            .collect();
         GridData {
             columns,
             rows,
@@ -47,6 +62,7 @@ impl GridData {
             elapsed_ms,
             only_here: Vec::new(),
             note: None,
+            numeric,
         }
     }
 
@@ -151,7 +167,14 @@ impl Widget for Grid<'_> {
                 } else {
                     t.text()
                 };
-                buf.set_stringn(area.x + cx as u16, y, fit(v, w), w, style);
+                let text = fit(v, w);
+                // Numbers right-aligned, so magnitudes line up.
+                let pad = if d.numeric.get(i).copied().unwrap_or(false) {
+                    w.saturating_sub(text.width())
+                } else {
+                    0
+                };
+                buf.set_stringn(area.x + (cx + pad) as u16, y, text, w - pad, style);
             }
         }
         // Marks for more columns to the right / left.
@@ -220,5 +243,37 @@ mod tests {
             "{}",
             line(3)
         );
+    }
+
+    #[test]
+    fn numbers_are_right_aligned_and_text_left() {
+        let d = GridData::new(
+            vec!["name".into(), "total".into()],
+            vec![
+                vec!["ab".into(), "7".into()],
+                vec!["abcdef".into(), "12345".into()],
+                vec!["x".into(), "NULL".into()],
+            ],
+            0.0,
+        );
+        assert_eq!(d.numeric, vec![false, true]);
+        let t = Theme::default();
+        let area = Rect::new(0, 0, 14, 4);
+        let mut buf = Buffer::empty(area);
+        Grid {
+            data: &d,
+            row_offset: 0,
+            col_offset: 0,
+            theme: &t,
+            mark: t.removed(),
+        }
+        .render(area, &mut buf);
+        let line = |y: u16| -> String {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        };
+        assert_eq!(line(1), "ab         7  ");
+        assert_eq!(line(2), "abcdef 12345  ");
     }
 }
