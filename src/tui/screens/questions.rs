@@ -283,7 +283,13 @@ fn render_list(f: &mut Frame, area: Rect, s: &State) {
                     .as_deref()
                     .and_then(|d| d.chars().next())
                     .unwrap_or('·');
-                let head = format!("{:>5} {lvl} {mark:<3} ", e.id);
+                // The database, unless the list is filtered to one (or too narrow for it).
+                let db = if q.query.db.is_none() && w >= 40 {
+                    format!("{:<11}", fit(&e.db_name, 10))
+                } else {
+                    String::new()
+                };
+                let head = format!("{:>5} {lvl} {mark:<3} {db}", e.id);
                 let rest = fit(
                     &one_line(&e.question),
                     w.saturating_sub(head.chars().count()),
@@ -294,6 +300,7 @@ fn render_list(f: &mut Frame, area: Rect, s: &State) {
                     Line::from(vec![
                         Span::styled(format!("{:>5} {lvl} ", e.id), t.dim()),
                         Span::styled(format!("{mark:<3} "), t.error()),
+                        Span::styled(db, t.accent()),
                         Span::styled(rest, t.text()),
                     ])
                 }
