@@ -6,6 +6,7 @@ mod crash_import;
 mod export_roundtrip;
 #[allow(dead_code)]
 mod fake;
+mod hardening;
 mod import;
 mod llm_client;
 mod sample_dbs;
