@@ -44,6 +44,9 @@ pub enum SynthCmd {
         /// At most this many domains.
         #[arg(long)]
         limit: Option<usize>,
+        /// Largest database file a reply may build, in MB.
+        #[arg(long, default_value_t = 64)]
+        max_db_mb: u64,
         #[command(flatten)]
         strong: StrongArgs,
     },
@@ -101,8 +104,9 @@ pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
         SynthCmd::Schemas {
             domains,
             limit,
+            max_db_mb,
             strong,
-        } => synth_schemas(ws, domains, limit, strong),
+        } => synth_schemas(ws, domains, limit, max_db_mb, strong),
         SynthCmd::Questions {
             dbs,
             n,
@@ -619,7 +623,8 @@ impl StrongArgs {
         )?)
     }
 
-    fn report(&self, r: &strong::StageReport) -> Result<()> {
+    /// Prints the report; the exit code is 1 when every model call failed.
+    fn report(&self, r: &strong::StageReport) -> Result<i32> {
         if self.json {
             println!("{}", serde_json::to_string_pretty(r)?);
         } else {
@@ -628,7 +633,14 @@ impl StrongArgs {
             }
             println!("{}", r.summary());
         }
-        Ok(())
+        if r.all_calls_failed() {
+            eprintln!(
+                "error: all {} model calls failed (their errors are in the workspace's exchanges)",
+                r.calls
+            );
+            return Ok(1);
+        }
+        Ok(0)
     }
 }
 
@@ -666,17 +678,23 @@ pub fn synth_domains(
     let r = strong::synth_domains(&store, s.as_ref(), n, from.as_deref(), &out).map_err(strong_err);
     pb.finish_and_clear();
     let (_, report) = r?;
-    a.report(&report)?;
+    let code = a.report(&report)?;
     println!("domains file: {}", out.display());
-    Ok(0)
+    Ok(code)
 }
 
 pub fn synth_schemas(
     ws: &Path,
     domains: Option<PathBuf>,
     limit: Option<usize>,
+    max_db_mb: u64,
     a: StrongArgs,
 ) -> Result<i32> {
+    if !(1..=1 << 20).contains(&max_db_mb) {
+        return Err(bad(format!(
+            "--max-db-mb must be between 1 and 1048576, not {max_db_mb}"
+        )));
+    }
     let store = Store::open_existing(ws)?;
     let file = domains.unwrap_or_else(|| strong::default_domains_file(&store));
     if !file.is_file() {
@@ -698,12 +716,12 @@ pub fn synth_schemas(
         println!("dry run: {} domains without a database", todo.len());
         return Ok(0);
     }
-    let s = a.strong(8192)?;
+    let mut s = a.strong(8192)?;
+    s.build.max_db_bytes = max_db_mb << 20;
     let pb = spinner("schemas");
     let r = strong::synth_schemas(&store, &s, &all, limit).map_err(strong_err);
     pb.finish_and_clear();
-    a.report(&r?)?;
-    Ok(0)
+    a.report(&r?)
 }
 
 pub fn synth_questions(
@@ -741,8 +759,7 @@ pub fn synth_questions(
     let pb = spinner("questions");
     let r = strong::synth_questions(&store, &s, &names, n).map_err(strong_err);
     pb.finish_and_clear();
-    a.report(&r?)?;
-    Ok(0)
+    a.report(&r?)
 }
 
 fn spinner(what: &str) -> indicatif::ProgressBar {

@@ -51,3 +51,53 @@ fn huge_values_fail_fast_as_too_large_within_bounded_memory() {
         assert!(peak_mib < 1024, "{sql}: peak RSS {peak_mib} MiB");
     }
 }
+
+/// `sense synth schemas` against a model whose DDL reply would write until the disk is full.
+#[test]
+fn runaway_schema_reply_is_refused_with_its_reason_and_stale_builds_are_removed() {
+    use crate::fake::{FakeServer, Reply};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let domains = d.path().join("domains.txt");
+    std::fs::write(
+        &domains,
+        "bottomless: a table that never ends\nsmall_shop: a shop\n",
+    )
+    .unwrap();
+    // A build killed earlier (its pid is far above pid_max, so never alive).
+    let db_dir = d.path().join("sense_dbs");
+    let stale = db_dir.join("old.sqlite.999999999.sense-tmp");
+    std::fs::create_dir_all(&db_dir).unwrap();
+    std::fs::write(&stale, vec![0u8; 4096]).unwrap();
+    let srv = FakeServer::start(|_, body| {
+        let prompt = body.to_string();
+        if prompt.contains("bottomless") {
+            Reply::chat(&["```sql\nCREATE TABLE big(i INTEGER, pad BLOB);\nINSERT INTO big WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c) SELECT i, randomblob(1000) FROM c;\n```"])
+        } else {
+            Reply::chat(&["```sql\nCREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO item VALUES (1, 'pen'), (2, 'ink');\n```"])
+        }
+    });
+    let out = ok(sense(&ws)
+        .args(["synth", "schemas", "--model", "m", "--endpoint", &srv.url])
+        .arg("--domains")
+        .arg(&domains)
+        .args(["--max-db-mb", "2"]));
+    assert!(
+        out.contains("schema script refused: database larger than 2 MB"),
+        "{out}"
+    );
+    assert!(!stale.exists(), "the stale build was left");
+    let files: Vec<String> = std::fs::read_dir(&db_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("bottomless") || n.contains("sense-tmp") || n.contains("small_shop"))
+        .collect();
+    assert_eq!(files, vec!["small_shop.sqlite".to_string()], "{out}");
+    let bad = sense(&ws)
+        .args(["synth", "schemas", "--model", "m", "--endpoint", &srv.url])
+        .args(["--max-db-mb", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
