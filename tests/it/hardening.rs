@@ -101,3 +101,136 @@ fn runaway_schema_reply_is_refused_with_its_reason_and_stale_builds_are_removed(
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+fn count(ws: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(ws)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A Spider folder at `root` with one database `name` and `questions` (db_id, question, query).
+fn spider_folder(root: &std::path::Path, name: &str, questions: &str) {
+    let p = root.join("database").join(name);
+    std::fs::create_dir_all(&p).unwrap();
+    rusqlite::Connection::open(p.join(format!("{name}.sqlite")))
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY); INSERT OR IGNORE INTO t VALUES (1);",
+        )
+        .unwrap();
+    std::fs::write(root.join("train.json"), questions).unwrap();
+}
+
+#[test]
+fn an_existing_db_id_is_not_repointed_and_a_refused_import_leaves_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let path_before: String = rusqlite::Connection::open(&ws)
+        .unwrap()
+        .query_row(
+            "SELECT path FROM databases WHERE name = 'airline_maintenance'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let dbs_before = count(&ws, "SELECT count(*) FROM databases");
+    let ex_before = count(&ws, "SELECT count(*) FROM examples");
+    let other = d.path().join("other");
+    // `aaa_new` sorts first, so a database row would be written before the refusal.
+    spider_folder(
+        &other,
+        "airline_maintenance",
+        r#"[
+        {"db_id":"aaa_new","question":"Q0","query":"SELECT 1"},
+        {"db_id":"airline_maintenance","question":"Q1","query":"SELECT 1"}]"#,
+    );
+    spider_folder(
+        &other,
+        "aaa_new",
+        r#"[
+        {"db_id":"aaa_new","question":"Q0","query":"SELECT 1"},
+        {"db_id":"airline_maintenance","question":"Q1","query":"SELECT 1"}]"#,
+    );
+    let out = sense(&ws)
+        .args(["import", "spider"])
+        .arg(other.join("train.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("database 'airline_maintenance' already exists"),
+        "{err}"
+    );
+    let path_after: String = rusqlite::Connection::open(&ws)
+        .unwrap()
+        .query_row(
+            "SELECT path FROM databases WHERE name = 'airline_maintenance'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(path_before, path_after);
+    assert_eq!(count(&ws, "SELECT count(*) FROM databases"), dbs_before);
+    assert_eq!(count(&ws, "SELECT count(*) FROM examples"), ex_before);
+    // The sample examples still run against their own database.
+    let out = ok(sense(&ws).args([
+        "exec",
+        "--db",
+        "airline_maintenance",
+        "SELECT count(*) FROM aircraft",
+    ]));
+    assert!(!out.contains("no such table"), "{out}");
+}
+
+#[test]
+fn db_ids_that_are_paths_are_refused_on_import_and_export_stays_in_its_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let src = d.path().join("src");
+    // A real database outside --db-dir that "../outside" would reach.
+    spider_folder(&d.path().join("outside_root"), "outside", "[]");
+    for bad in ["../outside", "/etc", "..", ".hidden", "a\\\\b", "a\\u0000b"] {
+        spider_folder(
+            &src,
+            "ok",
+            &format!(r#"[{{"db_id":"{bad}","question":"Q","query":"SELECT 1"}}]"#),
+        );
+        let out = sense(&ws)
+            .args(["import", "spider"])
+            .arg(src.join("train.json"))
+            .arg("--db-dir")
+            .arg(src.join("database"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("invalid database name"), "{bad}: {err}");
+    }
+    assert_eq!(
+        count(
+            &ws,
+            "SELECT count(*) FROM databases WHERE name LIKE '%.%' OR name LIKE '%/%'"
+        ),
+        0
+    );
+    // A workspace written before names were checked: export refuses instead of escaping.
+    rusqlite::Connection::open(&ws)
+        .unwrap()
+        .execute_batch("UPDATE databases SET name = '../../escaped' WHERE name = 'library_loans';")
+        .unwrap();
+    let out_dir = d.path().join("export/inner");
+    let out = sense(&ws)
+        .args(["export", "spider"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("not a plain name"), "{err}");
+    assert!(!d.path().join("escaped").exists());
+    assert!(!d.path().join("export/escaped").exists());
+}
