@@ -30,7 +30,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Per-query time limit in seconds.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, value_parser = super::flags::seconds)]
     pub timeout: f64,
     /// Evaluate a local checkpoint on a workspace split instead of a predictions file.
     #[arg(long, value_name = "CKPT")]
@@ -45,10 +45,10 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// With --model: prompts per generation batch.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = super::flags::count)]
     pub batch: usize,
     /// With --model: longest SQL in tokens.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::flags::count)]
     pub max_new_tokens: usize,
     /// With --model: cpu or cuda.
     #[arg(long, default_value = "cpu")]

@@ -2,6 +2,7 @@
 
 mod commands;
 mod eval_cmd;
+mod flags;
 mod synth_cmd;
 pub mod table;
 mod train_cmd;

@@ -24,8 +24,8 @@ pub enum SynthCmd {
     Templates(TemplatesArgs),
     /// Stage 1: ask the strong model for new domains (or read them from a file).
     Domains {
-        /// How many domains to ask for.
-        #[arg(short = 'n', long, default_value_t = 5)]
+        /// How many domains to ask for (and keep, at most).
+        #[arg(short = 'n', long, default_value_t = 5, value_parser = super::flags::count)]
         n: usize,
         /// Take the domains from this file (JSON list, or one `name: description` per line).
         #[arg(long)]
@@ -56,7 +56,7 @@ pub enum SynthCmd {
         #[arg(long = "db")]
         dbs: Vec<String>,
         /// Questions asked per database.
-        #[arg(short = 'n', long, default_value_t = 20)]
+        #[arg(short = 'n', long, default_value_t = 20, value_parser = super::flags::count)]
         n: usize,
         /// At most this many databases.
         #[arg(long)]
@@ -75,7 +75,7 @@ pub struct TemplatesArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// At most this many examples per database.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_parser = super::flags::count)]
     pub per_db: usize,
     /// Only databases whose examples belong to this split (e.g. train, to keep dev databases
     /// held out); template examples take their database's split.
@@ -215,19 +215,19 @@ pub struct EndpointArgs {
     #[arg(long)]
     pub api_key_env: Option<String>,
     /// Requests in flight at once [default: 8].
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub concurrency: Option<usize>,
     /// Seconds allowed for one request [default: 120].
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::seconds)]
     pub timeout: Option<f64>,
     /// Retries on connection errors, timeouts, 429, 5xx and unparseable replies [default: 4].
     #[arg(long)]
     pub retries: Option<u32>,
     /// Most tokens per completion (for a local checkpoint, at most its context less 2).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count_u32)]
     pub max_tokens: Option<u32>,
     /// Nucleus sampling: keep the most likely tokens up to this probability mass (0..=1).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::top_p)]
     pub top_p: Option<f32>,
     /// Sampling seed sent to the server (and to a local checkpoint).
     #[arg(long)]
@@ -272,7 +272,14 @@ impl EndpointArgs {
             c.api_key_env = k;
         }
         c.concurrency = self.concurrency.or(p.concurrency).unwrap_or(8).max(1);
-        c.timeout = Duration::from_secs_f64(self.timeout.or(p.timeout_s).unwrap_or(120.0).max(0.1));
+        // A profile's timeout is checked like the flag's (the flag already was).
+        let secs = match (self.timeout, p.timeout_s) {
+            (Some(t), _) => t,
+            (None, Some(t)) => super::flags::seconds(&t.to_string())
+                .map_err(|e| bad(format!("profile timeout_s: {e}")))?,
+            (None, None) => 120.0,
+        };
+        c.timeout = Duration::from_secs_f64(secs);
         c.max_retries = self.retries.or(p.retries).unwrap_or(4);
         Ok(c)
     }
@@ -331,16 +338,16 @@ pub struct SampleArgs {
     #[arg(long)]
     pub model: Option<String>,
     /// Samples per example.
-    #[arg(short = 'k', long, default_value_t = 4)]
+    #[arg(short = 'k', long, default_value_t = 4, value_parser = super::flags::count)]
     pub k: usize,
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, value_parser = super::flags::temperature)]
     pub temperature: f32,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
     /// Prompts handed to the model at once.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = super::flags::count)]
     pub batch: usize,
     #[arg(long, default_value = "spider")]
     pub metric: MetricKind,
@@ -594,7 +601,7 @@ pub struct StrongArgs {
     /// Model name served at --endpoint.
     #[arg(long)]
     pub model: Option<String>,
-    #[arg(long, default_value_t = 0.7)]
+    #[arg(long, default_value_t = 0.7, value_parser = super::flags::temperature)]
     pub temperature: f32,
     #[command(flatten)]
     pub endpoint: EndpointArgs,

@@ -387,7 +387,18 @@ pub fn synth_domains(
             ))
         }
     };
-    let kept = filter_domains(store, proposed, &existing, &mut report)?;
+    let mut kept = filter_domains(store, proposed, &existing, &mut report)?;
+    // A model may answer with more than it was asked for: keep the first `n`.
+    if from.is_none() && kept.len() > n {
+        let extra = kept.len() - n;
+        kept.truncate(n);
+        report.items.truncate(n);
+        report.kept = kept.len();
+        *report
+            .dropped
+            .entry(format!("beyond the {n} asked for"))
+            .or_default() += extra;
+    }
     let mut all = existing;
     all.extend(kept.iter().cloned());
     write_domains(out, &all)?;

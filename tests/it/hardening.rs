@@ -234,3 +234,142 @@ fn db_ids_that_are_paths_are_refused_on_import_and_export_stays_in_its_folder() 
     assert!(!d.path().join("escaped").exists());
     assert!(!d.path().join("export/escaped").exists());
 }
+
+#[test]
+fn bad_numeric_flags_exit_2_with_a_message_never_a_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    spider_folder(&d.path().join("spider"), "shop", "[]");
+    std::fs::write(d.path().join("gold.sql"), "SELECT 1\tshop\n").unwrap();
+    std::fs::write(d.path().join("pred.sql"), "SELECT 1\n").unwrap();
+    let eval = |t: &str| {
+        let mut c = sense(&ws);
+        c.arg("eval")
+            .arg(format!("--timeout={t}"))
+            .arg("--pred")
+            .arg(d.path().join("pred.sql"))
+            .arg("--gold")
+            .arg(d.path().join("gold.sql"))
+            .arg("--db")
+            .arg(d.path().join("spider/database"));
+        c
+    };
+    // The eval works with a sane value, so the failures below are the flag's.
+    ok(&mut eval("5"));
+    let mut cases: Vec<Command> = ["-1", "nan", "inf", "18446744073.71", "0"]
+        .iter()
+        .map(|t| eval(t))
+        .collect();
+    let endpoint = "http://127.0.0.1:9/v1";
+    for args in [
+        vec![
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--timeout=inf",
+        ],
+        vec![
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--timeout=nan",
+        ],
+        vec![
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--timeout=18446744073.71",
+        ],
+        vec!["sample", "--model", "m", "--endpoint", endpoint, "-k", "0"],
+        vec![
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--temperature=-1",
+        ],
+        vec![
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--concurrency",
+            "0",
+        ],
+        vec![
+            "synth",
+            "domains",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "--timeout=-1",
+        ],
+        vec![
+            "synth",
+            "domains",
+            "--model",
+            "m",
+            "--endpoint",
+            endpoint,
+            "-n",
+            "0",
+        ],
+        vec!["train", "sft", "--max-minutes=nan", "--steps", "1"],
+        vec!["train", "sft", "--lr=inf", "--steps", "1"],
+    ] {
+        let mut c = sense(&ws);
+        c.args(args);
+        cases.push(c);
+    }
+    for c in &mut cases {
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{c:?}: {err}");
+        assert!(!err.contains("panicked"), "{c:?}: {err}");
+        assert!(
+            err.contains("out of range") || err.contains("is not"),
+            "{c:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn synth_domains_keeps_at_most_n() {
+    use crate::fake::{FakeServer, Reply};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let names: Vec<String> = (0..15)
+        .map(|i| format!(r#"{{"name":"domain_{i}","description":"d{i}"}}"#))
+        .collect();
+    let reply = format!("```json\n[{}]\n```", names.join(","));
+    let srv = FakeServer::start(move |_, _| Reply::chat(&[&reply]));
+    let file = d.path().join("domains.json");
+    let out = ok(sense(&ws)
+        .args([
+            "synth",
+            "domains",
+            "-n",
+            "5",
+            "--model",
+            "m",
+            "--endpoint",
+            &srv.url,
+        ])
+        .arg("--out")
+        .arg(&file));
+    let kept: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(kept.len(), 5, "{out}");
+    assert!(out.contains("beyond the 5 asked for 10"), "{out}");
+}
