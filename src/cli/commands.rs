@@ -154,6 +154,7 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
             .get("sql")
             .and_then(|s| s.as_str())
             .ok_or_else(|| at("missing string field 'sql'".into()))?;
+        let sql = crate::llm::cap_sql(sql).map_err(at)?;
         let example_id = if let Some(id) = v.get("example_id").and_then(|x| x.as_i64()) {
             store
                 .example(id)

@@ -373,3 +373,134 @@ fn synth_domains_keeps_at_most_n() {
     assert_eq!(kept.len(), 5, "{out}");
     assert!(out.contains("beyond the 5 asked for 10"), "{out}");
 }
+
+fn client_cfg(url: &str, key_env: &str) -> sense::llm::EndpointConfig {
+    let mut c = sense::llm::EndpointConfig::new(url, "m");
+    c.api_key_env = key_env.into();
+    c.backoff_base = std::time::Duration::from_millis(10);
+    c.backoff_max = std::time::Duration::from_millis(50);
+    c
+}
+
+fn one_request() -> sense::llm::ChatRequest {
+    sense::llm::ChatRequest {
+        purpose: "test".into(),
+        messages: vec![sense::llm::Message::user("Q")],
+        params: Default::default(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_replies_are_refused_unread_and_not_retried() {
+    use crate::fake::{FakeServer, Reply};
+    let big = "x".repeat(sense::llm::MAX_REPLY_BYTES + 1);
+    let srv = FakeServer::start(move |_, _| Reply::chat(&[&big]));
+    let client = sense::llm::Client::new(client_cfg(&srv.url, "SENSE_TEST_NO_KEY")).unwrap();
+    let out = client.chat(&one_request()).await;
+    assert_eq!(out.result.unwrap_err(), sense::llm::LlmError::TooLarge);
+    assert_eq!(srv.calls(), 1);
+    let x = &out.exchanges[0];
+    assert!(x.reply.is_none());
+    assert_eq!(
+        x.error.as_deref(),
+        Some("reply larger than 1048576 bytes: refused")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_is_capped_at_the_request_timeout_and_says_so() {
+    use crate::fake::{FakeServer, Reply};
+    let srv = FakeServer::start(|i, _| {
+        if i == 0 {
+            Reply::too_many("3600")
+        } else {
+            Reply::chat(&["SELECT 1"])
+        }
+    });
+    let mut cfg = client_cfg(&srv.url, "SENSE_TEST_NO_KEY");
+    cfg.timeout = std::time::Duration::from_secs(1);
+    let client = sense::llm::Client::new(cfg).unwrap();
+    // Without the cap this waits an hour; the test harness would time out.
+    let out = client.chat(&one_request()).await;
+    assert_eq!(out.result.unwrap().texts, vec!["SELECT 1"]);
+    let first = out.exchanges[0].error.clone().unwrap();
+    assert!(
+        first.contains("Retry-After 3600s capped at the 1s request timeout"),
+        "{first}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_key_echoed_in_an_error_body_is_redacted() {
+    use crate::fake::{FakeServer, Reply};
+    std::env::set_var("SENSE_TEST_KEY_REDACT", "sk-live-very-secret-42");
+    let srv = FakeServer::start(|_, _| {
+        Reply::status(
+            401,
+            r#"{"error":"invalid key sk-live-very-secret-42 for this org"}"#,
+        )
+    });
+    let client = sense::llm::Client::new(client_cfg(&srv.url, "SENSE_TEST_KEY_REDACT")).unwrap();
+    let out = client.chat(&one_request()).await;
+    let shown = out.result.unwrap_err().to_string();
+    assert!(!shown.contains("very-secret"), "{shown}");
+    assert!(
+        shown.contains("invalid key [redacted] for this org"),
+        "{shown}"
+    );
+    let x = &out.exchanges[0];
+    for stored in [x.reply.as_deref(), x.error.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        assert!(!stored.contains("very-secret"), "{stored}");
+    }
+}
+
+#[test]
+fn candidate_sql_over_64_kb_is_refused_before_judging_or_storing() {
+    use crate::fake::{FakeServer, Reply};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let huge = format!("SELECT 1 {}", "/*x*/ ".repeat(20_000));
+    let before = count(&ws, "SELECT count(*) FROM candidates");
+    // Weak sampling: the reply is recorded as an exchange, the SQL is neither judged nor stored.
+    let reply = huge.clone();
+    let srv = FakeServer::start(move |_, _| Reply::chat(&[&reply]));
+    let out = ok(sense(&ws).args([
+        "sample",
+        "--model",
+        "m",
+        "--endpoint",
+        &srv.url,
+        "--db",
+        "vet_clinic",
+        "--limit",
+        "1",
+        "-k",
+        "1",
+    ]));
+    assert!(out.contains("1 not judged: SQL over 65536 bytes"), "{out}");
+    assert_eq!(count(&ws, "SELECT count(*) FROM candidates"), before);
+    // Import: the line is refused with its reason.
+    let file = d.path().join("cands.jsonl");
+    let id = count(&ws, "SELECT min(id) FROM examples");
+    std::fs::write(
+        &file,
+        format!("{}\n", serde_json::json!({"example_id": id, "sql": huge})),
+    )
+    .unwrap();
+    let out = sense(&ws)
+        .args(["candidates", "import", "--model", "m"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(":1: SQL is 120009 bytes, over the 65536-byte limit"),
+        "{err}"
+    );
+    assert_eq!(count(&ws, "SELECT count(*) FROM candidates"), before);
+}
