@@ -6,7 +6,7 @@ use crate::dataset::{samples, DatasetError};
 use crate::exec::{Executor, Limits, Metric};
 use crate::store::Store;
 use crate::synth::weak::{CandidateInput, Judge};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
@@ -137,8 +137,7 @@ pub fn open_workbench(ws: &Path) -> Result<i32> {
 
 fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = super::flags::read_input(path)?;
     let mut inputs = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

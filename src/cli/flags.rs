@@ -2,6 +2,13 @@
 //! or an error naming the value and the range, which clap prints before exiting with code 2.
 //! Nothing downstream then meets a NaN, a negative duration or a count of zero.
 
+/// An input file's text; a missing file, a folder or non-UTF-8 content is the user's input
+/// being wrong (exit code 2), named with its path.
+pub fn read_input(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| super::bad(format!("cannot read {}: {e}", path.display())))
+}
+
 fn number<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
     s.trim()
         .parse::<T>()

@@ -22,10 +22,17 @@ use std::time::Duration;
 pub enum SampleError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Schema(#[from] crate::schema::SchemaError),
+    /// Not a `#[from]`/source: the message already holds the cause, and `{:#}` would print it twice.
     #[error("generation failed: {0}")]
-    Gen(#[from] GenError),
+    Gen(GenError),
+}
+
+impl From<GenError> for SampleError {
+    fn from(e: GenError) -> Self {
+        SampleError::Gen(e)
+    }
 }
 
 /// Prompts for examples, with each database's schema read once.

@@ -458,6 +458,48 @@ async fn an_api_key_echoed_in_an_error_body_is_redacted() {
 }
 
 #[test]
+fn synth_fails_when_every_call_failed_and_sample_says_its_error_once() {
+    use crate::fake::{FakeServer, Reply};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let srv = FakeServer::start(|_, _| Reply::status(400, r#"{"error":"model is asleep"}"#));
+    let out = sense(&ws)
+        .args([
+            "synth",
+            "domains",
+            "-n",
+            "3",
+            "--model",
+            "m",
+            "--endpoint",
+            &srv.url,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("all 1 model calls failed"), "{err}");
+    let out = sense(&ws)
+        .args([
+            "sample",
+            "--model",
+            "m",
+            "--endpoint",
+            &srv.url,
+            "--limit",
+            "1",
+            "-k",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("model is asleep").count(), 1, "{err}");
+}
+
+#[test]
 fn candidate_sql_over_64_kb_is_refused_before_judging_or_storing() {
     use crate::fake::{FakeServer, Reply};
     let d = tempfile::tempdir().unwrap();
@@ -503,4 +545,58 @@ fn candidate_sql_over_64_kb_is_refused_before_judging_or_storing() {
         "{err}"
     );
     assert_eq!(count(&ws, "SELECT count(*) FROM candidates"), before);
+}
+
+#[test]
+fn exec_escapes_control_characters_from_data() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let out = ok(sense(&ws).args([
+        "exec",
+        "--db",
+        "vet_clinic",
+        "SELECT char(27) || ']0;pwned' || char(7) || char(27) || '[2J' AS v",
+    ]));
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("\\u{1b}]0;pwned\\u{7}"), "{out}");
+}
+
+#[test]
+fn unreadable_input_files_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let bad_utf8 = d.path().join("latin1.jsonl");
+    std::fs::write(&bad_utf8, b"{\"sql\": \"SELECT '\xe9'\"}\n").unwrap();
+    let missing = d.path().join("missing.jsonl");
+    let db = d.path().join("db");
+    std::fs::create_dir_all(&db).unwrap();
+    let gold = d.path().join("gold.sql");
+    std::fs::write(&gold, "SELECT 1\tshop\n").unwrap();
+    for input in [&missing, &d.path().to_path_buf(), &bad_utf8] {
+        let out = sense(&ws)
+            .args(["candidates", "import", "--model", "m"])
+            .arg(input)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input:?}: {err}");
+        assert!(
+            err.contains(&format!("cannot read {}", input.display())),
+            "{err}"
+        );
+        let out = sense(&ws)
+            .arg("eval")
+            .arg("--pred")
+            .arg(input)
+            .arg("--gold")
+            .arg(&gold)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "eval {input:?}: {err}");
+    }
 }
