@@ -600,3 +600,292 @@ fn unreadable_input_files_exit_2() {
         assert_eq!(out.status.code(), Some(2), "eval {input:?}: {err}");
     }
 }
+
+/// A tiny random checkpoint at `dir` (byte tokenizer).
+fn tiny_checkpoint(dir: &std::path::Path) {
+    use sense::train::checkpoint::{save, CheckpointMeta};
+    use sense::train::config::ModelConfig;
+    use sense::train::tokenizer::Tokenizer;
+    let cfg = ModelConfig {
+        d_model: 32,
+        n_layers: 1,
+        n_heads: 2,
+        d_ff: 64,
+        max_seq_len: 512,
+        ..ModelConfig::default()
+    };
+    let model = sense::train::model::Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
+    save(
+        dir,
+        &model,
+        &Tokenizer::Byte,
+        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
+        None,
+    )
+    .unwrap();
+}
+
+#[test]
+fn serve_bounds_requests_and_answers_openai_errors() {
+    use std::io::{Read, Write};
+    let d = tempfile::tempdir().unwrap();
+    let store = sense::store::Store::open(&d.path().join("sense.db")).unwrap();
+    let ckpt = d.path().join("tiny-ckpt");
+    tiny_checkpoint(&ckpt);
+    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
+    let app = sense::serve::router(generator, &store).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(sense::serve::serve_until(listener, app, async {
+        let _ = stop_rx.await;
+    }));
+    let post = |body: &str| -> (u16, serde_json::Value) {
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("http://{addr}/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json().await.unwrap())
+        })
+    };
+    let msg = r#""messages":[{"role":"user","content":"hi"}],"max_tokens":2"#;
+    let (status, ok_reply) = post(&format!("{{{msg}}}"));
+    assert_eq!(status, 200, "{ok_reply}");
+    assert_eq!(ok_reply["model"], "tiny-ckpt");
+    for (body, want_status, param) in [
+        (
+            format!(r#"{{{msg},"temperature":-1}}"#),
+            400,
+            Some("temperature"),
+        ),
+        (format!(r#"{{{msg},"n":17}}"#), 400, Some("n")),
+        (format!(r#"{{{msg},"n":0}}"#), 400, Some("n")),
+        (format!(r#"{{{msg},"model":"gpt-4"}}"#), 404, Some("model")),
+        ("{not json".to_string(), 400, None),
+    ] {
+        let (status, v) = post(&body);
+        assert_eq!(status, want_status, "{body}: {v}");
+        let e = &v["error"];
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+        assert!(e["type"].is_string(), "{v}");
+        assert_eq!(e["param"].as_str(), param, "{v}");
+        assert!(e.as_object().unwrap().contains_key("code"), "{v}");
+    }
+    // /v1/models names the checkpoint folder, not where it lives.
+    let models: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/v1/models"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(models["data"][0]["id"], "tiny-ckpt");
+    assert!(
+        !models.to_string().contains(&*d.path().to_string_lossy()),
+        "{models}"
+    );
+    // Half a request's headers, and a body that never completes (both at once: each waits
+    // out the read timeout). The first connection is closed instead of held (with shutdown)
+    // forever; the second is answered 408 with the error JSON.
+    let mut half = std::net::TcpStream::connect(addr).unwrap();
+    half.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mess",
+    )
+    .unwrap();
+    for s in [&half, &slow] {
+        s.set_read_timeout(Some(sense::serve::READ_TIMEOUT * 3))
+            .unwrap();
+    }
+    let mut buf = Vec::new();
+    let read = half.read_to_end(&mut buf);
+    assert!(
+        read.is_ok(),
+        "the half-open connection was not closed: {read:?}"
+    );
+    let mut resp = String::new();
+    let _ = slow.read_to_string(&mut resp);
+    assert!(resp.starts_with("HTTP/1.1 408"), "{resp}");
+    assert!(resp.contains("\"error\""), "{resp}");
+    // Stopping returns even with a half-sent request open.
+    let mut open = std::net::TcpStream::connect(addr).unwrap();
+    open.write_all(b"POST /v1/chat/completions HTTP/1.1\r\n")
+        .unwrap();
+    stop_tx.send(()).unwrap();
+    rt.block_on(server).unwrap().unwrap();
+}
+
+#[test]
+fn resuming_a_run_whose_trainer_is_alive_is_refused_naming_the_pid() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    let store = sense::store::Store::open(&ws).unwrap();
+    // A live process stands in for the first trainer.
+    let mut trainer = Command::new("sleep").arg("60").spawn().unwrap();
+    let pid = i64::from(trainer.id());
+    let ckpt = d.path().join("run/step-000001");
+    tiny_checkpoint(&ckpt);
+    let id = store
+        .create_run(&sense::store::NewRun {
+            kind: "sft".into(),
+            parent: None,
+            config: serde_json::json!({}),
+            total_steps: 10,
+            pid: Some(pid),
+        })
+        .unwrap();
+    store
+        .set_run_checkpoint(id, &ckpt.to_string_lossy())
+        .unwrap();
+    let stale = d.path().join("run/step-000002.999999999.sense-tmp");
+    std::fs::create_dir_all(&stale).unwrap();
+    let out = sense(&ws)
+        .args(["train", "sft", "--resume", &id.to_string()])
+        .output()
+        .unwrap();
+    let _ = trainer.kill();
+    let _ = trainer.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("still being trained by process {pid}")),
+        "{err}"
+    );
+    assert_eq!(
+        store.run(id).unwrap().pid,
+        Some(pid),
+        "the run was taken over"
+    );
+    assert!(stale.exists(), "a refused resume touched the run folder");
+}
+
+#[test]
+fn checkpoint_temp_folders_of_killed_saves_are_removed() {
+    use sense::train::checkpoint::{save_step, CheckpointMeta};
+    use sense::train::config::ModelConfig;
+    use sense::train::tokenizer::Tokenizer;
+    let d = tempfile::tempdir().unwrap();
+    let run = d.path().join("run");
+    let stale = run.join("step-000010.999999999.sense-tmp");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("model.safetensors"), vec![0u8; 1 << 20]).unwrap();
+    let cfg = ModelConfig {
+        d_model: 32,
+        n_layers: 1,
+        n_heads: 2,
+        d_ff: 64,
+        max_seq_len: 64,
+        ..ModelConfig::default()
+    };
+    let model = sense::train::model::Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
+    let meta = CheckpointMeta::new(&cfg, &Tokenizer::Byte, 20, None, Some("sft"));
+    save_step(&run, &model, &Tokenizer::Byte, &meta, None, 3).unwrap();
+    assert!(!stale.exists());
+    assert!(run.join("step-000020/model.safetensors").is_file());
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    use crate::tmux::{available, quote};
+    if !available() {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    // A tmux server of its own: other end-to-end tests start theirs at the same time.
+    let socket = format!("sense-sig-{}", std::process::id());
+    let tmux = |args: &[&str]| -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    struct Server<'a>(&'a dyn Fn(&[&str]) -> String);
+    impl Drop for Server<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    let _server = Server(&tmux);
+    let wait_for = |what: &str, pred: &dyn Fn(&str) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", "s"]);
+            if pred(&screen) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; the screen was:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    for sig in ["TERM", "HUP"] {
+        let pidfile = d.path().join(format!("{sig}.pid"));
+        // The inner shell writes its pid, then becomes sense (exec keeps the pid).
+        let inner = format!(
+            "echo $$ > {}; exec {} --workspace {}",
+            quote(&pidfile),
+            quote(std::path::Path::new(env!("CARGO_BIN_EXE_sense"))),
+            quote(&ws)
+        );
+        let cmd = format!(
+            "cd {} && XDG_CONFIG_HOME={} sh -c {}; echo SENSE-EXITED-$?; sleep 60",
+            quote(d.path()),
+            quote(&d.path().join("config")),
+            quote(std::path::Path::new(&inner))
+        );
+        tmux(&["kill-session", "-t", "s"]);
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "s",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &cmd,
+        ]);
+        wait_for("the workbench", &|t| t.contains("? help"));
+        let modes = || {
+            tmux(&[
+                "display", "-p", "-t", "s",
+                "#{alternate_on}#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}#{mouse_sgr_flag}",
+            ])
+            .trim()
+            .to_string()
+        };
+        let on = modes();
+        assert!(on.starts_with('1') && on[1..].contains('1'), "{on}");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let killed = Command::new("kill")
+            .args([&format!("-{sig}"), pid.trim()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        wait_for("the exit", &|t| t.contains("SENSE-EXITED"));
+        assert_eq!(
+            modes(),
+            "00000",
+            "SIG{sig} left the terminal in the workbench's modes"
+        );
+    }
+}
