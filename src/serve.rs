@@ -141,6 +141,8 @@ pub fn public_id(full_name: &str) -> String {
 }
 
 /// Settings out of range are refused, naming the parameter.
+// The error is the response itself, sent at once: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
 fn check_request(req: &ChatRequest, st: &Shared) -> Result<(), Response> {
     if let Some(m) = req.model.as_deref() {
         if m != st.id && m != st.full_name {
@@ -186,6 +188,7 @@ fn check_request(req: &ChatRequest, st: &Shared) -> Result<(), Response> {
 }
 
 /// Reads and parses the body under the read timeout and the size cap.
+#[allow(clippy::result_large_err)]
 async fn read_request(body: Body) -> Result<ChatRequest, Response> {
     let bytes = match tokio::time::timeout(READ_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES))
         .await

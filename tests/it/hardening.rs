@@ -4,7 +4,8 @@ use crate::bin::{ok, sense};
 use std::process::{Command, Stdio};
 
 /// Runs `c` to completion and returns (exit code, stderr, peak RSS in MiB of that child alone).
-#[allow(unsafe_code)]
+// The child is reaped by wait4 below, which also reads its rusage.
+#[allow(unsafe_code, clippy::zombie_processes)]
 pub fn run_with_peak_rss(c: &mut Command) -> (i32, String, u64) {
     let child = c
         .stdout(Stdio::null())
