@@ -890,3 +890,37 @@ fn sigterm_and_sighup_restore_the_terminal() {
         );
     }
 }
+
+#[test]
+fn a_corrupt_workspace_under_export_is_a_failure_not_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    // Scramble the examples table's leaf pages: the workspace opens, export's read fails.
+    let pages: Vec<i64> = {
+        let c = rusqlite::Connection::open(&ws).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let mut st = c
+            .prepare("SELECT pageno FROM dbstat WHERE name = 'examples' AND pagetype = 'leaf'")
+            .unwrap();
+        let pages = st.query_map([], |r| r.get(0)).unwrap();
+        pages.map(Result::unwrap).collect()
+    };
+    assert!(!pages.is_empty());
+    let mut bytes = std::fs::read(&ws).unwrap();
+    for p in pages {
+        let at = (p as usize - 1) * 4096;
+        for b in &mut bytes[at + 8..at + 4096] {
+            *b ^= 0x5a;
+        }
+    }
+    std::fs::write(&ws, bytes).unwrap();
+    let out = sense(&ws)
+        .args(["export", "spider"])
+        .arg(d.path().join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("malformed"), "{err}");
+}
