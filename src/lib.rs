@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod evaluate;
 pub mod exec;
 pub mod llm;
+pub mod proc;
 pub mod schema;
 pub mod series;
 pub mod serve;

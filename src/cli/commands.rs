@@ -6,7 +6,7 @@ use crate::dataset::{samples, DatasetError};
 use crate::exec::{Executor, Limits, Metric};
 use crate::store::Store;
 use crate::synth::weak::{CandidateInput, Judge};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
@@ -145,8 +145,7 @@ pub fn open_workbench(ws: &Path, theme: Option<String>, annotator: &str) -> Resu
 
 fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = super::flags::read_input(path)?;
     let mut inputs = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -162,6 +161,7 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
             .get("sql")
             .and_then(|s| s.as_str())
             .ok_or_else(|| at("missing string field 'sql'".into()))?;
+        let sql = crate::llm::cap_sql(sql).map_err(at)?;
         let example_id = if let Some(id) = v.get("example_id").and_then(|x| x.as_i64()) {
             store
                 .example(id)

@@ -4,7 +4,7 @@ use super::bad;
 use crate::dataset::benchmark::{db_file, parse_gold_lines};
 use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache};
 use crate::exec::{Limits, Metric, MetricKind};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,7 +30,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Per-query time limit in seconds.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, value_parser = super::flags::seconds)]
     pub timeout: f64,
     /// Evaluate a local checkpoint on a workspace split instead of a predictions file.
     #[arg(long, value_name = "CKPT")]
@@ -45,10 +45,10 @@ pub struct EvalArgs {
     #[arg(long)]
     pub limit: Option<usize>,
     /// With --model: prompts per generation batch.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = super::flags::count)]
     pub batch: usize,
     /// With --model: longest SQL in tokens.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::flags::count)]
     pub max_new_tokens: usize,
     /// With --model: cpu or cuda.
     #[arg(long, default_value = "cpu")]
@@ -122,11 +122,9 @@ pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
 }
 
 fn load_items(pred: &Path, gold: &Path, db: &Path) -> Result<Vec<EvalItem>> {
-    let gold_text =
-        std::fs::read_to_string(gold).with_context(|| format!("reading {}", gold.display()))?;
+    let gold_text = super::flags::read_input(gold)?;
     let golds = parse_gold_lines(gold, &gold_text)?;
-    let pred_text =
-        std::fs::read_to_string(pred).with_context(|| format!("reading {}", pred.display()))?;
+    let pred_text = super::flags::read_input(pred)?;
     let mut preds: Vec<String> = pred_text
         .lines()
         .map(|l| l.trim_end_matches('\r').to_string())
@@ -172,8 +170,7 @@ fn perturb(sql: &str) -> String {
 pub fn bench(spider: &Path, repeat: usize) -> Result<i32> {
     let gold = spider.join("dev_gold.sql");
     let db = spider.join("database");
-    let text =
-        std::fs::read_to_string(&gold).with_context(|| format!("reading {}", gold.display()))?;
+    let text = super::flags::read_input(&gold)?;
     let golds = parse_gold_lines(&gold, &text)?;
     let mk = |f: &dyn Fn(&str) -> String| -> Vec<EvalItem> {
         golds

@@ -2,6 +2,7 @@
 
 mod commands;
 mod eval_cmd;
+mod flags;
 mod pairs_cmd;
 mod synth_cmd;
 pub mod table;
@@ -207,6 +208,23 @@ pub enum BenchCmd {
     },
 }
 
+/// Whether an error is the user's input being wrong (exit 2) rather than a failure (exit 1):
+/// a bad file or record is input; the workspace failing under an import or export is not.
+fn is_input_error(e: &anyhow::Error) -> bool {
+    use crate::dataset::DatasetError;
+    use crate::store::StoreError;
+    if e.downcast_ref::<BadInput>().is_some() {
+        return true;
+    }
+    match e.downcast_ref::<DatasetError>() {
+        Some(DatasetError::Store(s)) => {
+            matches!(s, StoreError::Invalid(_) | StoreError::NotFound(_))
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
@@ -221,9 +239,7 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<BadInput>().is_some()
-                || e.downcast_ref::<crate::dataset::DatasetError>().is_some()
-            {
+            if is_input_error(&e) {
                 2
             } else {
                 1

@@ -24,8 +24,8 @@ pub enum SynthCmd {
     Templates(TemplatesArgs),
     /// Stage 1: ask the strong model for new domains (or read them from a file).
     Domains {
-        /// How many domains to ask for.
-        #[arg(short = 'n', long, default_value_t = 5)]
+        /// How many domains to ask for (and keep, at most).
+        #[arg(short = 'n', long, default_value_t = 5, value_parser = super::flags::count)]
         n: usize,
         /// Take the domains from this file (JSON list, or one `name: description` per line).
         #[arg(long)]
@@ -44,6 +44,9 @@ pub enum SynthCmd {
         /// At most this many domains.
         #[arg(long)]
         limit: Option<usize>,
+        /// Largest database file a reply may build, in MB.
+        #[arg(long, default_value_t = 64)]
+        max_db_mb: u64,
         #[command(flatten)]
         strong: StrongArgs,
     },
@@ -53,7 +56,7 @@ pub enum SynthCmd {
         #[arg(long = "db")]
         dbs: Vec<String>,
         /// Questions asked per database.
-        #[arg(short = 'n', long, default_value_t = 20)]
+        #[arg(short = 'n', long, default_value_t = 20, value_parser = super::flags::count)]
         n: usize,
         /// At most this many databases.
         #[arg(long)]
@@ -72,7 +75,7 @@ pub struct TemplatesArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// At most this many examples per database.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_parser = super::flags::count)]
     pub per_db: usize,
     /// Only databases of this split (default train; dev or all needs --allow-dev); template
     /// examples take their database's split.
@@ -104,8 +107,9 @@ pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
         SynthCmd::Schemas {
             domains,
             limit,
+            max_db_mb,
             strong,
-        } => synth_schemas(ws, domains, limit, strong),
+        } => synth_schemas(ws, domains, limit, max_db_mb, strong),
         SynthCmd::Questions {
             dbs,
             n,
@@ -217,19 +221,19 @@ pub struct EndpointArgs {
     #[arg(long)]
     pub api_key_env: Option<String>,
     /// Requests in flight at once [default: 8].
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub concurrency: Option<usize>,
     /// Seconds allowed for one request [default: 120].
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::seconds)]
     pub timeout: Option<f64>,
     /// Retries on connection errors, timeouts, 429, 5xx and unparseable replies [default: 4].
     #[arg(long)]
     pub retries: Option<u32>,
     /// Most tokens per completion (for a local checkpoint, at most its context less 2).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count_u32)]
     pub max_tokens: Option<u32>,
     /// Nucleus sampling: keep the most likely tokens up to this probability mass (0..=1).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::top_p)]
     pub top_p: Option<f32>,
     /// Sampling seed sent to the server (and to a local checkpoint).
     #[arg(long)]
@@ -274,7 +278,14 @@ impl EndpointArgs {
             c.api_key_env = k;
         }
         c.concurrency = self.concurrency.or(p.concurrency).unwrap_or(8).max(1);
-        c.timeout = Duration::from_secs_f64(self.timeout.or(p.timeout_s).unwrap_or(120.0).max(0.1));
+        // A profile's timeout is checked like the flag's (the flag already was).
+        let secs = match (self.timeout, p.timeout_s) {
+            (Some(t), _) => t,
+            (None, Some(t)) => super::flags::seconds(&t.to_string())
+                .map_err(|e| bad(format!("profile timeout_s: {e}")))?,
+            (None, None) => 120.0,
+        };
+        c.timeout = Duration::from_secs_f64(secs);
         c.max_retries = self.retries.or(p.retries).unwrap_or(4);
         Ok(c)
     }
@@ -337,16 +348,16 @@ pub struct SampleArgs {
     #[arg(long)]
     pub model: Option<String>,
     /// Samples per example.
-    #[arg(short = 'k', long, default_value_t = 4)]
+    #[arg(short = 'k', long, default_value_t = 4, value_parser = super::flags::count)]
     pub k: usize,
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, value_parser = super::flags::temperature)]
     pub temperature: f32,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
     /// Prompts handed to the model at once.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = super::flags::count)]
     pub batch: usize,
     #[arg(long, default_value = "spider")]
     pub metric: MetricKind,
@@ -703,7 +714,7 @@ pub struct StrongArgs {
     /// Model name served at --endpoint.
     #[arg(long)]
     pub model: Option<String>,
-    #[arg(long, default_value_t = 0.7)]
+    #[arg(long, default_value_t = 0.7, value_parser = super::flags::temperature)]
     pub temperature: f32,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
@@ -732,7 +743,8 @@ impl StrongArgs {
         )?)
     }
 
-    fn report(&self, r: &strong::StageReport) -> Result<()> {
+    /// Prints the report; the exit code is 1 when every model call failed.
+    fn report(&self, r: &strong::StageReport) -> Result<i32> {
         if self.json {
             println!("{}", serde_json::to_string_pretty(r)?);
         } else {
@@ -741,7 +753,14 @@ impl StrongArgs {
             }
             println!("{}", r.summary());
         }
-        Ok(())
+        if r.all_calls_failed() {
+            eprintln!(
+                "error: all {} model calls failed (their errors are in the workspace's exchanges)",
+                r.calls
+            );
+            return Ok(1);
+        }
+        Ok(0)
     }
 }
 
@@ -779,17 +798,23 @@ pub fn synth_domains(
     let r = strong::synth_domains(&store, s.as_ref(), n, from.as_deref(), &out).map_err(strong_err);
     pb.finish_and_clear();
     let (_, report) = r?;
-    a.report(&report)?;
+    let code = a.report(&report)?;
     println!("domains file: {}", out.display());
-    Ok(0)
+    Ok(code)
 }
 
 pub fn synth_schemas(
     ws: &Path,
     domains: Option<PathBuf>,
     limit: Option<usize>,
+    max_db_mb: u64,
     a: StrongArgs,
 ) -> Result<i32> {
+    if !(1..=1 << 20).contains(&max_db_mb) {
+        return Err(bad(format!(
+            "--max-db-mb must be between 1 and 1048576, not {max_db_mb}"
+        )));
+    }
     let store = Store::open_existing(ws)?;
     let file = domains.unwrap_or_else(|| strong::default_domains_file(&store));
     if !file.is_file() {
@@ -811,12 +836,12 @@ pub fn synth_schemas(
         println!("dry run: {} domains without a database", todo.len());
         return Ok(0);
     }
-    let s = a.strong(8192)?;
+    let mut s = a.strong(8192)?;
+    s.build.max_db_bytes = max_db_mb << 20;
     let pb = spinner("schemas");
     let r = strong::synth_schemas(&store, &s, &all, limit).map_err(strong_err);
     pb.finish_and_clear();
-    a.report(&r?)?;
-    Ok(0)
+    a.report(&r?)
 }
 
 pub fn synth_questions(
@@ -854,8 +879,7 @@ pub fn synth_questions(
     let pb = spinner("questions");
     let r = strong::synth_questions(&store, &s, &names, n).map_err(strong_err);
     pb.finish_and_clear();
-    a.report(&r?)?;
-    Ok(0)
+    a.report(&r?)
 }
 
 fn spinner(what: &str) -> indicatif::ProgressBar {

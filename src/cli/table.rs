@@ -5,7 +5,22 @@ use unicode_width::UnicodeWidthStr;
 
 const MAX_COL: usize = 40;
 
+/// Control characters from data (an escape sequence could retitle or clear the terminal)
+/// shown escaped; line breaks and tabs as spaces.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn clip(s: &str, w: usize) -> String {
+    let s = &printable(s);
     if s.width() <= w {
         return s.to_string();
     }
@@ -26,11 +41,7 @@ pub fn render(r: &QueryResult, max_rows: usize) -> String {
         .rows
         .iter()
         .take(max_rows)
-        .map(|row| {
-            row.iter()
-                .map(|v| clip(&v.to_string().replace('\n', " "), MAX_COL))
-                .collect()
-        })
+        .map(|row| row.iter().map(|v| clip(&v.to_string(), MAX_COL)).collect())
         .collect();
     let mut widths: Vec<usize> = r.columns.iter().map(|c| clip(c, MAX_COL).width()).collect();
     for row in &cells {
@@ -70,4 +81,25 @@ pub fn render(r: &QueryResult, max_rows: usize) -> String {
         r.elapsed.as_secs_f64() * 1e3
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::Value;
+
+    #[test]
+    fn control_characters_from_data_are_escaped() {
+        let r = QueryResult {
+            columns: vec!["t\u{1b}]0;x\u{7}".into()],
+            decl_types: vec![None],
+            rows: vec![vec![Value::Text(
+                "\u{1b}]0;pwned\u{7}\u{1b}[2Ja\nb\u{9b}".into(),
+            )]],
+            elapsed: Default::default(),
+        };
+        let out = render(&r, 10);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("\\u{1b}]0;pwned"), "{out}");
+    }
 }

@@ -33,30 +33,31 @@ pub struct TrainArgs {
     /// Checkpoint folder (default: checkpoints/<kind>-<time> beside the workspace).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub steps: Option<usize>,
     /// Sequences (DPO: pairs) per micro-batch.
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub batch_size: Option<usize>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub grad_accum: Option<usize>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::positive)]
     pub lr: Option<f64>,
     #[arg(long)]
     pub warmup: Option<usize>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::non_negative)]
     pub weight_decay: Option<f64>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::positive)]
     pub clip_norm: Option<f64>,
     /// Longest training sequence in tokens (prompts lose their beginning to fit).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::count)]
     pub max_len: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Save a checkpoint every N steps (0: only at the end).
     #[arg(long)]
     pub save_every: Option<usize>,
     /// Stop and save after this many minutes.
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::minutes)]
     pub max_minutes: Option<f64>,
     /// cpu or cuda (cuda needs a build with --features cuda).
     #[arg(long)]
@@ -99,12 +100,12 @@ pub struct TrainArgs {
     /// DPO pairs: accepted (default), pending, or all.
     #[arg(long)]
     pub pairs: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::positive)]
     pub beta: Option<f64>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::non_negative)]
     pub label_smoothing: Option<f64>,
     /// Weight of an SFT term on the chosen SQL (DPO).
-    #[arg(long)]
+    #[arg(long, value_parser = super::flags::non_negative)]
     pub sft_weight: Option<f64>,
     /// SFT: held-out loss every N steps and at the last step (0 = off; default 50).
     #[arg(long, value_name = "N")]

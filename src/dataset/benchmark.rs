@@ -236,7 +236,16 @@ fn store_records(
     for r in records {
         by_db.entry(r.db.clone()).or_default().push(r);
     }
-    let mut examples = Vec::new();
+    // A db_id is joined to --db-dir: one like "../x" or "/etc" would read outside it.
+    for (db, recs) in &by_db {
+        crate::store::check_db_name(db).map_err(|e| DatasetError::Record {
+            path: path.to_path_buf(),
+            index: recs[0].index,
+            field: "db_id".into(),
+            msg: e.to_string(),
+        })?;
+    }
+    let mut batch = Vec::new();
     for (db, recs) in by_db {
         let file = db_file(db_dir, &db);
         if !file.is_file() {
@@ -245,17 +254,17 @@ fn store_records(
         }
         let schema =
             crate::schema::introspect_path(&file, 0).map_err(|e| DatasetError::file(&file, e))?;
-        let db_id = store.upsert_database(&NewDatabase {
+        let new_db = NewDatabase {
             name: db.clone(),
             domain: String::new(),
             source: source.into(),
             path: file,
             fingerprint: crate::schema::fingerprint(&schema),
-        })?;
-        report.databases += 1;
-        for r in recs {
-            examples.push(NewExample {
-                db_id,
+        };
+        let examples = recs
+            .into_iter()
+            .map(|r| NewExample {
+                db_id: 0,
                 question: r.question,
                 gold_sql: r.sql,
                 evidence: r.evidence,
@@ -266,11 +275,14 @@ fn store_records(
                     "file": path, "index": r.index, "difficulty_estimated": r.estimated
                 }),
                 exchange_id: None,
-            });
-        }
+            })
+            .collect();
+        batch.push((new_db, examples));
     }
-    // One transaction for the whole file: a crash mid-import leaves nothing half-done.
-    let (ins, dup) = store.insert_examples(&examples)?;
+    report.databases = batch.len();
+    // One transaction for the whole file, database rows included: a crash or a refused name
+    // mid-import leaves nothing half-done.
+    let (ins, dup) = store.import_databases(batch)?;
     report.inserted = ins;
     report.duplicates = dup;
     Ok(report)

@@ -302,10 +302,7 @@ pub fn export_spider(
     for (name, path) in &used {
         let schema = introspect_path(path, 0).map_err(|e| err(path, e))?;
         tables.push(spider_tables_entry(name, &schema));
-        let dest = dir
-            .join("database")
-            .join(name)
-            .join(format!("{name}.sqlite"));
+        let dest = under(dir, &["database", name, &format!("{name}.sqlite")])?;
         copy_atomic(path, &dest)?;
     }
     let pretty = |v: &Value, p: &Path| -> Result<(), DatasetError> {
@@ -316,8 +313,8 @@ pub fn export_spider(
     let mut splits = Vec::new();
     for (split, qs) in by_split {
         splits.push((split.clone(), qs.len()));
-        pretty(&Value::Array(qs), &dir.join(format!("{split}.json")))?;
-        let gp = dir.join(format!("{split}_gold.sql"));
+        pretty(&Value::Array(qs), &under(dir, &[&format!("{split}.json")])?)?;
+        let gp = under(dir, &[&format!("{split}_gold.sql")])?;
         write_atomic(
             &gp,
             gold.get(&split).map(String::as_bytes).unwrap_or_default(),
@@ -329,6 +326,27 @@ pub fn export_spider(
         splits,
         databases: used.len(),
     })
+}
+
+/// `dir/a/b/...`, refused unless each part is one plain name: database names and splits come
+/// from imported files, and a workspace written before names were checked may hold `../x`.
+fn under(dir: &Path, parts: &[&str]) -> Result<PathBuf, DatasetError> {
+    let mut p = dir.to_path_buf();
+    for part in parts {
+        let mut comps = Path::new(part).components();
+        let plain = matches!(comps.next(), Some(std::path::Component::Normal(_)))
+            && comps.next().is_none()
+            && !part.contains(['/', '\\', '\0'])
+            && !part.starts_with('.');
+        if !plain {
+            return Err(err(
+                dir,
+                format!("refusing to write {part:?}: not a plain name inside this folder"),
+            ));
+        }
+        p.push(part);
+    }
+    Ok(p)
 }
 
 fn copy_atomic(src: &Path, dest: &Path) -> Result<(), DatasetError> {

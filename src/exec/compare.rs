@@ -82,6 +82,7 @@ pub enum Reason {
     Error { message: String },
     Timeout,
     TooManyRows,
+    TooLarge,
     ColumnCount { gold: usize, pred: usize },
     RowCount { gold: usize, pred: usize },
     ValuesDiffer,
@@ -94,6 +95,7 @@ impl std::fmt::Display for Reason {
             Reason::Error { message } => write!(f, "error: {message}"),
             Reason::Timeout => f.write_str("timeout"),
             Reason::TooManyRows => f.write_str("too many rows"),
+            Reason::TooLarge => f.write_str("result too large"),
             Reason::ColumnCount { gold, pred } => {
                 write!(f, "column count differs: gold {gold}, predicted {pred}")
             }
@@ -110,7 +112,8 @@ impl Reason {
     pub fn from_exec(e: &ExecError) -> Reason {
         match e {
             ExecError::Timeout(_) | ExecError::Interrupted => Reason::Timeout,
-            ExecError::TooManyRows(_) | ExecError::TooLarge(_) => Reason::TooManyRows,
+            ExecError::TooManyRows(_) => Reason::TooManyRows,
+            ExecError::TooLarge(_) => Reason::TooLarge,
             other => Reason::Error {
                 message: other.to_string(),
             },

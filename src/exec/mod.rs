@@ -1,6 +1,7 @@
 //! Safe execution of untrusted SQL on target databases, and result comparison.
 
 pub mod compare;
+pub mod guard;
 pub mod pool;
 pub mod run;
 pub mod value;

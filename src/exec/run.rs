@@ -1,5 +1,5 @@
 //! Running untrusted SQL: read-only connection, an authorizer that denies anything but reading,
-//! a time limit, and caps on rows and bytes fetched.
+//! a time limit, caps on rows and bytes fetched, and SQLite's length and heap limits.
 
 use super::value::Value;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
@@ -41,7 +41,7 @@ pub enum ExecError {
     Interrupted,
     #[error("more than {0} rows")]
     TooManyRows(usize),
-    #[error("result larger than {0} bytes")]
+    #[error("result too large (over {0} bytes)")]
     TooLarge(usize),
     #[error("empty query")]
     Empty,
@@ -52,6 +52,8 @@ impl ExecError {
     pub fn outcome(&self) -> &'static str {
         match self {
             ExecError::Timeout(_) | ExecError::Interrupted => "timeout",
+            // The workspace's outcome column has one label for both caps; the reason text
+            // (`Reason::TooLarge`) tells them apart.
             ExecError::TooManyRows(_) | ExecError::TooLarge(_) => "too_many_rows",
             _ => "error",
         }
@@ -97,6 +99,8 @@ impl Executor {
         .map_err(open_err)?;
         conn.pragma_update(None, "query_only", 1)
             .map_err(open_err)?;
+        // Before the authorizer, which denies the heap-limit pragma.
+        super::guard::bound_connection(&conn, limits.max_bytes).map_err(open_err)?;
         conn.authorizer(Some(authorize));
         let base = Instant::now();
         let deadline = Arc::new(AtomicU64::new(0));
@@ -192,10 +196,10 @@ impl Executor {
             for i in 0..ncol {
                 let v = Value::from(row.get_ref(i).map_err(map)?);
                 bytes += v.size();
+                if bytes > self.limits.max_bytes {
+                    return Err(ExecError::TooLarge(self.limits.max_bytes));
+                }
                 vals.push(v);
-            }
-            if bytes > self.limits.max_bytes {
-                return Err(ExecError::TooLarge(self.limits.max_bytes));
             }
             rows.push(vals);
         }
@@ -208,6 +212,9 @@ impl Executor {
     }
 
     fn map_err(&self, e: rusqlite::Error, start: Instant) -> ExecError {
+        if super::guard::is_too_large(&e) {
+            return ExecError::TooLarge(self.limits.max_bytes.min(super::guard::MAX_VALUE_BYTES));
+        }
         if let rusqlite::Error::SqliteFailure(f, msg) = &e {
             match f.code {
                 rusqlite::ErrorCode::OperationInterrupted => {
@@ -368,6 +375,34 @@ mod tests {
             ExecError::TooManyRows(2)
         );
         assert_eq!(ex.run("SELECT * FROM t LIMIT 2").unwrap().rows.len(), 2);
+    }
+
+    #[test]
+    fn huge_values_are_too_large_not_too_many_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let ex = Executor::open(&fixture(d.path()), Limits::default()).unwrap();
+        for sql in [
+            "SELECT length(randomblob(900000000)) + length(randomblob(900000000))",
+            "SELECT randomblob(9e8), randomblob(9e8), randomblob(9e8)",
+            "SELECT length(zeroblob(900000000))",
+            "SELECT length(replace(hex(zeroblob(20000000)), '0', 'ab'))",
+        ] {
+            let e = ex.run(sql).unwrap_err();
+            assert!(matches!(e, ExecError::TooLarge(_)), "{sql}: {e:?}");
+            assert_eq!(e.to_string(), "result too large (over 33554432 bytes)");
+            assert_eq!(
+                crate::exec::Reason::from_exec(&e).to_string(),
+                "result too large"
+            );
+        }
+        // Ordinary values still work after a refusal.
+        assert_eq!(
+            ex.run("SELECT length(randomblob(1000))")
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
     }
 
     #[test]

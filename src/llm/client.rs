@@ -110,6 +110,10 @@ pub struct ChatReply {
     pub attempts: u32,
 }
 
+/// Largest reply body read from an endpoint; a larger one is refused unread (a 50 MB reply
+/// would otherwise be stored in the workspace and drawn on every key in Review).
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LlmError {
     #[error("HTTP {status}: {body}")]
@@ -120,6 +124,8 @@ pub enum LlmError {
     Connect(String),
     #[error("unparseable reply ({msg}): {text}")]
     Parse { msg: String, text: String },
+    #[error("reply larger than {} bytes: refused", MAX_REPLY_BYTES)]
+    TooLarge,
     #[error("{0}")]
     Other(String),
 }
@@ -129,7 +135,7 @@ impl LlmError {
         match self {
             LlmError::Status { status, .. } => *status == 429 || *status >= 500,
             LlmError::Timeout(_) | LlmError::Connect(_) | LlmError::Parse { .. } => true,
-            LlmError::Other(_) => false,
+            LlmError::Other(_) | LlmError::TooLarge => false,
         }
     }
 }
@@ -215,6 +221,30 @@ fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs_f64(s.min(3600.0)))
 }
 
+enum ReadError {
+    TooLarge,
+    Http(reqwest::Error),
+}
+
+/// The body as text, refused once it passes [`MAX_REPLY_BYTES`] (by its Content-Length when
+/// given, else while reading), so a huge reply is never held in memory.
+async fn read_capped(mut resp: reqwest::Response) -> Result<String, ReadError> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_REPLY_BYTES as u64)
+    {
+        return Err(ReadError::TooLarge);
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Http)? {
+        if buf.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
 impl Client {
     /// Builds a client; reads the API key from the environment variable the config names
     /// (no key: no Authorization header, as local servers expect).
@@ -238,6 +268,17 @@ impl Client {
 
     pub fn config(&self) -> &EndpointConfig {
         &self.cfg
+    }
+
+    /// A server that echoes the request's API key in an error body must not get it printed or
+    /// stored in the workspace.
+    fn redact(&self, text: String) -> String {
+        match &self.api_key {
+            Some(k) if k.len() >= 4 && text.contains(k.as_str()) => {
+                text.replace(k.as_str(), "[redacted]")
+            }
+            _ => text,
+        }
     }
 
     /// The delay before retry number `retry` (1-based): base·2^(retry-1), capped, with jitter
@@ -291,21 +332,30 @@ impl Client {
             }
         };
         let status = resp.status();
-        let wait = retry_after(resp.headers());
-        let text = match resp.text().await {
-            Ok(s) => s,
-            Err(e) => {
-                let err = if e.is_timeout() {
-                    LlmError::Timeout(self.cfg.timeout)
-                } else {
-                    LlmError::Connect(e.to_string())
+        let asked = retry_after(resp.headers());
+        // A server may ask for an hour: wait at most one request timeout, and say so.
+        let wait = asked.map(|w| w.min(self.cfg.timeout));
+        let text = match read_capped(resp).await {
+            Ok(s) => self.redact(s),
+            Err(err) => {
+                let err = match err {
+                    ReadError::TooLarge => LlmError::TooLarge,
+                    ReadError::Http(e) if e.is_timeout() => LlmError::Timeout(self.cfg.timeout),
+                    ReadError::Http(e) => LlmError::Connect(e.to_string()),
                 };
                 return (Err(err), None, ms(t), None);
             }
         };
         let latency = ms(t);
         if !status.is_success() {
-            let body: String = text.chars().take(2000).collect();
+            let mut body: String = text.chars().take(2000).collect();
+            if let Some(a) = asked.filter(|a| *a > self.cfg.timeout) {
+                body.push_str(&format!(
+                    " (Retry-After {}s capped at the {}s request timeout)",
+                    a.as_secs(),
+                    self.cfg.timeout.as_secs_f64()
+                ));
+            }
             return (
                 Err(LlmError::Status {
                     status: status.as_u16(),

@@ -1,5 +1,21 @@
 //! Getting the SQL out of a model's reply.
 
+/// Longest candidate SQL judged or stored: a longer one is a runaway reply, and storing it
+/// would make every view that draws it slow.
+pub const MAX_SQL_BYTES: usize = 64 << 10;
+
+/// `sql` when it is within [`MAX_SQL_BYTES`], else the reason it is refused.
+pub fn cap_sql(sql: &str) -> Result<&str, String> {
+    if sql.len() > MAX_SQL_BYTES {
+        Err(format!(
+            "SQL is {} bytes, over the {MAX_SQL_BYTES}-byte limit",
+            sql.len()
+        ))
+    } else {
+        Ok(sql)
+    }
+}
+
 /// The SQL in a model's reply, or None when there is none.
 ///
 /// Tried in this order:

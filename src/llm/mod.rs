@@ -10,9 +10,9 @@ pub mod prompts;
 
 pub use client::{
     runtime, ChatReply, ChatRequest, Client, EndpointConfig, LlmError, Message, Outcome,
-    SamplingParams,
+    SamplingParams, MAX_REPLY_BYTES,
 };
-pub use extract::extract_sql;
+pub use extract::{cap_sql, extract_sql, MAX_SQL_BYTES};
 
 /// Installs rustls' ring provider once per process (reqwest is built without a default one).
 pub fn install_crypto() {

@@ -51,7 +51,12 @@ impl DbSchema {
     }
 }
 
-/// Opens a target database read-only for introspection (our own, trusted statements).
+/// Characters (text) or bytes (blob) of each sample value read: prompts and previews show a prefix,
+/// so a huge value in a target database costs nothing.
+pub const SAMPLE_VALUE_PREFIX: usize = 200;
+
+/// Opens a target database read-only for introspection (our own statements, but the database is
+/// untrusted: its values are bounded by the same length and heap limits as queries).
 pub fn open_read_only(path: &Path) -> Result<Connection, SchemaError> {
     let err = |msg: String| SchemaError::Read {
         path: path.to_path_buf(),
@@ -60,11 +65,14 @@ pub fn open_read_only(path: &Path) -> Result<Connection, SchemaError> {
     if !path.is_file() {
         return Err(err("no such file".into()));
     }
-    Connection::open_with_flags(
+    let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| err(e.to_string()))
+    .map_err(|e| err(e.to_string()))?;
+    crate::exec::guard::bound_connection(&conn, crate::exec::guard::MAX_VALUE_BYTES)
+        .map_err(|e| err(e.to_string()))?;
+    Ok(conn)
 }
 
 pub fn introspect_path(path: &Path, sample_rows: usize) -> Result<DbSchema, SchemaError> {
@@ -131,22 +139,16 @@ pub fn introspect(conn: &Connection, sample_rows: usize) -> rusqlite::Result<DbS
                 |r| r.get(0),
             )
             .unwrap_or(0);
-        let mut samples = Vec::new();
-        if sample_rows > 0 {
-            let mut st = conn.prepare(&format!(
-                "SELECT * FROM {} LIMIT {sample_rows}",
-                quote_ident(&name)
-            ))?;
-            let n = st.column_count();
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let mut vals = Vec::with_capacity(n);
-                for i in 0..n {
-                    vals.push(crate::exec::Value::from(r.get_ref(i)?).to_string());
-                }
-                samples.push(vals);
+        let samples = if sample_rows > 0 && !columns.is_empty() {
+            match read_samples(conn, &name, &columns, sample_rows) {
+                Ok(rows) => rows,
+                // A value over the length limit: the table is described without samples.
+                Err(e) if crate::exec::guard::is_too_large(&e) => Vec::new(),
+                Err(e) => return Err(e),
             }
-        }
+        } else {
+            Vec::new()
+        };
         tables.push(Table {
             name,
             columns,
@@ -155,6 +157,41 @@ pub fn introspect(conn: &Connection, sample_rows: usize) -> rusqlite::Result<DbS
         });
     }
     Ok(DbSchema { tables })
+}
+
+/// The first `n` rows of `table` as text: text by prefix, blobs by their size, numbers as they are.
+fn read_samples(
+    conn: &Connection,
+    table: &str,
+    columns: &[Column],
+    n: usize,
+) -> rusqlite::Result<Vec<Vec<String>>> {
+    let select: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let q = quote_ident(&c.name);
+            format!(
+                "CASE typeof({q}) WHEN 'text' THEN substr({q}, 1, {SAMPLE_VALUE_PREFIX}) \
+                 WHEN 'blob' THEN '<blob ' || length({q}) || ' bytes>' ELSE {q} END"
+            )
+        })
+        .collect();
+    let mut st = conn.prepare(&format!(
+        "SELECT {} FROM {} LIMIT {n}",
+        select.join(", "),
+        quote_ident(table)
+    ))?;
+    let ncol = st.column_count();
+    let mut rows = st.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut vals = Vec::with_capacity(ncol);
+        for i in 0..ncol {
+            vals.push(crate::exec::Value::from(r.get_ref(i)?).to_string());
+        }
+        out.push(vals);
+    }
+    Ok(out)
 }
 
 /// A fingerprint of the schema's shape (tables, columns, types, keys), independent of rows.
@@ -175,4 +212,45 @@ pub fn fingerprint(schema: &DbSchema) -> String {
         h.update(b";");
     }
     hex::encode(&h.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_values_are_read_by_prefix() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big.sqlite");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(
+            "CREATE TABLE t(id INTEGER, r REAL, s TEXT, b BLOB);
+             INSERT INTO t VALUES (7, 2.5, printf('%.*c', 20000000, 'x'), zeroblob(20000000));",
+        )
+        .unwrap();
+        drop(c);
+        let schema = introspect_path(&p, 3).unwrap();
+        let row = &schema.tables[0].sample_rows[0];
+        assert_eq!(row[0], "7");
+        assert_eq!(row[1], "2.5");
+        assert_eq!(row[2], "x".repeat(SAMPLE_VALUE_PREFIX));
+        assert_eq!(row[3], "<blob 20000000 bytes>");
+    }
+
+    #[test]
+    fn introspection_connections_carry_the_length_limit() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.sqlite");
+        Connection::open(&p)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
+        let conn = open_read_only(&p).unwrap();
+        let e = conn
+            .query_row("SELECT length(randomblob(900000000))", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_err();
+        assert!(crate::exec::guard::is_too_large(&e), "{e}");
+    }
 }

@@ -52,6 +52,30 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Database names are names, also used as file and folder names on import and export: no path
+/// separators, no `..`, no NUL, no leading dot, not empty.
+pub fn check_db_name(name: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        Some("it is empty")
+    } else if name.contains(['/', '\\']) {
+        Some("it contains a path separator")
+    } else if name.contains("..") {
+        Some("it contains '..'")
+    } else if name.contains('\0') {
+        Some("it contains a NUL character")
+    } else if name.starts_with('.') {
+        Some("it starts with '.'")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(StoreError::Invalid(format!(
+            "invalid database name {name:?}: {why}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -231,19 +255,42 @@ impl Store {
 
     // ---- databases -------------------------------------------------------------------
 
+    /// Adds a database, or updates the one of that name when it is the same file. A name that
+    /// already names another file is refused: silently repointing it would break its examples.
     pub fn upsert_database(&self, db: &NewDatabase) -> Result<i64> {
+        check_db_name(&db.name)?;
         let path = self.rel_path(&db.path);
+        let existing: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, path FROM databases WHERE name = ?1",
+                [&db.name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, old)) = existing {
+            let old_abs = self.abs_path(&old);
+            let same = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            if old != path && same(&old_abs) != same(&db.path) {
+                return Err(StoreError::Invalid(format!(
+                    "database '{}' already exists in the workspace at {}; refusing to point it \
+                     to {} (import it under another name)",
+                    db.name,
+                    old_abs.display(),
+                    db.path.display()
+                )));
+            }
+            self.conn.execute(
+                "UPDATE databases SET domain=?1, source=?2, fingerprint=?3 WHERE id=?4",
+                params![db.domain, db.source, db.fingerprint, id],
+            )?;
+            return Ok(id);
+        }
         self.conn.execute(
-            "INSERT INTO databases (name, domain, source, path, fingerprint) VALUES (?1,?2,?3,?4,?5)
-             ON CONFLICT(name) DO UPDATE SET domain=excluded.domain, source=excluded.source,
-               path=excluded.path, fingerprint=excluded.fingerprint",
+            "INSERT INTO databases (name, domain, source, path, fingerprint) VALUES (?1,?2,?3,?4,?5)",
             params![db.name, db.domain, db.source, path, db.fingerprint],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM databases WHERE name = ?1",
-            [&db.name],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// Databases matching `clause` (with its one argument), paths resolved.
@@ -300,9 +347,36 @@ impl Store {
     /// question and gold SQL) is skipped. Returns (inserted, already present).
     pub fn insert_examples(&self, examples: &[NewExample]) -> Result<(usize, usize)> {
         let tx = self.write_tx()?;
+        let inserted = self.insert_examples_in_tx(examples)?;
+        tx.commit()?;
+        Ok((inserted, examples.len() - inserted))
+    }
+
+    /// Adds each database with its examples (their `db_id` is filled in) in one transaction:
+    /// a refused name or a failure leaves neither databases nor examples behind.
+    pub fn import_databases(
+        &self,
+        batch: Vec<(NewDatabase, Vec<NewExample>)>,
+    ) -> Result<(usize, usize)> {
+        let tx = self.write_tx()?;
+        let (mut inserted, mut total) = (0, 0);
+        for (db, mut examples) in batch {
+            let id = self.upsert_database(&db)?;
+            for e in &mut examples {
+                e.db_id = id;
+            }
+            inserted += self.insert_examples_in_tx(&examples)?;
+            total += examples.len();
+        }
+        tx.commit()?;
+        Ok((inserted, total - inserted))
+    }
+
+    /// Inserts examples inside the caller's transaction; returns how many were new.
+    fn insert_examples_in_tx(&self, examples: &[NewExample]) -> Result<usize> {
         let mut inserted = 0;
         {
-            let mut st = tx.prepare_cached(
+            let mut st = self.conn.prepare_cached(
                 "INSERT OR IGNORE INTO examples
                  (db_id, question, gold_sql, evidence, difficulty, split, source, provenance, exchange_id)
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
@@ -321,8 +395,7 @@ impl Store {
                 ])?;
             }
         }
-        tx.commit()?;
-        Ok((inserted, examples.len() - inserted))
+        Ok(inserted)
     }
 
     pub fn examples(&self, filter: &ExampleFilter) -> Result<Vec<Example>> {

@@ -22,10 +22,17 @@ use std::time::Duration;
 pub enum SampleError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Schema(#[from] crate::schema::SchemaError),
+    /// Not a `#[from]`/source: the message already holds the cause, and `{:#}` would print it twice.
     #[error("generation failed: {0}")]
-    Gen(#[from] GenError),
+    Gen(GenError),
+}
+
+impl From<GenError> for SampleError {
+    fn from(e: GenError) -> Self {
+        SampleError::Gen(e)
+    }
 }
 
 /// Prompts for examples, with each database's schema read once.
@@ -96,6 +103,8 @@ pub struct SampleReport {
     pub gold_errors: usize,
     /// Replies with no text at all (not recorded; asked for again next run).
     pub empty: usize,
+    /// Replies whose SQL is over `llm::MAX_SQL_BYTES`: neither judged nor stored.
+    pub too_long: usize,
     pub new_pairs: usize,
     pub cancelled: bool,
 }
@@ -103,7 +112,7 @@ pub struct SampleReport {
 impl SampleReport {
     pub fn summary(&self) -> String {
         format!(
-            "{}: {} examples ({} already done), {} samples recorded of {} asked: {} correct, {} wrong ({} new pending pairs){}{}{}",
+            "{}: {} examples ({} already done), {} samples recorded of {} asked: {} correct, {} wrong ({} new pending pairs){}{}{}{}",
             self.model,
             self.examples,
             self.already_done,
@@ -114,6 +123,7 @@ impl SampleReport {
             self.new_pairs,
             if self.gold_errors > 0 { format!(", {} with failing gold SQL", self.gold_errors) } else { String::new() },
             if self.empty > 0 { format!(", {} empty replies", self.empty) } else { String::new() },
+            if self.too_long > 0 { format!(", {} not judged: SQL over {} bytes", self.too_long, llm::MAX_SQL_BYTES) } else { String::new() },
             if self.cancelled { "; cancelled, what finished is kept" } else { "" },
         )
     }
@@ -190,6 +200,10 @@ pub fn run_sampling(
                 let sql = llm::extract_sql(&g.text).unwrap_or_else(|| g.text.trim().to_string());
                 if sql.is_empty() {
                     report.empty += 1;
+                    continue;
+                }
+                if llm::cap_sql(&sql).is_err() {
+                    report.too_long += 1;
                     continue;
                 }
                 let r = judge.record(

@@ -6,7 +6,7 @@
 //! model call is recorded in the workspace; examples point at the exchange they came from.
 
 use crate::dataset::atomic::write_atomic;
-use crate::dataset::materialize::{materialize, MaterializeError};
+use crate::dataset::materialize::{materialize_with, BuildLimits, MaterializeError};
 use crate::exec::{Executor, Limits, Value};
 use crate::llm::prompts::{Prompt, Prompts};
 use crate::llm::{ChatRequest, Client, Message, Outcome, SamplingParams};
@@ -46,7 +46,8 @@ pub struct StageReport {
     pub kept: usize,
     /// Drop reason → count.
     pub dropped: BTreeMap<String, usize>,
-    /// Model calls that failed after all retries.
+    /// Model calls made, and those that failed after all retries.
+    pub calls: usize,
     pub failed_calls: usize,
     /// Names of what was kept (domains, databases) or a count per database (questions).
     pub items: Vec<String>,
@@ -58,6 +59,10 @@ impl StageReport {
             stage: stage.into(),
             ..Default::default()
         }
+    }
+    /// Every call of the stage failed: nothing could have been made (the command fails).
+    pub fn all_calls_failed(&self) -> bool {
+        self.calls > 0 && self.failed_calls == self.calls
     }
     fn drop(&mut self, why: impl Into<String>) {
         *self.dropped.entry(why.into()).or_default() += 1;
@@ -87,6 +92,8 @@ pub struct Strong {
     pub client: Client,
     pub params: SamplingParams,
     pub prompts: Prompts,
+    /// Bounds on building each database from a reply.
+    pub build: BuildLimits,
     rt: tokio::runtime::Runtime,
 }
 
@@ -101,6 +108,7 @@ impl Strong {
             client,
             params,
             prompts,
+            build: BuildLimits::default(),
             rt,
         })
     }
@@ -125,6 +133,7 @@ impl Strong {
         let outs: Vec<Outcome> = self.rt.block_on(self.client.chat_all(&reqs));
         let mut res = Vec::new();
         for mut o in outs {
+            report.calls += 1;
             for x in &mut o.exchanges {
                 if let Some(obj) = x.params.as_object_mut() {
                     obj.insert("prompt".into(), prompt.tag());
@@ -378,7 +387,18 @@ pub fn synth_domains(
             ))
         }
     };
-    let kept = filter_domains(store, proposed, &existing, &mut report)?;
+    let mut kept = filter_domains(store, proposed, &existing, &mut report)?;
+    // A model may answer with more than it was asked for: keep the first `n`.
+    if from.is_none() && kept.len() > n {
+        let extra = kept.len() - n;
+        kept.truncate(n);
+        report.items.truncate(n);
+        report.kept = kept.len();
+        *report
+            .dropped
+            .entry(format!("beyond the {n} asked for"))
+            .or_default() += extra;
+    }
     let mut all = existing;
     all.extend(kept.iter().cloned());
     write_domains(out, &all)?;
@@ -412,6 +432,7 @@ pub fn build_database(
     store: &Store,
     d: &Domain,
     reply: &str,
+    limits: BuildLimits,
 ) -> Result<Result<i64, String>, StrongError> {
     let Some(name) = domain_name(&d.name) else {
         return Ok(Err("invalid name".into()));
@@ -423,8 +444,9 @@ pub fn build_database(
         return Ok(Err("no SQL in reply".into()));
     };
     let dest = store.db_dir().join(format!("{name}.sqlite"));
-    match materialize(&script, &dest) {
+    match materialize_with(&script, &dest, limits) {
         Err(MaterializeError::Denied(_)) => return Ok(Err("statement not allowed".into())),
+        Err(e @ MaterializeError::Refused(_)) => return Ok(Err(e.to_string())),
         Err(MaterializeError::Sql(_)) => return Ok(Err("does not build".into())),
         Err(MaterializeError::Empty) => return Ok(Err("no rows".into())),
         Err(MaterializeError::Io(e)) => return Err(StrongError::File { path: dest, msg: e }),
@@ -463,6 +485,12 @@ pub fn synth_schemas(
     limit: Option<usize>,
 ) -> Result<StageReport, StrongError> {
     let mut report = StageReport::new("schemas");
+    // Builds of a killed earlier run leave `NAME.PID.sense-tmp` files behind.
+    let dir = store.db_dir();
+    crate::proc::remove_stale_temps(&dir).map_err(|e| StrongError::File {
+        path: dir.clone(),
+        msg: e.to_string(),
+    })?;
     let mut todo = pending_domains(store, domains)?;
     if let Some(n) = limit {
         todo.truncate(n);
@@ -479,7 +507,7 @@ pub fn synth_schemas(
             report.drop("model call failed");
             continue;
         };
-        match build_database(store, d, &text)? {
+        match build_database(store, d, &text, strong.build)? {
             Ok(_) => {
                 report.kept += 1;
                 report.items.push(domain_name(&d.name).unwrap_or_default());

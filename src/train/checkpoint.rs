@@ -122,6 +122,9 @@ pub fn save_step(
 ) -> Result<PathBuf> {
     let name = format!("step-{:06}", meta.step);
     let dir = run_dir.join(&name);
+    // Saves killed midway (by this run earlier, or a crashed one) leave 20-40 MB temp folders.
+    crate::proc::remove_stale_temps(run_dir)
+        .with_context(|| format!("removing stale checkpoint temps in {}", run_dir.display()))?;
     save(&dir, model, tokenizer, meta, optimizer)?;
     write_atomic(&run_dir.join("latest"), name.as_bytes())?;
     let mut steps: Vec<PathBuf> = std::fs::read_dir(run_dir)?

@@ -164,10 +164,22 @@ pub fn resume(
     on: &mut dyn FnMut(Event),
 ) -> Result<RunResult> {
     let run = store.run(run_id)?;
+    // Two trainers on one run would share its folder and metric rows.
+    if let Some(pid) = run.pid.filter(|p| {
+        run.status == crate::store::RunStatus::Running
+            && *p != i64::from(std::process::id())
+            && crate::proc::pid_alive(*p)
+    }) {
+        bail!("run #{run_id} is still being trained by process {pid}; stop it first (kill -INT {pid})");
+    }
     let cfg: TrainConfig = serde_json::from_str(&run.config).context("the run's stored config")?;
     let Some(ck) = run.checkpoint.as_deref() else {
         bail!("run #{run_id} has no checkpoint to resume from");
     };
+    if let Some(run_dir) = std::path::Path::new(ck).parent() {
+        crate::proc::remove_stale_temps(run_dir)
+            .with_context(|| format!("removing stale checkpoint temps in {}", run_dir.display()))?;
+    }
     let dev = device(&cfg.device)?;
     let l = checkpoint::load(std::path::Path::new(ck), &dev)?;
     let step = l.meta.step;

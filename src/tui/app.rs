@@ -11,6 +11,7 @@ use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use tokio::signal::unix::{signal, SignalKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
@@ -116,6 +117,10 @@ async fn event_loop(store: crate::store::Store, mut state: State) -> Result<()> 
             runtime.dispatch(&mut state, Action::Resize(size.width, size.height));
         }
         runtime.start(&mut state);
+        // SIGTERM / SIGHUP (a closed terminal window, `kill`) end the loop like `q`, so the
+        // terminal is restored below instead of left in the alternate screen with mouse capture.
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
         let mut events = EventStream::new();
         let mut frame_tick = tokio::time::interval(Duration::from_millis(33));
         let mut last_tick = Instant::now();
@@ -125,6 +130,8 @@ async fn event_loop(store: crate::store::Store, mut state: State) -> Result<()> 
                 return Ok(());
             }
             tokio::select! {
+                _ = term.recv() => return Ok(()),
+                _ = hangup.recv() => return Ok(()),
                 ev = events.next() => {
                     match ev {
                         Some(Ok(ev)) => {

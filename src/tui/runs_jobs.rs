@@ -76,28 +76,7 @@ pub enum Reply {
     Count(DataFilter, Result<i64, String>),
 }
 
-/// Whether process `pid` exists and is not a zombie (Linux: /proc; elsewhere `kill -0`).
-pub fn pid_alive(pid: i64) -> bool {
-    if pid <= 0 {
-        return false;
-    }
-    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
-    if Path::new("/proc/self").exists() {
-        return match std::fs::read_to_string(proc_dir.join("stat")) {
-            // The state follows the command name in parentheses: "123 (sense) S ...".
-            Ok(stat) => stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                .is_some_and(|state| state != "Z" && state != "X"),
-            Err(_) => false,
-        };
-    }
-    Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+pub use crate::proc::pid_alive;
 
 fn now_secs() -> i64 {
     std::time::SystemTime::now()

@@ -7,6 +7,7 @@ mod curation_cli;
 mod export_roundtrip;
 #[allow(dead_code)]
 mod fake;
+mod hardening;
 mod import;
 mod llm_client;
 mod sample_dbs;

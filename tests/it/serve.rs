@@ -46,7 +46,8 @@ fn serves_chat_completions_with_the_schema_prompt() {
     rt.spawn(async move { axum::serve(listener, app).await });
 
     sense::llm::install_crypto();
-    let mut cfg = EndpointConfig::new(&format!("http://{addr}/v1"), "local");
+    // The served model is named after its checkpoint folder.
+    let mut cfg = EndpointConfig::new(&format!("http://{addr}/v1"), "ckpt");
     cfg.max_retries = 0;
     let client = Client::new(cfg).unwrap();
     let question = "How many rows are there?";
