@@ -18,6 +18,7 @@ mod synth_strong;
 mod synth_templates;
 mod tmux;
 mod train_bpe;
+mod train_generate;
 mod train_hf;
 mod train_model;
 mod train_runs;
