@@ -3,6 +3,7 @@
 
 pub mod generator;
 pub mod gold;
+pub mod procedural;
 pub mod sample;
 pub mod strong;
 pub mod templates;

@@ -13,6 +13,7 @@ mod sample_dbs;
 mod serve;
 mod synth_cli;
 mod synth_local;
+mod synth_procedural;
 mod synth_sample;
 mod synth_strong;
 mod synth_templates;
