@@ -9,6 +9,7 @@ mod export_roundtrip;
 mod fake;
 mod import;
 mod llm_client;
+mod prompt_compact;
 mod sample_dbs;
 mod serve;
 mod synth_cli;
