@@ -22,6 +22,9 @@ use std::time::Duration;
 pub enum SynthCmd {
     /// Offline: questions + SQL from each database's schema by grammar templates (no model).
     Templates(TemplatesArgs),
+    /// Offline: N SQLite databases from the built-in domain vocabulary (no model), registered
+    /// in the workspace, with template questions over each; whole databases go to one split.
+    Databases(DatabasesArgs),
     /// Stage 1: ask the strong model for new domains (or read them from a file).
     Domains {
         /// How many domains to ask for (and keep, at most).
@@ -95,8 +98,31 @@ pub struct TemplatesArgs {
     pub json: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct DatabasesArgs {
+    /// How many databases.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub n: usize,
+    /// Seed of domains, tables and values: the same seed gives the same databases.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Split of the databases and their questions (default train; dev needs --allow-dev).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Allow creating held-out (dev) databases.
+    #[arg(long)]
+    pub allow_dev: bool,
+    /// Template questions kept per database.
+    #[arg(long, default_value_t = 40)]
+    pub per_db: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
     match cmd {
+        SynthCmd::Databases(a) => synth_databases(ws, a),
         SynthCmd::Templates(a) => synth_templates(ws, a),
         SynthCmd::Domains {
             n,
@@ -117,6 +143,38 @@ pub fn synth(ws: &Path, cmd: SynthCmd) -> Result<i32> {
             strong,
         } => synth_questions(ws, dbs, n, limit, strong),
     }
+}
+
+fn synth_databases(ws: &Path, a: DatabasesArgs) -> Result<i32> {
+    use crate::synth::procedural::{self, ProceduralOptions};
+    let store = Store::open_existing(ws)?;
+    let split = crate::store::seal_split(a.split.as_deref(), a.allow_dev)
+        .map_err(bad)?
+        .ok_or_else(|| bad("procedural databases go to one split, not 'all'"))?;
+    let opts = ProceduralOptions {
+        n: a.n,
+        seed: a.seed,
+        split,
+        per_db: a.per_db,
+    };
+    let pb = progress(a.n as u64, "databases");
+    let report = procedural::synth_databases(&store, &opts, |o| {
+        pb.set_message(format!("{}: {}", o.name, o.inserted));
+        pb.inc(1);
+    })?;
+    pb.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for o in &report.databases {
+            println!(
+                "{:<36} {:>2} tables {:>5} rows {:>4} questions  {}",
+                o.name, o.tables, o.rows, o.inserted, o.status
+            );
+        }
+        println!("{}", report.summary());
+    }
+    Ok(0)
 }
 
 fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {

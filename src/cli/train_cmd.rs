@@ -79,6 +79,10 @@ pub struct TrainArgs {
     /// tokenizer wins.
     #[arg(long, value_enum)]
     pub tokenizer: Option<TokenizerKind>,
+    /// Prompt layout when training from scratch: create (CREATE TABLE text with example rows,
+    /// default) or compact (one line per table). With --from the checkpoint's layout wins.
+    #[arg(long, value_enum)]
+    pub prompt: Option<crate::schema::PromptFormat>,
     /// Largest BPE vocabulary, special tokens included (default 2048); with --tokenizer bpe.
     #[arg(long, value_name = "N")]
     pub bpe_vocab: Option<usize>,
@@ -161,6 +165,7 @@ impl TrainArgs {
         set!(c.model.max_seq_len, self.context);
         set!(c.tokenizer, self.tokenizer);
         set!(c.bpe_vocab, self.bpe_vocab);
+        set!(c.data.prompt, self.prompt);
         set!(c.data.pairs, self.pairs);
         set!(c.dpo.beta, self.beta);
         set!(c.dpo.label_smoothing, self.label_smoothing);

@@ -1,8 +1,13 @@
 //! Introspection of a target database, and its serialization into the model prompt.
 
+mod compact;
 mod prompt;
 
-pub use prompt::{prompt_for, serialize_schema, PromptOptions, PROMPT_VERSION};
+pub use compact::{serialize_compact, COMPACT_VALUES};
+pub use prompt::{
+    prompt_for, serialize_schema, PromptFormat, PromptOptions, COMPACT_PROMPT_VERSION,
+    PROMPT_VERSION,
+};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};

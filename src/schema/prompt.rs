@@ -5,16 +5,63 @@ use super::DbSchema;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the text layout changes, so checkpoints can tell what they were trained on.
+/// The version of the CREATE TABLE layout (`PromptFormat::Create`).
 pub const PROMPT_VERSION: u32 = 1;
+/// The version of the compact layout (`PromptFormat::Compact`).
+pub const COMPACT_PROMPT_VERSION: u32 = 2;
+
+/// How the schema is laid out in a prompt. `Create` (version 1) is the CREATE TABLE text that
+/// models trained elsewhere know; `Compact` (version 2) is one line per table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptFormat {
+    #[default]
+    Create,
+    Compact,
+}
+
+impl PromptFormat {
+    pub fn version(self) -> u32 {
+        match self {
+            PromptFormat::Create => PROMPT_VERSION,
+            PromptFormat::Compact => COMPACT_PROMPT_VERSION,
+        }
+    }
+
+    /// The format of a prompt version a checkpoint records; `None` for one this sense does
+    /// not know.
+    pub fn from_version(v: u32) -> Option<PromptFormat> {
+        match v {
+            PROMPT_VERSION => Some(PromptFormat::Create),
+            COMPACT_PROMPT_VERSION => Some(PromptFormat::Compact),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptOptions {
     pub sample_rows: usize,
+    #[serde(default)]
+    pub format: PromptFormat,
 }
 
 impl Default for PromptOptions {
     fn default() -> Self {
-        PromptOptions { sample_rows: 3 }
+        PromptOptions {
+            sample_rows: 3,
+            format: PromptFormat::Create,
+        }
+    }
+}
+
+impl PromptOptions {
+    /// The options of a prompt format (the same sample rows for both).
+    pub fn of(format: PromptFormat) -> Self {
+        PromptOptions {
+            format,
+            ..PromptOptions::default()
+        }
     }
 }
 
@@ -86,7 +133,10 @@ pub fn prompt_for(
     opts: PromptOptions,
 ) -> String {
     let mut out = String::from("-- SQLite database schema:\n");
-    out.push_str(&serialize_schema(schema, opts));
+    match opts.format {
+        PromptFormat::Create => out.push_str(&serialize_schema(schema, opts)),
+        PromptFormat::Compact => out.push_str(&super::compact::serialize_compact(schema)),
+    }
     if let Some(ev) = evidence.filter(|e| !e.trim().is_empty()) {
         out.push_str(&format!("-- External knowledge: {}\n", ev.trim()));
     }

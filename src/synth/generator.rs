@@ -28,6 +28,12 @@ pub trait SqlGenerator: Send {
         cancel: &AtomicBool,
     ) -> Result<Vec<Vec<Generated>>, GenError>;
 
+    /// The prompt layout the model was trained on (a local checkpoint records it; an endpoint
+    /// gets the CREATE TABLE layout that models trained elsewhere know).
+    fn prompt_format(&self) -> crate::schema::PromptFormat {
+        crate::schema::PromptFormat::Create
+    }
+
     /// Caps the length of each completion, for generators that allow it.
     fn set_max_tokens(&mut self, _max_tokens: usize) {}
 

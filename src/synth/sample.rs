@@ -9,7 +9,7 @@ use super::generator::{GenError, Generated, SqlGenerator};
 use super::weak::{CandidateInput, Judge};
 use crate::exec::{Limits, Metric, Verdict};
 use crate::llm::{self, ChatRequest, Client, EndpointConfig, LlmError, Message, SamplingParams};
-use crate::schema::{introspect_path, prompt_for, DbSchema, PromptOptions};
+use crate::schema::{introspect_path, prompt_for, DbSchema, PromptFormat, PromptOptions};
 use crate::store::{Example, ExampleFilter, Store, StoreError};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
@@ -39,9 +39,18 @@ impl From<GenError> for SampleError {
 #[derive(Default)]
 pub struct PromptCache {
     schemas: HashMap<i64, DbSchema>,
+    format: PromptFormat,
 }
 
 impl PromptCache {
+    /// Prompts in `format` (the generator's: see `SqlGenerator::prompt_format`).
+    pub fn new(format: PromptFormat) -> Self {
+        PromptCache {
+            schemas: HashMap::new(),
+            format,
+        }
+    }
+
     /// The training prompt of an example: `prompt_for(schema, question, evidence, default)`.
     pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String, SampleError> {
         let schema = match self.schemas.entry(ex.db_id) {
@@ -58,7 +67,7 @@ impl PromptCache {
             schema,
             &ex.question,
             ex.evidence.as_deref(),
-            PromptOptions::default(),
+            PromptOptions::of(self.format),
         ))
     }
 }
@@ -136,13 +145,24 @@ pub struct Planned {
     pub need: usize,
 }
 
-/// The examples to sample and the prompt of each (examples with k samples already left out).
+/// The examples to sample and the prompt of each (examples with k samples already left out),
+/// in the CREATE TABLE layout.
 pub fn plan(
     store: &Store,
     model: &str,
     opts: &SampleOptions,
 ) -> Result<(Vec<Planned>, usize), SampleError> {
-    let mut cache = PromptCache::default();
+    plan_with(store, model, opts, PromptFormat::Create)
+}
+
+/// `plan` with prompts in `format`.
+pub fn plan_with(
+    store: &Store,
+    model: &str,
+    opts: &SampleOptions,
+    format: PromptFormat,
+) -> Result<(Vec<Planned>, usize), SampleError> {
+    let mut cache = PromptCache::new(format);
     let mut out = Vec::new();
     let mut done = 0;
     for ex in store.examples(&opts.filter)? {
@@ -170,7 +190,7 @@ pub fn run_sampling(
     mut progress: impl FnMut(&SampleReport, usize),
 ) -> Result<SampleReport, SampleError> {
     let model = gen.name();
-    let (planned, done) = plan(store, &model, opts)?;
+    let (planned, done) = plan_with(store, &model, opts, gen.prompt_format())?;
     let mut report = SampleReport {
         model: model.clone(),
         examples: planned.len() + done,

@@ -184,9 +184,9 @@ pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
             meta.format
         );
     }
-    if meta.prompt_version != crate::schema::PROMPT_VERSION {
+    if crate::schema::PromptFormat::from_version(meta.prompt_version).is_none() {
         eprintln!(
-            "warning: {} was trained on prompt version {}, this sense writes version {}",
+            "warning: {} was trained on prompt version {}, which this sense does not know; prompts use version {}",
             dir.display(),
             meta.prompt_version,
             crate::schema::PROMPT_VERSION

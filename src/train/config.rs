@@ -131,6 +131,9 @@ pub struct DataConfig {
     pub db: Option<String>,
     /// DPO pairs: "accepted" (default), "pending", or "all" (accepted + pending).
     pub pairs: String,
+    /// The prompt layout trained on (recorded in checkpoints as their prompt version); a run
+    /// from a checkpoint takes the checkpoint's.
+    pub prompt: crate::schema::PromptFormat,
 }
 
 impl Default for DataConfig {
@@ -140,6 +143,7 @@ impl Default for DataConfig {
             source: None,
             db: None,
             pairs: "accepted".into(),
+            prompt: crate::schema::PromptFormat::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::collections::HashMap;
 
-use crate::schema::{introspect_path, prompt_for, DbSchema, PromptOptions};
+use crate::schema::{introspect_path, prompt_for, DbSchema, PromptFormat, PromptOptions};
 use crate::store::{Example, ExampleFilter, PairStatus, Store};
 
 /// One training sequence: BOS, prompt, completion, EOS. Loss falls on tokens at index
@@ -68,13 +68,21 @@ pub fn encode_prompt(tok: &Tokenizer, prompt: &str, max_len: usize) -> Vec<u32> 
     out
 }
 
-/// Builds prompts for examples, introspecting each database once.
+/// Builds prompts for examples in one layout, introspecting each database once.
 #[derive(Default)]
 pub struct Prompter {
     schemas: HashMap<i64, DbSchema>,
+    format: PromptFormat,
 }
 
 impl Prompter {
+    pub fn new(format: PromptFormat) -> Self {
+        Prompter {
+            schemas: HashMap::new(),
+            format,
+        }
+    }
+
     pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String> {
         let schema = match self.schemas.entry(ex.db_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -89,7 +97,7 @@ impl Prompter {
             schema,
             &ex.question,
             ex.evidence.as_deref(),
-            PromptOptions::default(),
+            PromptOptions::of(self.format),
         ))
     }
 }
@@ -123,7 +131,7 @@ pub fn sft_sequences(
         db: d.db.clone(),
         ..ExampleFilter::default()
     })?;
-    encode_examples(store, &examples, tok, max_len)
+    encode_examples(store, &examples, d.prompt, tok, max_len)
 }
 
 /// The text a run's BPE tokenizer learns from: the prompt and the gold completion of every
@@ -136,7 +144,7 @@ pub fn tokenizer_corpus(store: &Store, d: &DataConfig) -> Result<Vec<String>> {
         db: d.db.clone(),
         ..ExampleFilter::default()
     })?;
-    let mut prompter = Prompter::default();
+    let mut prompter = Prompter::new(d.prompt);
     let mut out = Vec::with_capacity(2 * examples.len());
     for ex in &examples {
         out.push(prompter.prompt(store, ex)?);
@@ -164,16 +172,17 @@ pub fn sft_eval_sequences(
     let n = all.len();
     let k = limit.min(n);
     let picked: Vec<Example> = (0..k).map(|i| all[i * n / k].clone()).collect();
-    encode_examples(store, &picked, tok, max_len)
+    encode_examples(store, &picked, d.prompt, tok, max_len)
 }
 
 fn encode_examples(
     store: &Store,
     examples: &[Example],
+    format: PromptFormat,
     tok: &Tokenizer,
     max_len: usize,
 ) -> Result<(Vec<Seq>, DataStats)> {
-    let mut prompter = Prompter::default();
+    let mut prompter = Prompter::new(format);
     let mut stats = DataStats::default();
     let mut out = Vec::with_capacity(examples.len());
     for ex in examples {
@@ -201,7 +210,7 @@ pub fn dpo_pairs(
     if d.pairs == "pending" || d.pairs == "all" {
         pairs.extend(store.pairs(Some(PairStatus::Pending))?);
     }
-    let mut prompter = Prompter::default();
+    let mut prompter = Prompter::new(d.prompt);
     let mut stats = DataStats::default();
     let mut out = Vec::new();
     for p in &pairs {

@@ -60,7 +60,9 @@ pub fn evaluate_model(
     if examples.is_empty() {
         bail!("no examples in split '{}'", o.split);
     }
-    let mut prompter = Prompter::default();
+    let mut prompter = Prompter::new(
+        crate::schema::PromptFormat::from_version(l.meta.prompt_version).unwrap_or_default(),
+    );
     let mut prompts = Vec::with_capacity(examples.len());
     for ex in &examples {
         prompts.push(prompter.prompt(store, ex)?);

@@ -32,10 +32,32 @@ impl Default for GenOptions {
     }
 }
 
-/// Whether a completion is finished: it ends with `;` and a newline.
-fn ends_sql(text: &[u32]) -> bool {
-    let n = text.len();
-    n >= 2 && text[n - 1] == u32::from(b'\n') && text[n - 2] == u32::from(b';')
+/// Room kept for the completion when a prompt does not fit the context whole: training cut such
+/// prompts to leave room for their gold SQL, and a typical completion is well under this.
+pub const CUT_PROMPT_ROOM: usize = 64;
+
+/// How many tokens (BOS included) of a prompt generation keeps: the end that leaves room for
+/// `min(max_new, CUT_PROMPT_ROOM)` new tokens (at most half the context). So a prompt that
+/// leaves `CUT_PROMPT_ROOM` is never cut, whatever `max_new` is, and the model sees what it saw
+/// in training; generation then runs until the context is full or `max_new` is reached.
+pub fn prompt_keep(ctx: usize, max_new: usize) -> usize {
+    let room = max_new.min(CUT_PROMPT_ROOM).min(ctx / 2).max(1);
+    ctx.saturating_sub(room).max(1)
+}
+
+/// The tokens generation feeds for a prompt: BOS and the end of the prompt that
+/// `prompt_keep` allows.
+pub fn prompt_ids(tok: &Tokenizer, prompt: &str, ctx: usize, max_new: usize) -> Vec<u32> {
+    encode_prompt(tok, prompt, prompt_keep(ctx, max_new))
+}
+
+/// Whether a completion is finished: its text has reached `;` and a newline. Decided on the
+/// decoded text of the last two tokens (the earlier ones were checked at their own step), so it
+/// holds for any tokenizer: a BPE may emit `;` and the newline as one token or glue the `;` to
+/// a quote.
+pub fn ends_sql(tok: &Tokenizer, out: &[u32]) -> bool {
+    let tail = &out[out.len().saturating_sub(2)..];
+    tok.decode(tail).contains(";\n")
 }
 
 /// Picks a token from logits: argmax when `temperature <= 0`, else nucleus sampling.
@@ -92,12 +114,13 @@ pub fn generate(
     }
     let dev = model.device().clone();
     let ctx = model.cfg.max_seq_len;
-    let max_new = opts.max_new_tokens.min(ctx.saturating_sub(2)).max(1);
     let encoded: Vec<Vec<u32>> = prompts
         .iter()
-        .map(|p| encode_prompt(tok, p, ctx - max_new))
+        .map(|p| prompt_ids(tok, p, ctx, opts.max_new_tokens))
         .collect();
     let len = encoded.iter().map(Vec::len).max().unwrap_or(1);
+    // The longest prompt bounds the steps: every row's positions must stay inside the context.
+    let max_new = opts.max_new_tokens.min(ctx - len).max(1);
     let b = encoded.len();
     // Left padding: row i's real tokens start at pad_i; rotary positions are relative, so
     // shifting a row does not change its attention scores.
@@ -128,7 +151,7 @@ pub fn generate(
             } else {
                 out[i].push(t);
                 next[i] = t;
-                if opts.stop_at_end && ends_sql(&out[i]) {
+                if opts.stop_at_end && ends_sql(tok, &out[i]) {
                     done[i] = true;
                 }
             }
@@ -150,9 +173,10 @@ pub fn greedy_uncached(
     prompt: &str,
     max_new: usize,
 ) -> Result<String> {
-    let mut ids = encode_prompt(tok, prompt, model.cfg.max_seq_len - max_new);
+    let ctx = model.cfg.max_seq_len;
+    let mut ids = prompt_ids(tok, prompt, ctx, max_new);
     let mut out = Vec::new();
-    for _ in 0..max_new {
+    for _ in 0..max_new.min(ctx - ids.len()) {
         let t = ids.len();
         let input = Tensor::from_vec(ids.clone(), (1, t), model.device())?;
         let logits = model.forward_train(&input)?;
@@ -164,7 +188,7 @@ pub fn greedy_uncached(
         }
         out.push(next);
         ids.push(next);
-        if ends_sql(&out) {
+        if ends_sql(tok, &out) {
             break;
         }
     }

@@ -23,6 +23,7 @@ pub struct LocalGenerator {
     /// Each completion is cut before the first of these, as an endpoint's `stop` cuts it.
     pub stop: Vec<String>,
     seed: u64,
+    prompt: crate::schema::PromptFormat,
 }
 
 impl LocalGenerator {
@@ -37,6 +38,8 @@ impl LocalGenerator {
             top_p: 0.95,
             stop: Vec::new(),
             seed,
+            prompt: crate::schema::PromptFormat::from_version(l.meta.prompt_version)
+                .unwrap_or_default(),
         })
     }
 
@@ -95,6 +98,10 @@ pub fn cut_at_stop(text: &str, stop: &[String]) -> String {
 impl SqlGenerator for LocalGenerator {
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    fn prompt_format(&self) -> crate::schema::PromptFormat {
+        self.prompt
     }
 
     fn set_max_tokens(&mut self, max_tokens: usize) {

@@ -93,7 +93,10 @@ pub fn start(
         Some(p) => {
             let l = checkpoint::load(p, &dev)
                 .with_context(|| format!("loading --from {}", p.display()))?;
-            // The checkpoint's tokenizer wins; the stored config says which it is.
+            // The checkpoint's tokenizer and prompt layout win; the stored config says which.
+            if let Some(f) = crate::schema::PromptFormat::from_version(l.meta.prompt_version) {
+                cfg.data.prompt = f;
+            }
             (cfg.tokenizer, cfg.bpe_vocab) = match &l.tokenizer {
                 Tokenizer::Byte => (TokenizerKind::Byte, cfg.bpe_vocab),
                 Tokenizer::Bpe(_) => (TokenizerKind::Bpe, l.tokenizer.vocab_size()),
@@ -297,13 +300,14 @@ fn drive(
     });
     let mut last_ckpt = store.run(run_id)?.checkpoint.map(PathBuf::from);
     let save = |step: usize, model: &Model, opt: &AdamW| -> Result<PathBuf> {
-        let meta = CheckpointMeta::new(
+        let mut meta = CheckpointMeta::new(
             &model.cfg,
             &tok,
             step,
             Some(run_id),
             Some(cfg.kind.as_str()),
         );
+        meta.prompt_version = cfg.data.prompt.version();
         let dir = checkpoint::save_step(
             &out,
             model,
