@@ -143,6 +143,10 @@ pub enum PromptKind {
     EditGold {
         example_id: i64,
     },
+    /// Read-only SQL on a workspace database (Databases).
+    DbQuery {
+        db: String,
+    },
     Search,
     Filter,
     PgQuestion,
@@ -175,6 +179,9 @@ impl Prompt {
             PromptKind::EditChosen { .. } => "chosen SQL · enter judges, then saves · esc cancels",
             PromptKind::EditGold { .. } => {
                 "gold SQL · enter runs it and re-judges every candidate · esc cancels"
+            }
+            PromptKind::DbQuery { .. } => {
+                "read-only SQL (time, row and size limits) · enter runs · esc cancels"
             }
             PromptKind::Search => "search · enter keeps · esc clears",
             PromptKind::Filter => "filter tables and columns · enter keeps · esc clears",
@@ -514,6 +521,10 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 PromptKind::Note { pair_id } => {
                     s.prompt = None;
                     vec![Effect::SetNote(pair_id, text)]
+                }
+                PromptKind::DbQuery { db } => {
+                    s.prompt = None;
+                    databases::run_query(s, db, text)
                 }
                 PromptKind::EditGold { example_id } => {
                     if text.trim().is_empty() {

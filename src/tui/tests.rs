@@ -1103,3 +1103,67 @@ fn review_shows_the_workspace_guidelines() {
         "{out}"
     );
 }
+
+// ---- databases: read-only SQL, sort, jump to questions --------------------------------
+
+#[test]
+fn databases_run_read_only_sql_sort_columns_and_jump_to_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '1');
+    // `:` on the vet database: read-only SQL under the executor's limits.
+    rt.dispatch(&mut s, key(':'));
+    assert!(matches!(
+        s.prompt.as_ref().map(|p| &p.kind),
+        Some(PromptKind::DbQuery { db }) if db == "vet"
+    ));
+    s.prompt.as_mut().unwrap().input =
+        crate::tui::state::LineInput::new("SELECT name, age FROM pets WHERE age > 2");
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let Pane::Ready(g) = &s.databases.grid else {
+        panic!("{:?}", s.databases.grid)
+    };
+    assert_eq!(g.rows.len(), 4);
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("vet · SELECT name, age FROM pets WHERE age > 2"),
+        "{out}"
+    );
+    // o sorts by the grid's column: move to `age`, ascending then descending.
+    rt.dispatch(&mut s, key('L'));
+    rt.dispatch(&mut s, key('o'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let ages = |s: &State| -> Vec<String> {
+        match &s.databases.grid {
+            Pane::Ready(g) => g.rows.iter().map(|r| r[1].clone()).collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(ages(&s), vec!["3", "4", "5", "7"]);
+    rt.dispatch(&mut s, key('o'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(ages(&s), vec!["7", "5", "4", "3"]);
+    assert!(text_of(&render(&s, 160, 48)).contains("by age ↓"));
+    // A write is refused with the executor's reason; the workspace database is unchanged.
+    rt.dispatch(&mut s, key(':'));
+    s.prompt.as_mut().unwrap().input = crate::tui::state::LineInput::new("DELETE FROM pets");
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert!(
+        matches!(&s.databases.grid, Pane::Failed(e) if e.contains("not allowed") || e.contains("read")),
+        "{:?}",
+        s.databases.grid
+    );
+    // Q on a table: the questions whose text or gold SQL names it.
+    rt.dispatch(&mut s, key('l'));
+    rt.dispatch(&mut s, key('j'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let table = s.databases.preview.clone().unwrap().1;
+    rt.dispatch(&mut s, key('Q'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(s.screen, Screen::Questions);
+    assert_eq!(s.questions.query.search, table);
+    assert_eq!(s.questions.query.db.as_deref(), Some("vet"));
+    assert!(!s.questions.ids.is_empty());
+}

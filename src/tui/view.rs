@@ -122,7 +122,18 @@ fn render_prompt(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     let Some(p) = &s.prompt else { return };
     let edit = matches!(p.kind, PromptKind::EditChosen { .. } | PromptKind::PgSql);
-    let h = if edit { 8 } else { 3 };
+    // SQL prompts get room for a few wrapped lines.
+    let sql = matches!(
+        p.kind,
+        PromptKind::EditGold { .. } | PromptKind::DbQuery { .. }
+    );
+    let h = if edit {
+        8
+    } else if sql {
+        6
+    } else {
+        3
+    };
     let r = Rect {
         x: area.x,
         y: area.y + area.height.saturating_sub(h),

@@ -31,6 +31,10 @@ pub struct DatabasesState {
     pub token: u64,
     pub grid_row: usize,
     pub grid_col: usize,
+    /// SQL typed with `:`, shown in the grid instead of the selected table: (database, SQL).
+    pub query: Option<(String, String)>,
+    /// The grid's sort: (column, descending).
+    pub sort: Option<(usize, bool)>,
 }
 
 pub fn visible_rows(s: &State) -> Vec<TreeRow> {
@@ -104,23 +108,66 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let want = (db.clone(), table.name.clone());
-    if d.preview.as_ref() == Some(&want) {
+    if d.preview.as_ref() == Some(&want) && d.query.is_none() {
         return Vec::new();
     }
     d.preview = Some(want);
-    d.token += 1;
-    d.grid = Pane::Loading;
+    d.query = None;
+    d.sort = None;
     d.grid_row = 0;
     d.grid_col = 0;
+    run_grid(s)
+}
+
+/// The SQL behind the grid: the typed query or the selected table, sorted when asked (by
+/// the database, so a sorted preview is the table's first rows in that order).
+fn grid_sql(d: &DatabasesState) -> Option<(String, String)> {
+    let (db, base) = match (&d.query, &d.preview) {
+        (Some((db, sql)), _) => (db.clone(), crate::sqltext::first_statement(sql).to_string()),
+        (None, Some((db, table))) => (
+            db.clone(),
+            format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")),
+        ),
+        (None, None) => return None,
+    };
+    let sql = match d.sort {
+        Some((col, desc)) => format!(
+            "SELECT * FROM ({base}) ORDER BY {} {} LIMIT {PREVIEW_ROWS}",
+            col + 1,
+            if desc { "DESC" } else { "ASC" }
+        ),
+        None if d.query.is_some() => base,
+        None => format!("{base} LIMIT {PREVIEW_ROWS}"),
+    };
+    Some((db, sql))
+}
+
+fn run_grid(s: &mut State) -> Vec<Effect> {
+    let d = &mut s.databases;
+    let Some((db, sql)) = grid_sql(d) else {
+        return Vec::new();
+    };
+    d.token += 1;
+    d.grid = Pane::Loading;
     vec![Effect::RunSql {
         slot: Slot::TablePreview,
         token: d.token,
         db,
-        sql: format!(
-            "SELECT * FROM \"{}\" LIMIT {PREVIEW_ROWS}",
-            table.name.replace('"', "\"\"")
-        ),
+        sql,
     }]
+}
+
+/// Runs SQL typed on the Databases screen (read-only, under the executor's limits).
+pub fn run_query(s: &mut State, db: String, sql: String) -> Vec<Effect> {
+    if sql.trim().is_empty() {
+        return Vec::new();
+    }
+    let d = &mut s.databases;
+    d.query = Some((db, sql));
+    d.sort = None;
+    d.grid_row = 0;
+    d.grid_col = 0;
+    run_grid(s)
 }
 
 pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
@@ -170,6 +217,62 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::Filter => {
             s.prompt = Some(Prompt::new(PromptKind::Filter, &s.databases.filter));
             Vec::new()
+        }
+        Cmd::Query => {
+            let rows = visible_rows(s);
+            let db = rows
+                .get(s.databases.cursor)
+                .map(|r| r.node.db().to_string());
+            if let Some(db) = db {
+                let last = match &s.databases.query {
+                    Some((qdb, sql)) if *qdb == db => sql.clone(),
+                    _ => String::new(),
+                };
+                s.prompt = Some(Prompt::new(PromptKind::DbQuery { db }, &last));
+            }
+            Vec::new()
+        }
+        Cmd::SortColumn => {
+            let d = &mut s.databases;
+            if d.grid.extent().1 == 0 {
+                return Vec::new();
+            }
+            let col = d.grid_col;
+            d.sort = match d.sort {
+                Some((c, false)) if c == col => Some((col, true)),
+                Some((c, true)) if c == col => None,
+                _ => Some((col, false)),
+            };
+            d.grid_row = 0;
+            let what = match (&d.sort, &d.grid) {
+                (Some((c, desc)), Pane::Ready(g)) => format!(
+                    "sorted by {} {}",
+                    g.columns.get(*c).cloned().unwrap_or_default(),
+                    if *desc { "descending" } else { "ascending" }
+                ),
+                _ => "unsorted".to_string(),
+            };
+            s.info(what);
+            run_grid(s)
+        }
+        Cmd::TableQuestions => {
+            let rows = visible_rows(s);
+            let Some(row) = rows.get(s.databases.cursor) else {
+                return Vec::new();
+            };
+            let db = row.node.db().to_string();
+            let table = row.node.table().and_then(|ti| match s.schemas.get(&db) {
+                Some(Ok(sc)) => sc.tables.get(ti).map(|t| t.name.clone()),
+                _ => None,
+            });
+            // The questions of this database whose question or gold SQL names the table.
+            s.questions.query = crate::store::ExampleQuery {
+                db: Some(db),
+                search: table.unwrap_or_default(),
+                ..Default::default()
+            };
+            s.screen = crate::tui::state::Screen::Questions;
+            vec![Effect::LoadQuestionIds(s.questions.query.clone())]
         }
         Cmd::ClearFilter => {
             set_filter(s, String::new());
@@ -316,9 +419,18 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     };
     let cols = Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(20)]).split(area);
     render_tree(f, cols[0], s, &rows);
-    let title = match &d.preview {
-        Some((db, table)) => format!("{db}.{table}"),
-        None => "rows (select a table)".into(),
+    let sort = match (&d.sort, &d.grid) {
+        (Some((c, desc)), Pane::Ready(g)) => format!(
+            " · by {} {}",
+            g.columns.get(*c).cloned().unwrap_or_default(),
+            if *desc { "↓" } else { "↑" }
+        ),
+        _ => String::new(),
+    };
+    let title = match (&d.query, &d.preview) {
+        (Some((db, sql)), _) => format!("{db} · {}{sort}", crate::tui::widgets::one_line(sql)),
+        (None, Some((db, table))) => format!("{db}.{table}{sort}"),
+        (None, None) => "rows (select a table)".into(),
     };
     render_pane(f, cols[1], &title, &d.grid, (d.grid_row, d.grid_col), t);
 }
