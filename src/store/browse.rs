@@ -42,7 +42,8 @@ pub struct Facets {
 pub(super) const EXAMPLE_COLS: &str =
     "e.id, e.db_id, d.name, e.question, e.gold_sql, e.evidence, e.difficulty,
     e.split, e.source, e.exchange_id,
-    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong')";
+    (SELECT count(*) FROM candidates c WHERE c.example_id = e.id AND c.verdict = 'wrong'),
+    e.provenance";
 
 pub(super) fn example_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Example> {
     Ok(Example {
@@ -57,6 +58,7 @@ pub(super) fn example_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Example> {
         source: r.get(8)?,
         exchange_id: r.get(9)?,
         wrong_candidates: r.get(10)?,
+        provenance: r.get(11)?,
     })
 }
 

@@ -53,6 +53,9 @@ pub struct Example {
     pub source: String,
     pub exchange_id: Option<i64>,
     pub wrong_candidates: i64,
+    /// Where it came from (JSON text: template id and seed, the model behind a Playground
+    /// example, …).
+    pub provenance: String,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -56,6 +56,8 @@ pub enum Cmd {
     Query,
     SortColumn,
     TableQuestions,
+    NextCandidate,
+    OpenPair,
     SqlDown,
     SqlUp,
     Ask,
@@ -147,6 +149,12 @@ const COMMANDS: &[(&str, Cmd, &str)] = &[
     ("skip_all", Cmd::SkipAll, "skip every pair shown"),
     ("guidelines", Cmd::Guidelines, "annotation guidelines"),
     ("query", Cmd::Query, "run read-only SQL on this database"),
+    (
+        "next_candidate",
+        Cmd::NextCandidate,
+        "next candidate: its result (again: none)",
+    ),
+    ("open_pair", Cmd::OpenPair, "the candidate's pair in Review"),
     (
         "sort",
         Cmd::SortColumn,

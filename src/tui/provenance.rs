@@ -560,6 +560,7 @@ mod tests {
             source: source.into(),
             exchange_id,
             wrong_candidates: 0,
+            provenance: "{}".into(),
         }
     }
 

@@ -322,6 +322,17 @@ impl Runtime {
                     Err(e) => Err(format!("cannot read {}: {e}", path.display())),
                 })
             }
+            Effect::FindPair(candidate) => Loaded::PairOf(
+                candidate,
+                s.conn()
+                    .query_row(
+                        "SELECT p.id FROM pairs p JOIN candidates c ON c.example_id = p.example_id
+                         AND c.sql = p.rejected_sql WHERE c.id = ?1",
+                        [candidate],
+                        |r| r.get(0),
+                    )
+                    .ok(),
+            ),
             Effect::LoadPairFacets => match s.pair_facets() {
                 Ok(f) => Loaded::PairFacets(f),
                 Err(e) => Loaded::Failed(msg(e)),

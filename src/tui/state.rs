@@ -60,6 +60,7 @@ pub enum Slot {
     ReviewChosen,
     ReviewRejected,
     QuestionGold,
+    QuestionCandidate,
     TablePreview,
     Playground,
     PlaygroundCheck,
@@ -320,6 +321,8 @@ pub enum Effect {
         example_id: i64,
         sql: String,
     },
+    /// The pair whose rejected SQL is a candidate's.
+    FindPair(i64),
     /// Corrects an example's gold SQL (executed and re-judged on the worker).
     SetGold {
         example_id: i64,
@@ -363,6 +366,8 @@ pub enum Loaded {
         verdict: Result<Verdict, String>,
     },
     PairFacets(crate::store::PairFacets),
+    /// The pair of a candidate, if it has one.
+    PairOf(i64, Option<i64>),
     /// (file, text) of the guidelines.
     Guidelines(Result<(String, String), String>),
     /// A bulk decision: the pairs decided.
@@ -665,12 +670,13 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             s.questions.facets = f;
             Vec::new()
         }
-        Loaded::QuestionIds(..) | Loaded::QuestionRows(_) | Loaded::Question(..) => {
-            questions::on_loaded(s, l)
-        }
+        Loaded::QuestionIds(..)
+        | Loaded::QuestionRows(_)
+        | Loaded::Question(..)
+        | Loaded::PairOf(..) => questions::on_loaded(s, l),
         Loaded::Sql { slot, .. } => match slot {
             Slot::ReviewChosen | Slot::ReviewRejected => review::on_loaded(s, l),
-            Slot::QuestionGold => questions::on_loaded(s, l),
+            Slot::QuestionGold | Slot::QuestionCandidate => questions::on_loaded(s, l),
             Slot::TablePreview => databases::on_loaded(s, l),
             Slot::Playground | Slot::PlaygroundCheck => playground::on_loaded(s, l),
         },

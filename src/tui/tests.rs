@@ -1167,3 +1167,65 @@ fn databases_run_read_only_sql_sort_columns_and_jump_to_questions() {
     assert_eq!(s.questions.query.db.as_deref(), Some("vet"));
     assert!(!s.questions.ids.is_empty());
 }
+
+#[test]
+fn questions_show_a_candidates_result_jump_to_its_pair_and_mark_search_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(dir.path());
+    store
+        .conn()
+        .execute(
+            "UPDATE examples SET provenance = '{\"template\":\"filter_gt\",\"seed\":42}' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+    drop(store);
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '2');
+    // Example #2 has a wrong candidate (age >= 3 for age > 3).
+    rt.dispatch(&mut s, key('j'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("template filter_gt") && out.contains("seed 42"),
+        "{out}"
+    );
+    rt.dispatch(&mut s, key('c'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(s.questions.cand, Some(0));
+    assert_eq!(
+        s.questions.cand_pane.extent().0,
+        4,
+        "the candidate's own 4 rows"
+    );
+    let out = text_of(&render(&s, 160, 48));
+    assert!(
+        out.contains("candidate #") && out.contains("shows its pair"),
+        "{out}"
+    );
+    rt.dispatch(&mut s, key('>'));
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(s.screen, Screen::Review);
+    let pair = rt.store().pair(s.review.current().unwrap()).unwrap();
+    assert_eq!(pair.example_id, 2);
+    assert_eq!(pair.rejected_sql, "SELECT name FROM pets WHERE age >= 3");
+    // Search matches are drawn reversed in the list.
+    rt.dispatch(&mut s, key('2'));
+    let fx = crate::tui::screens::questions::set_search(&mut s, "pets".into());
+    for e in fx {
+        if let Some(a) = rt.perform(e) {
+            rt.dispatch(&mut s, a);
+        }
+    }
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    let t = render(&s, 160, 48);
+    let buf = t.backend().buffer();
+    let reversed = (0..buf.area.height).any(|y| {
+        (0..60).any(|x| {
+            buf[(x, y)].symbol() == "p"
+                && buf[(x, y)]
+                    .modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+        })
+    });
+    assert!(reversed, "{}", text_of(&t));
+}

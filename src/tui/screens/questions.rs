@@ -34,6 +34,9 @@ pub struct QuestionsState {
     pub token: u64,
     pub grid_row: usize,
     pub grid_col: usize,
+    /// The candidate whose result is shown instead of the gold's (index into the detail's).
+    pub cand: Option<usize>,
+    pub cand_pane: Pane,
 }
 
 pub fn on_enter(s: &mut State) -> Vec<Effect> {
@@ -116,6 +119,47 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::FilterWrong => q.query.wrong_only = !q.query.wrong_only,
         Cmd::ClearFilters => q.query = ExampleQuery::default(),
         Cmd::Provenance => return crate::tui::provenance::open_exchange(s),
+        Cmd::NextCandidate => {
+            let Some((ex, cands)) = &q.detail else {
+                return Vec::new();
+            };
+            q.cand = match q.cand {
+                None if !cands.is_empty() => Some(0),
+                Some(i) if i + 1 < cands.len() => Some(i + 1),
+                _ => None,
+            };
+            q.grid_row = 0;
+            q.grid_col = 0;
+            return match q.cand.and_then(|i| cands.get(i)) {
+                Some(c) => {
+                    q.token += 1;
+                    q.cand_pane = Pane::Loading;
+                    vec![Effect::RunSql {
+                        slot: Slot::QuestionCandidate,
+                        token: q.token,
+                        db: ex.db_name.clone(),
+                        sql: c.sql.clone(),
+                    }]
+                }
+                None => Vec::new(),
+            };
+        }
+        Cmd::OpenPair => {
+            let cand = q
+                .detail
+                .as_ref()
+                .and_then(|(_, cands)| q.cand.and_then(|i| cands.get(i)));
+            return match cand {
+                Some(c) => vec![Effect::FindPair(c.id)],
+                None => {
+                    s.info(format!(
+                        "pick a candidate first ({})",
+                        s.keymap.hint("questions", Cmd::NextCandidate)
+                    ));
+                    Vec::new()
+                }
+            };
+        }
         Cmd::EditGold => {
             if let Some((ex, _)) = &q.detail {
                 let one_line = ex.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -172,10 +216,25 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Loaded::PairOf(_, found) => match found {
+            Some(id) => {
+                // Review every pair, on this one.
+                s.review.filter = crate::store::PairQuery::default();
+                s.review.focus = Some(id);
+                s.screen = crate::tui::state::Screen::Review;
+                vec![Effect::LoadQueue(s.review.filter.clone())]
+            }
+            None => {
+                s.info("this candidate has no pair (it is correct)");
+                Vec::new()
+            }
+        },
         Loaded::Question(id, res) => {
             if q.ids.get(q.cursor) != Some(&id) {
                 return Vec::new();
             }
+            q.cand = None;
+            q.cand_pane = Pane::Empty;
             match res {
                 Ok((ex, cands)) => {
                     q.token += 1;
@@ -197,12 +256,21 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 }
             }
         }
-        Loaded::Sql { token, result, .. } => {
+        Loaded::Sql {
+            slot,
+            token,
+            result,
+        } => {
             if token == q.token {
-                q.gold = match result {
+                let pane = match result {
                     Ok(g) => Pane::Ready(g),
                     Err(e) => Pane::Failed(e),
                 };
+                if slot == Slot::QuestionCandidate {
+                    q.cand_pane = pane;
+                } else {
+                    q.gold = pane;
+                }
             }
             Vec::new()
         }
@@ -254,6 +322,57 @@ fn filter_line(s: &State) -> Line<'static> {
     Line::from(spans)
 }
 
+/// `text` as spans with every case-insensitive occurrence of `needle` in `hl` (reversed).
+pub fn highlight_matches(
+    text: &str,
+    needle: &str,
+    base: ratatui::style::Style,
+    hl: ratatui::style::Style,
+) -> Vec<Span<'static>> {
+    if needle.is_empty() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let lower = text.to_lowercase();
+    let n = needle.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII: then leave the text plain.
+    if lower.len() != text.len() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&n) {
+        let start = at + i;
+        if start > at {
+            out.push(Span::styled(text[at..start].to_string(), base));
+        }
+        let end = start + n.len();
+        out.push(Span::styled(
+            text[start..end].to_string(),
+            hl.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        at = end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), base));
+    }
+    out
+}
+
+/// An example's provenance in words: "template group_having · seed 42".
+fn provenance_text(json: &str) -> String {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return String::new();
+    };
+    m.iter()
+        .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k} {s}"),
+            other => format!("{k} {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn render_list(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     let q = &s.questions;
@@ -297,12 +416,18 @@ fn render_list(f: &mut Frame, area: Rect, s: &State) {
                 if selected {
                     Line::styled(format!("{head}{rest}"), t.selected())
                 } else {
-                    Line::from(vec![
+                    let mut spans = vec![
                         Span::styled(format!("{:>5} {lvl} ", e.id), t.dim()),
                         Span::styled(format!("{mark:<3} "), t.error()),
                         Span::styled(db, t.accent()),
-                        Span::styled(rest, t.text()),
-                    ])
+                    ];
+                    spans.extend(highlight_matches(
+                        &rest,
+                        &q.query.search,
+                        t.text(),
+                        t.accent(),
+                    ));
+                    Line::from(spans)
                 }
             }
             None => Line::styled(
@@ -340,20 +465,27 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
         Constraint::Length((cands.len() as u16 + 2).clamp(3, if big { 10 } else { 5 })),
     ])
     .split(area);
+    let prov = provenance_text(&ex.provenance);
     let meta = format!(
-        "{} · {} · {} · {}",
+        "{} · {} · {} · {}{}",
         ex.db_name,
         ex.split,
         ex.difficulty.as_deref().unwrap_or("–"),
-        ex.source
+        ex.source,
+        if prov.is_empty() {
+            String::new()
+        } else {
+            format!(" · {prov}")
+        }
     );
-    let mut head = vec![
-        Line::from(vec![
-            Span::styled(format!("#{} ", ex.id), t.accent()),
-            Span::styled(ex.question.clone(), t.text()),
-        ]),
-        Line::styled(meta, t.dim()),
-    ];
+    let mut qline = vec![Span::styled(format!("#{} ", ex.id), t.accent())];
+    qline.extend(highlight_matches(
+        &ex.question,
+        &q.query.search,
+        t.text(),
+        t.accent(),
+    ));
+    let mut head = vec![Line::from(qline), Line::styled(meta, t.dim())];
     if let Some(ev) = &ex.evidence {
         head.push(Line::styled(format!("evidence: {ev}"), t.dim()));
     }
@@ -364,21 +496,37 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
             .block(block("gold SQL", false, t)),
         rows[1],
     );
-    render_pane(
-        f,
-        rows[2],
-        "gold result",
-        &q.gold,
-        (q.grid_row, q.grid_col),
-        t,
-    );
+    match q.cand.and_then(|i| cands.get(i)) {
+        Some(c) => render_pane(
+            f,
+            rows[2],
+            &format!(
+                "candidate #{} result ({} shows its pair)",
+                c.id,
+                s.keymap.hint("questions", Cmd::OpenPair)
+            ),
+            &q.cand_pane,
+            (q.grid_row, q.grid_col),
+            t,
+        ),
+        None => render_pane(
+            f,
+            rows[2],
+            "gold result",
+            &q.gold,
+            (q.grid_row, q.grid_col),
+            t,
+        ),
+    }
     let w = rows[3].width.saturating_sub(2) as usize;
     let lines: Vec<Line> = if cands.is_empty() {
         vec![Line::styled("no candidates yet", t.dim())]
     } else {
         cands
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
+                let picked = q.cand == Some(i);
                 let style = match c.verdict.as_str() {
                     "correct" => t.ok(),
                     "wrong" => t.error(),
@@ -405,10 +553,14 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
                     &format!("{reason} {}", one_line(&c.sql)),
                     w.saturating_sub(9),
                 );
-                Line::from(vec![
-                    Span::styled(head, style),
-                    Span::styled(rest, t.text()),
-                ])
+                if picked {
+                    Line::styled(format!("{head}{rest}"), t.selected())
+                } else {
+                    Line::from(vec![
+                        Span::styled(head, style),
+                        Span::styled(rest, t.text()),
+                    ])
+                }
             })
             .collect()
     };
