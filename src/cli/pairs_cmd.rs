@@ -387,6 +387,7 @@ pub fn status_json(store: &Store) -> Result<serde_json::Value> {
         "examples_by_split_source": examples,
         "pairs_by_status_split": pairs,
         "pairs_by_flags_status": flags,
+        "weak_samples": store.sample_quality(None)?,
         "pairs": {
             "total": c.pairs,
             "pending": c.pending,

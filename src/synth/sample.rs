@@ -116,6 +116,8 @@ pub struct SampleReport {
     pub too_long: usize,
     pub new_pairs: usize,
     pub cancelled: bool,
+    /// The model's samples in the workspace so far: executable, correct, how varied.
+    pub quality: Option<crate::store::SampleQuality>,
 }
 
 impl SampleReport {
@@ -134,7 +136,11 @@ impl SampleReport {
             if self.empty > 0 { format!(", {} empty replies", self.empty) } else { String::new() },
             if self.too_long > 0 { format!(", {} not judged: SQL over {} bytes", self.too_long, llm::MAX_SQL_BYTES) } else { String::new() },
             if self.cancelled { "; cancelled, what finished is kept" } else { "" },
-        )
+        ) + &self
+            .quality
+            .as_ref()
+            .map(|q| format!("\nsample quality, {}", q.summary()))
+            .unwrap_or_default()
     }
 }
 
@@ -252,6 +258,7 @@ pub fn run_sampling(
             break;
         }
     }
+    report.quality = store.sample_quality(Some(&model))?.into_iter().next();
     Ok(report)
 }
 

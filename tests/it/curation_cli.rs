@@ -148,6 +148,10 @@ fn pairs_are_decided_from_the_command_line_and_bad_ids_are_named() {
     assert_eq!(s["pairs_by_status_split"]["accepted"]["dev"], 1, "{s}");
     assert_eq!(s["pairs"]["rejected"], 1);
     assert_eq!(s["database_splits"]["vet_clinic"], "dev");
+    let weak = s["weak_samples"].as_array().unwrap();
+    let hand = weak.iter().find(|w| w["model"] == "hand-written").unwrap();
+    assert!(hand["samples"].as_i64().unwrap() > 50, "{hand}");
+    assert!(hand["executable"].as_f64().unwrap() > 0.5, "{hand}");
 }
 
 #[test]

@@ -71,6 +71,11 @@ fn templates_sample_export_from_the_command_line() {
         out.contains("20 examples (0 already done), 40 samples recorded"),
         "{out}"
     );
+    // The model's sample quality: `SELECT 424242` runs but is never right.
+    assert!(
+        out.contains("sample quality, weak: 40 samples, 100% executable, 0% correct, 1.0 distinct SQL per question"),
+        "{out}"
+    );
     assert_eq!(
         count(
             &ws,
