@@ -62,6 +62,43 @@ pub struct ChatRequest {
     /// Extension: a workspace database whose schema is put into the prompt.
     #[serde(default)]
     pub database: Option<String>,
+    /// Server-sent events: the answer as `chat.completion.chunk`s, then `[DONE]`.
+    #[serde(default)]
+    pub stream: Option<bool>,
+    /// The newer name of `max_tokens`; wins when both are given.
+    #[serde(default)]
+    pub max_completion_tokens: Option<usize>,
+    /// Not served: asked for, it is a 400 rather than silently missing.
+    #[serde(default)]
+    pub logprobs: Option<serde_json::Value>,
+    #[serde(default)]
+    pub top_logprobs: Option<serde_json::Value>,
+}
+
+impl ChatRequest {
+    fn cap(&self) -> Option<usize> {
+        self.max_completion_tokens.or(self.max_tokens)
+    }
+}
+
+/// The completion cap when a request sets none.
+const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// A fresh id per response, as OpenAI's `chatcmpl-…`.
+fn response_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!(
+        "chatcmpl-sense-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// OpenAI's `stop`: one string or a list.
@@ -184,6 +221,22 @@ fn check_request(req: &ChatRequest, st: &Shared) -> Result<(), Response> {
     if req.max_tokens == Some(0) {
         return Err(bad_param("max_tokens", "max_tokens must be at least 1"));
     }
+    if req.max_completion_tokens == Some(0) {
+        return Err(bad_param(
+            "max_completion_tokens",
+            "max_completion_tokens must be at least 1",
+        ));
+    }
+    let asked = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .is_some_and(|v| !v.is_null() && *v != serde_json::Value::Bool(false))
+    };
+    if asked(&req.logprobs) || asked(&req.top_logprobs) {
+        return Err(bad_param(
+            "logprobs",
+            "logprobs are not served by sense serve",
+        ));
+    }
     Ok(())
 }
 
@@ -268,9 +321,11 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
     let temperature = req.temperature.unwrap_or(0.0);
     // Every request sets every setting, so nothing carries over from an earlier request; an
     // explicit cap the model cannot honour is refused, the default one is clamped to fit.
+    let cap = req.cap();
+    let stream = req.stream.unwrap_or(false);
     let params = SamplingParams {
         top_p: Some(req.top_p.unwrap_or(1.0)),
-        max_tokens: req.max_tokens.map(|m| m.min(u32::MAX as usize) as u32),
+        max_tokens: cap.map(|m| m.min(u32::MAX as usize) as u32),
         stop: req.stop.map(Stop::into_vec).unwrap_or_default(),
         seed: req.seed,
         ..SamplingParams::default()
@@ -283,40 +338,121 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
                 "generator poisoned".to_string(),
             )
         })?;
-        let name = g.name();
         if params.max_tokens.is_none() {
-            g.set_max_tokens(256);
+            g.set_max_tokens(DEFAULT_MAX_TOKENS);
         }
         g.configure(&params)
             .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
         let cancel = AtomicBool::new(false);
-        g.generate(std::slice::from_ref(&prompt), n, temperature, &cancel)
-            .map(|mut v| (name, v.pop().unwrap_or_default(), prompt.len()))
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        let gens = g
+            .generate(std::slice::from_ref(&prompt), n, temperature, &cancel)
+            .map(|mut v| v.pop().unwrap_or_default())
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        // Usage in the model's tokens (bytes only where a generator has no tokenizer).
+        let count = |t: &str| g.count_tokens(t).unwrap_or(t.len());
+        // Re-encoding the text can count more than was generated (bytes that were not UTF-8
+        // come back as U+FFFD): a completion never has more tokens than its cap.
+        let cap = params.max_tokens.map_or(DEFAULT_MAX_TOKENS, |m| m as usize);
+        let counted: Vec<(String, usize)> = gens
+            .into_iter()
+            .map(|x| {
+                let n = count(&x.text).min(cap);
+                (x.text, n)
+            })
+            .collect();
+        Ok((counted, count(&prompt)))
     })
     .await;
-    let (_, gens, prompt_len) = match out {
+    let (gens, prompt_tokens) = match out {
         Ok(Ok(v)) => v,
         Ok(Err((status, e))) => return error(status, e),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
-    let completion: usize = gens.iter().map(|g| g.text.len()).sum();
+    let limit = cap.unwrap_or(DEFAULT_MAX_TOKENS);
+    // A completion that used the whole cap was cut there, not ended by the model.
+    let finish = |tokens: usize| if tokens >= limit { "length" } else { "stop" };
+    let completion: usize = gens.iter().map(|(_, n)| n).sum();
+    let id = response_id();
+    let created = unix_now();
+    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion,
+                       "total_tokens": prompt_tokens + completion});
+    if stream {
+        return sse(&id, created, &st.id, &gens, finish, usage);
+    }
     let choices: Vec<serde_json::Value> = gens
         .iter()
         .enumerate()
-        .map(|(i, g)| {
-            json!({"index": i, "message": {"role": "assistant", "content": g.text}, "finish_reason": "stop"})
+        .map(|(i, (text, n))| {
+            json!({"index": i, "message": {"role": "assistant", "content": text},
+                   "logprobs": null, "finish_reason": finish(*n)})
         })
         .collect();
     Json(json!({
-        "id": format!("sense-{}", std::process::id()),
+        "id": id,
         "object": "chat.completion",
+        "created": created,
         "model": st.id,
         "choices": choices,
-        "usage": {"prompt_tokens": prompt_len, "completion_tokens": completion,
-                  "total_tokens": prompt_len + completion},
+        "usage": usage,
     }))
     .into_response()
+}
+
+/// The answer as OpenAI streams it: per choice a chunk with the role, one with the content,
+/// one with the finish reason; a last chunk with the usage; then `data: [DONE]`.
+fn sse(
+    id: &str,
+    created: u64,
+    model: &str,
+    gens: &[(String, usize)],
+    finish: impl Fn(usize) -> &'static str,
+    usage: serde_json::Value,
+) -> Response {
+    let chunk = |choices: serde_json::Value| {
+        json!({"id": id, "object": "chat.completion.chunk", "created": created,
+               "model": model, "choices": choices})
+    };
+    let mut body = String::new();
+    let mut push = |v: serde_json::Value| {
+        body.push_str("data: ");
+        body.push_str(&v.to_string());
+        body.push_str("\n\n");
+    };
+    for (i, (text, n)) in gens.iter().enumerate() {
+        push(chunk(
+            json!([{"index": i, "delta": {"role": "assistant", "content": ""},
+                            "logprobs": null, "finish_reason": null}]),
+        ));
+        push(chunk(json!([{"index": i, "delta": {"content": text},
+                            "logprobs": null, "finish_reason": null}])));
+        push(chunk(json!([{"index": i, "delta": {}, "logprobs": null,
+                            "finish_reason": finish(*n)}])));
+    }
+    let mut last = chunk(json!([]));
+    last["usage"] = usage;
+    push(last);
+    body.push_str("data: [DONE]\n\n");
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/event-stream"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn health(State(st): State<Arc<Shared>>) -> Response {
+    Json(json!({"status": "ok", "model": st.id})).into_response()
+}
+
+async fn legacy_completions() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        "legacy text completions (/v1/completions) are not served: use /v1/chat/completions",
+        None,
+        Some("unsupported_endpoint"),
+    )
 }
 
 async fn models(State(st): State<Arc<Shared>>) -> Response {
@@ -327,7 +463,7 @@ async fn models(State(st): State<Arc<Shared>>) -> Response {
 async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
-        "no such route (try /v1/chat/completions or /v1/models)",
+        "no such route (try /v1/chat/completions, /v1/models or /health)",
     )
 }
 
@@ -350,6 +486,11 @@ pub fn router(
     Ok(Router::new()
         .route("/v1/chat/completions", post(chat))
         .route("/v1/models", get(models))
+        .route(
+            "/v1/completions",
+            post(legacy_completions).get(legacy_completions),
+        )
+        .route("/health", get(health))
         .fallback(not_found)
         .with_state(shared))
 }

@@ -37,6 +37,11 @@ pub trait SqlGenerator: Send {
     /// Caps the length of each completion, for generators that allow it.
     fn set_max_tokens(&mut self, _max_tokens: usize) {}
 
+    /// Tokens `text` takes in the model's own tokenizer, where the generator has one.
+    fn count_tokens(&self, _text: &str) -> Option<usize> {
+        None
+    }
+
     /// Takes top-p, max tokens, stop sequences and seed for the following calls. A generator
     /// that cannot honour a setting refuses it rather than ignoring it.
     fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {

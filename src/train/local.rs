@@ -108,6 +108,10 @@ impl SqlGenerator for LocalGenerator {
         self.max_new_tokens = max_tokens;
     }
 
+    fn count_tokens(&self, text: &str) -> Option<usize> {
+        Some(self.tokenizer.encode(text).len())
+    }
+
     fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {
         self.apply(p).map_err(|e| GenError(format!("{e:#}")))
     }

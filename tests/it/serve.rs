@@ -150,3 +150,140 @@ fn serves_chat_completions_with_the_schema_prompt() {
     });
     assert_eq!(status.unwrap(), 404);
 }
+
+/// A tiny random checkpoint served on 127.0.0.1; returns the runtime and the address.
+fn tiny_server(d: &std::path::Path) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let store = Store::open(&d.join("sense.db")).unwrap();
+    let cfg = ModelConfig {
+        d_model: 32,
+        n_layers: 1,
+        n_heads: 2,
+        d_ff: 64,
+        max_seq_len: 512,
+        ..ModelConfig::default()
+    };
+    let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
+    let ckpt = d.join("ckpt");
+    save(
+        &ckpt,
+        &model,
+        &Tokenizer::Byte,
+        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
+        None,
+    )
+    .unwrap();
+    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
+    let app = sense::serve::router(generator, &store).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await });
+    (rt, addr)
+}
+
+#[test]
+fn streams_server_sent_events_as_openai_does_and_names_what_it_does_not_serve() {
+    let d = tempfile::tempdir().unwrap();
+    let (rt, addr) = tiny_server(d.path());
+    sense::llm::install_crypto();
+    let post = |path: &str, body: serde_json::Value| -> (u16, String, String) {
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("http://{addr}{path}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, ct, r.text().await.unwrap())
+        })
+    };
+    let msgs = serde_json::json!([{"role": "user", "content": "How many rows?"}]);
+    // stream: true → text/event-stream, parsed chunk by chunk.
+    let (status, ct, body) = post(
+        "/v1/chat/completions",
+        serde_json::json!({"messages": msgs, "stream": true, "n": 2, "max_completion_tokens": 4,
+                           "temperature": 0.7}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(ct.starts_with("text/event-stream"), "{ct}");
+    let events: Vec<&str> = body
+        .split("\n\n")
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            e.strip_prefix("data: ")
+                .unwrap_or_else(|| panic!("not an SSE data line: {e}"))
+        })
+        .collect();
+    assert_eq!(*events.last().unwrap(), "[DONE]");
+    let chunks: Vec<serde_json::Value> = events[..events.len() - 1]
+        .iter()
+        .map(|e| serde_json::from_str(e).unwrap())
+        .collect();
+    let id = chunks[0]["id"].as_str().unwrap().to_string();
+    for c in &chunks {
+        assert_eq!(c["object"], "chat.completion.chunk");
+        assert_eq!(c["id"], id.as_str(), "one id per response");
+        assert!(c["created"].as_u64().unwrap() > 1_700_000_000);
+        assert_eq!(c["model"], "ckpt");
+    }
+    for i in 0..2 {
+        let of: Vec<&serde_json::Value> = chunks
+            .iter()
+            .filter_map(|c| c["choices"].as_array().and_then(|a| a.first()))
+            .filter(|ch| ch["index"] == i)
+            .collect();
+        assert_eq!(
+            of.first().unwrap()["delta"]["role"],
+            "assistant",
+            "role first"
+        );
+        let text: String = of
+            .iter()
+            .filter_map(|ch| ch["delta"]["content"].as_str())
+            .collect();
+        assert!(!text.is_empty());
+        // The cap (4 tokens) was hit: the last chunk of the choice says "length".
+        assert_eq!(of.last().unwrap()["finish_reason"], "length");
+        assert!(text.chars().count() <= 4, "{text:?}");
+    }
+    let usage = &chunks.last().unwrap()["usage"];
+    assert_eq!(usage["prompt_tokens"], "How many rows?".len());
+    assert!(usage["completion_tokens"].as_u64().unwrap() <= 8);
+    // Without stream: one JSON body with created, a fresh id, usage in tokens.
+    let (status, _, body) = post(
+        "/v1/chat/completions",
+        serde_json::json!({"messages": msgs, "max_tokens": 3}),
+    );
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["created"].as_u64().is_some() && v["id"] != id.as_str());
+    assert_eq!(v["choices"][0]["finish_reason"], "length");
+    // What is not served says so, in OpenAI's error JSON.
+    let (status, _, body) = post(
+        "/v1/chat/completions",
+        serde_json::json!({"messages": msgs, "logprobs": true}),
+    );
+    assert_eq!(status, 400);
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["error"]["param"], "logprobs");
+    let (status, _, body) = post("/v1/completions", serde_json::json!({"prompt": "x"}));
+    assert_eq!(status, 404);
+    assert!(body.contains("use /v1/chat/completions"), "{body}");
+    let health: serde_json::Value = rt
+        .block_on(async {
+            reqwest::get(format!("http://{addr}/health"))
+                .await?
+                .json()
+                .await
+        })
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+}
