@@ -632,6 +632,8 @@ fn tiny_checkpoint(dir: &std::path::Path) {
 #[test]
 fn serve_bounds_requests_and_answers_openai_errors() {
     use std::io::{Read, Write};
+    // reqwest needs the crypto provider, whichever test runs first.
+    sense::llm::install_crypto();
     let d = tempfile::tempdir().unwrap();
     let store = sense::store::Store::open(&d.path().join("sense.db")).unwrap();
     let ckpt = d.path().join("tiny-ckpt");
