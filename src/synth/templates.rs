@@ -328,8 +328,46 @@ fn values(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(Value, i64)>> {
 
 // ---- phrasing ------------------------------------------------------------------------------
 
+/// A column or table name as words: `weight_kg` → "weight (kg)", `customers_affected` →
+/// "customers affected". A trailing unit reads as a unit, not as another noun.
 fn words(ident: &str) -> String {
-    ident.replace('_', " ").to_ascii_lowercase()
+    const UNITS: &[&str] = &[
+        "kg", "km", "km2", "m", "m2", "cm", "mm", "g", "mb", "gb", "kb", "usd", "eur", "gbp",
+        "pct", "mw", "mwh", "kw", "kwh", "kv", "mva", "ms", "min", "minutes", "sec", "seconds",
+        "hrs", "hours", "h", "days", "years",
+    ];
+    let w = ident.replace('_', " ").to_ascii_lowercase();
+    match w.rsplit_once(' ') {
+        Some((head, unit)) if UNITS.contains(&unit) && !head.is_empty() => {
+            let unit = if unit == "pct" { "%" } else { unit };
+            format!("{head} ({unit})")
+        }
+        _ => w,
+    }
+}
+
+/// "a" becomes "an" before a word that starts with a vowel sound (a heuristic on letters).
+fn an_before_vowels(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let words: Vec<&str> = s.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let vowel = next
+            .chars()
+            .next()
+            .is_some_and(|c| "aeiouAEIOU".contains(c))
+            && !next.to_ascii_lowercase().starts_with("uni")
+            && !next.to_ascii_lowercase().starts_with("use");
+        match *w {
+            "a" if vowel => out.push_str("an"),
+            "A" if vowel => out.push_str("An"),
+            other => out.push_str(other),
+        }
+    }
+    out
 }
 
 /// The noun for one row of a table named in the plural (a heuristic; table names are nouns).
@@ -369,6 +407,10 @@ fn plural(table: &str) -> String {
 
 /// The plural of a noun phrase (its last word).
 fn plural_word(w: &str) -> String {
+    // "weight (kg)" → "weights (kg)": the unit stays as it is.
+    if let Some((head, unit)) = w.rsplit_once(" (").filter(|(_, u)| u.ends_with(')')) {
+        return format!("{} ({unit}", plural_word(head));
+    }
     if w.ends_with("ss")
         || w.ends_with("us")
         || w.ends_with('x')
@@ -455,6 +497,7 @@ impl Phraser {
             s = s.replace(&format!("{{{k}}}s"), &plural_word(v));
             s = s.replace(&format!("{{{k}}}"), v);
         }
+        let s = an_before_vowels(&s);
         // Sentence case: the first letter, and the first after "? ".
         let mut out = String::with_capacity(s.len());
         let mut upper = true;
@@ -926,7 +969,7 @@ fn single_table(g: &mut Gen, t: &Tab) {
                 let qs = g.p.pick(
                     &[
                         "list the {lw} of all {pl} sorted by {mw} in {ord} order.",
-                        "show every {sg}'s {lw}, ordered by {mw} ({ord}).",
+                        "show the {lw} of every {sg}, ordered by {mw} ({ord}).",
                     ],
                     &[
                         ("pl", &pl),
@@ -1059,7 +1102,7 @@ fn joins(g: &mut Gen, tabs: &[Tab], child: &Tab) {
             let qs = g.p.pick(
                 &[
                     "for each {psg}, give its {plw} and the number of {cpl}.",
-                    "how many {cpl} does each {role} have? show the {role}'s {plw}.",
+                    "how many {cpl} does each {role} have? show the {plw} with each count.",
                     "list every {role} {plw} with its count of {cpl}.",
                 ],
                 &[("psg", &psg), ("role", &role), ("plw", &plw), ("cpl", &cpl)],
@@ -1147,7 +1190,7 @@ fn joins(g: &mut Gen, tabs: &[Tab], child: &Tab) {
             if child.has_name_label() && child.rows <= 300 {
                 let qs = g.p.pick(
                     &[
-                        "list each {csg}'s {clw} together with the {plw} of its {role}.",
+                        "list the {clw} of each {csg} together with the {plw} of its {role}.",
                         "show the {clw} of every {csg} and the {plw} of the {role} it belongs to.",
                     ],
                     &[
@@ -1266,7 +1309,7 @@ fn joins(g: &mut Gen, tabs: &[Tab], child: &Tab) {
             let mn = q(&m.name);
             let qs = g.p.pick(
                 &[
-                    "what is the average {mw} of {cpl} for each {role}? show the {role}'s {plw}.",
+                    "what is the average {mw} of {cpl} for each {role}? show the {plw} with each average.",
                     "for every {role}, give its {plw} and the average {mw} of its {cpl}.",
                 ],
                 &[("mw", &mw), ("cpl", &cpl), ("role", &role), ("plw", &plw)],
@@ -1499,5 +1542,18 @@ mod tests {
         assert_eq!(lit(&Value::Text("O'Brien".into())), "'O''Brien'");
         assert_eq!(lit(&Value::Real(2.0)), "2");
         assert_eq!(lit(&Value::Real(2.5)), "2.5");
+    }
+
+    #[test]
+    fn english_units_and_articles() {
+        assert_eq!(words("weight_kg"), "weight (kg)");
+        assert_eq!(words("customers_affected"), "customers affected");
+        assert_eq!(words("market_eur"), "market (eur)");
+        assert_eq!(plural_word("weight (kg)"), "weights (kg)");
+        assert_eq!(
+            an_before_vowels("the visits with a attendance over 3 and a unit price"),
+            "the visits with an attendance over 3 and a unit price"
+        );
+        assert_eq!(an_before_vowels("A owner"), "An owner");
     }
 }
