@@ -611,6 +611,14 @@ pub enum ExportCmd {
         #[arg(long, value_name = "CHARS")]
         max_length: Option<usize>,
     },
+    /// A checkpoint as a Hugging Face model folder (config.json, model.safetensors, tokenizer
+    /// files with a chat template, generation_config.json, a model card).
+    Hf {
+        /// The checkpoint folder.
+        checkpoint: PathBuf,
+        /// The folder to write.
+        out: PathBuf,
+    },
     /// A Spider-layout folder: <split>.json, <split>_gold.sql, tables.json, database/.
     Spider {
         dir: PathBuf,
@@ -633,6 +641,51 @@ fn report_lengths(card: &crate::dataset::card::Card, max: Option<usize>) {
             );
         }
     }
+}
+
+/// What a model card says of the data and evaluations behind a checkpoint.
+fn model_card_data(store: &Store, checkpoint: &Path) -> Result<String> {
+    let mut s = String::from(
+        "## Data in the workspace\n\n| split | source | examples |\n| --- | --- | ---: |\n",
+    );
+    let mut st = store.conn().prepare(
+        "SELECT split, source, count(*) FROM examples GROUP BY split, source ORDER BY 1, 2",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (split, source, n) = row?;
+        s.push_str(&format!("| {split} | {source} | {n} |\n"));
+    }
+    let ck = std::fs::canonicalize(checkpoint).unwrap_or_else(|_| checkpoint.to_path_buf());
+    let evals: Vec<_> = store
+        .evals()?
+        .into_iter()
+        .filter(|e| {
+            let m = Path::new(e.model.strip_prefix("local:").unwrap_or(&e.model));
+            std::fs::canonicalize(m).map(|m| m == ck).unwrap_or(false)
+        })
+        .collect();
+    if !evals.is_empty() {
+        s.push_str(
+            "\n## Execution accuracy\n\n| split | metric | EX | n |\n| --- | --- | ---: | ---: |\n",
+        );
+        for e in evals {
+            s.push_str(&format!(
+                "| {} | {} | {:.1}% | {} |\n",
+                e.split,
+                e.metric,
+                100.0 * e.correct as f64 / e.n.max(1) as f64,
+                e.n
+            ));
+        }
+    }
+    Ok(s)
 }
 
 /// The command as typed, for dataset cards.
@@ -751,6 +804,22 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             report_lengths(&card, max_length);
             let c = write_card(&out, &card)?;
             println!("dataset card: {}", c.display());
+        }
+        ExportCmd::Hf { checkpoint, out } => {
+            let loaded = crate::train::checkpoint::load(&checkpoint, &candle_core::Device::Cpu)
+                .map_err(|e| bad(format!("{}: {e:#}", checkpoint.display())))?;
+            let r = crate::dataset::hf_export::export_hf(
+                &loaded,
+                &out,
+                &model_card_data(&store, &checkpoint)?,
+            )
+            .map_err(bad)?;
+            println!(
+                "{} written as a Hugging Face {} folder: {}",
+                checkpoint.display(),
+                r.model_type,
+                r.files.join(", ")
+            );
         }
         ExportCmd::Spider { dir, select } => {
             let r = export::export_spider(&store, &dir, &select.filter()?)?;

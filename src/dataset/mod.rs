@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod benchmark;
 pub mod card;
 pub mod export;
+pub mod hf_export;
 pub mod materialize;
 pub mod samples;
 

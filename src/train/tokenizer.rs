@@ -95,6 +95,14 @@ impl Tokenizer {
         }
     }
 
+    /// The text of one token (a BPE's special tokens by name); None for the byte tokenizer.
+    pub fn token_text(&self, id: u32) -> Option<String> {
+        match self {
+            Tokenizer::Byte => None,
+            Tokenizer::Bpe(b) => b.inner.id_to_token(id),
+        }
+    }
+
     pub fn encode(&self, text: &str) -> Vec<u32> {
         match self {
             Tokenizer::Byte => text.bytes().map(u32::from).collect(),

@@ -4,6 +4,7 @@ mod bin;
 mod cli_eval;
 mod crash_import;
 mod curation_cli;
+mod export_hf;
 mod export_roundtrip;
 #[allow(dead_code)]
 mod fake;
