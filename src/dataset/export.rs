@@ -126,6 +126,7 @@ pub fn export_dpo_counted(
                 r["annotator"] = deciders.get(&p.id).cloned().into();
                 r["decided_at"] = p.decided_at.clone().into();
                 r["rejected_model"] = p.model.clone().into();
+                r["rejected_temperature"] = p.temperature.into();
                 r["source"] = p.source.clone().into();
                 r["gold_changed"] = p.gold_changed.into();
             }

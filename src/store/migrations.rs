@@ -188,6 +188,8 @@ CREATE INDEX gold_corrections_example ON gold_corrections(example_id);
     // action on a filtered set) share a batch and are undone as one step.
     r#"
 ALTER TABLE candidates ADD COLUMN failure_class TEXT NOT NULL DEFAULT '';
+-- The sampling temperature that produced the SQL, where a sampler made it.
+ALTER TABLE candidates ADD COLUMN temperature REAL;
 ALTER TABLE pair_events ADD COLUMN batch_id INTEGER;
 CREATE INDEX pair_events_batch ON pair_events(batch_id) WHERE batch_id IS NOT NULL;
 "#,

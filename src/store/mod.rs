@@ -496,8 +496,8 @@ impl Store {
         let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO candidates (example_id, model, sql, outcome, error, result_fp, verdict, reason,
-                latency_ms, metric, strict_verdict, flags, flag_reason, failure_class)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)
+                latency_ms, metric, strict_verdict, flags, flag_reason, failure_class, temperature)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)
              ON CONFLICT(example_id, model, sql) DO UPDATE SET samples = samples + 1",
             params![
                 c.example_id,
@@ -513,7 +513,8 @@ impl Store {
                 c.strict_verdict,
                 PairFlag::join(&c.flags),
                 c.flag_reason,
-                c.failure_class
+                c.failure_class,
+                c.temperature
             ],
         )?;
         let id = tx.query_row(

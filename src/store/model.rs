@@ -101,6 +101,8 @@ pub struct NewCandidate {
     pub flag_reason: String,
     /// Why a wrong candidate is wrong (`synth::failure::FailureClass`), empty when correct.
     pub failure_class: String,
+    /// The sampling temperature behind the SQL, when a sampler made it.
+    pub temperature: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -221,6 +223,8 @@ pub struct Pair {
     pub gold_changed: bool,
     /// Why the rejected SQL is wrong, as a class (`synth::failure::FailureClass`).
     pub failure_class: String,
+    /// The sampling temperature that produced the rejected SQL, when known.
+    pub temperature: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

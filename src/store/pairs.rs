@@ -6,7 +6,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 const PAIR_SELECT: &str = "SELECT p.id, p.example_id, d.name, e.question, e.gold_sql, p.chosen_sql,
         p.rejected_id, p.rejected_sql, p.status, p.note, p.decided_at, c.reason, c.model,
         e.split, e.source, c.metric, p.flags, p.flag_reason, p.withdrawn_reason, p.gold_changed,
-        c.failure_class
+        c.failure_class, c.temperature
     FROM pairs p JOIN examples e ON e.id = p.example_id JOIN databases d ON d.id = e.db_id
     JOIN candidates c ON c.id = p.rejected_id";
 
@@ -34,6 +34,7 @@ fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
         withdrawn_reason: r.get(18)?,
         gold_changed: r.get::<_, i64>(19)? != 0,
         failure_class: r.get(20)?,
+        temperature: r.get(21)?,
     })
 }
 

@@ -205,6 +205,7 @@ pub fn run_sampling(
     };
     let total = planned.len();
     let mut judge = Judge::new(opts.metric, Limits::default());
+    judge.set_temperature(Some(opts.temperature));
     let mut i = 0;
     while i < planned.len() {
         if cancel.load(Ordering::Relaxed) {

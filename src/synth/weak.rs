@@ -31,6 +31,8 @@ pub struct Judge {
     pool: ExecPool,
     /// Per example: the example, its database file, and its gold runs.
     gold: HashMap<i64, (Example, std::path::PathBuf, GoldRuns)>,
+    /// The sampling temperature recorded with the candidates (a sampler sets it).
+    temperature: Option<f32>,
 }
 
 impl Judge {
@@ -39,7 +41,13 @@ impl Judge {
             metric,
             pool: ExecPool::new(limits),
             gold: HashMap::new(),
+            temperature: None,
         }
+    }
+
+    /// Records `t` as the sampling temperature of the candidates that follow.
+    pub fn set_temperature(&mut self, t: Option<f32>) {
+        self.temperature = t;
     }
 
     pub fn metric(&self) -> Metric {
@@ -152,6 +160,7 @@ impl Judge {
                 .failure
                 .map(|f| f.as_str().to_string())
                 .unwrap_or_default(),
+            temperature: self.temperature.map(f64::from),
         })?;
         let pair_id = if j.makes_pair() {
             let gold_sql = self.gold[&input.example_id].0.gold_sql.clone();

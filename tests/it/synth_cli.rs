@@ -106,6 +106,14 @@ fn templates_sample_export_from_the_command_line() {
         "{dry}"
     );
 
+    // Sampled candidates carry the temperature that produced them.
+    assert_eq!(
+        count(
+            &ws,
+            "SELECT count(*) FROM candidates WHERE model = 'weak' AND temperature IS NOT NULL"
+        ),
+        count(&ws, "SELECT count(*) FROM candidates WHERE model = 'weak'")
+    );
     // Flagged pending pairs (disputed, ambiguous gold) wait for a person before export.
     let pending = count(
         &ws,

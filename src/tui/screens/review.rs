@@ -865,7 +865,12 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     );
     let w = area.width as usize;
     let split = if p.split.is_empty() { "?" } else { &p.split };
-    let head = format!("{} [{split}] · {} · ", p.db_name, p.model);
+    // The model that wrote the rejected SQL, with its sampling temperature when known.
+    let model = match p.temperature {
+        Some(t) => format!("{} t={t}", p.model),
+        None => p.model.clone(),
+    };
+    let head = format!("{} [{split}] · {model} · ", p.db_name);
     let info = Line::from(vec![
         Span::styled(format!("{} ", p.db_name), t.accent()),
         Span::styled(
@@ -876,7 +881,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
                 t.warning()
             },
         ),
-        Span::styled(format!("· {} · ", p.model), t.dim()),
+        Span::styled(format!("· {model} · "), t.dim()),
         Span::styled(
             fit(&verdict_text(p), w.saturating_sub(head.chars().count())),
             if p.flags.is_empty() {
