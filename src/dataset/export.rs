@@ -195,6 +195,34 @@ pub fn export_sft_counted(
     Ok(rows.len())
 }
 
+/// A question split into words and punctuation, as Spider's `question_toks` (NLTK-like).
+pub fn question_tokens(q: &str) -> Vec<String> {
+    let chars: Vec<char> = q.chars().collect();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        // A decimal point inside a number ("3.5") stays in the number.
+        let decimal = c == '.'
+            && !word.is_empty()
+            && word.chars().all(|w| w.is_ascii_digit())
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c.is_alphanumeric() || c == '_' || c == '\'' || decimal {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            if !c.is_whitespace() {
+                out.push(c.to_string());
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SpiderExport {
     pub dir: PathBuf,
@@ -277,10 +305,15 @@ pub fn export_spider(
     let mut gold: BTreeMap<String, String> = BTreeMap::new();
     let mut used: BTreeMap<String, PathBuf> = BTreeMap::new();
     for ex in store.examples(filter)? {
+        let query = ex.gold_sql.trim().trim_end_matches(';').trim_end();
+        // Spider's token fields, which RAT-SQL/RESDSQL-style pipelines read.
+        let query_toks: Vec<&str> = crate::sqltext::significant(query);
         let mut q = json!({
             "db_id": ex.db_name,
             "question": ex.question,
-            "query": ex.gold_sql.trim().trim_end_matches(';').trim_end(),
+            "question_toks": question_tokens(&ex.question),
+            "query": query,
+            "query_toks": query_toks,
             "difficulty": ex.difficulty,
             "source": ex.source,
         });

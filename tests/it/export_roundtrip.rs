@@ -201,6 +201,31 @@ fn sft_and_spider_round_trip() {
         all.iter().filter(|e| e.split == "dev").count()
     );
 
+    // Spider's token fields, as RAT-SQL/RESDSQL-style pipelines read them.
+    let dev: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("dev.json")).unwrap()).unwrap();
+    for q in &dev {
+        let toks: Vec<&str> = q["query_toks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            toks.join(" ").split_whitespace().collect::<String>(),
+            q["query"]
+                .as_str()
+                .unwrap()
+                .split_whitespace()
+                .collect::<String>()
+        );
+        let qt = q["question_toks"].as_array().unwrap();
+        assert!(
+            !qt.is_empty() && qt.last().unwrap().as_str().unwrap().len() == 1,
+            "{q}"
+        );
+    }
+
     let d2 = tempfile::tempdir().unwrap();
     let store2 = Store::open(&d2.path().join("again.db")).unwrap();
     let mut total = 0;
