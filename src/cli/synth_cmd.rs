@@ -663,7 +663,7 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
     use crate::dataset::card::{write_card, Card};
     use crate::dataset::export::{self, Shape};
     use crate::store::PairStatus;
-    let store = Store::open_existing(ws)?;
+    let store = super::open_for_reading(ws)?;
     let shape = |chat: bool| if chat { Shape::Chat } else { Shape::Standard };
     match cmd {
         ExportCmd::Dpo {
