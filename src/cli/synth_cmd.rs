@@ -794,11 +794,10 @@ impl StrongArgs {
         let mut params = self.endpoint.params()?;
         params.temperature = Some(self.temperature);
         params.max_tokens = params.max_tokens.or(Some(default_max_tokens));
-        Ok(strong::Strong::new(
-            client,
-            params,
-            self.endpoint.prompt_set()?,
-        )?)
+        let mut s = strong::Strong::new(client, params, self.endpoint.prompt_set()?)?;
+        // Ctrl-C stops waiting for calls in flight; what finished is already kept.
+        s.cancel = Some(ctrl_c_flag());
+        Ok(s)
     }
 
     /// Prints the report; the exit code is 1 when every model call failed.
@@ -810,6 +809,9 @@ impl StrongArgs {
                 println!("  {item}");
             }
             println!("{}", r.summary());
+        }
+        if r.cancelled {
+            return Ok(130);
         }
         if r.all_calls_failed() {
             eprintln!(
