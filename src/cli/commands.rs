@@ -57,7 +57,7 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
         }
         Command::Eval(args) => super::eval_cmd::run(ws, args),
         Command::Exec { db, sql, json } => {
-            let store = Store::open_existing(ws)?;
+            let store = super::open_for_reading(ws)?;
             let row = store
                 .database_by_name(&db)
                 .map_err(|e| bad(format!("{e} in {}", ws.display())))?;
@@ -96,7 +96,7 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
         Command::Pairs { what } => super::pairs_cmd::pairs(ws, what, annotator),
         Command::Gold { what } => super::pairs_cmd::gold(ws, what, annotator),
         Command::Status { json } => {
-            let store = Store::open_existing(ws)?;
+            let store = super::open_for_reading(ws)?;
             if json {
                 println!("{}", super::pairs_cmd::status_json(&store)?);
                 return Ok(0);

@@ -20,6 +20,18 @@ pub fn bad(msg: impl std::fmt::Display) -> anyhow::Error {
     BadInput(msg.to_string()).into()
 }
 
+/// Opens the workspace for a command that only reads: read-only, so a read-only workspace
+/// works. One that needs a migration is upgraded if it can be opened for writing, else refused.
+pub fn open_for_reading(
+    ws: &std::path::Path,
+) -> Result<crate::store::Store, crate::store::StoreError> {
+    use crate::store::{Store, StoreError};
+    match Store::open_read_only(ws) {
+        Err(e @ StoreError::NeedsMigration { .. }) => Store::open_existing(ws).map_err(|_| e),
+        other => other,
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "sense",

@@ -127,15 +127,15 @@ pub fn pair_json(p: &Pair) -> serde_json::Value {
 }
 
 pub fn pairs(ws: &Path, cmd: PairsCmd, annotator: &str) -> Result<i32> {
-    let mut store = Store::open_existing(ws)?;
-    store.set_annotator(annotator);
     let (args, status) = match cmd {
-        PairsCmd::List(a) => return list(&store, a),
-        PairsCmd::Agreement { json } => return agreement(&store, json),
+        PairsCmd::List(a) => return list(&super::open_for_reading(ws)?, a),
+        PairsCmd::Agreement { json } => return agreement(&super::open_for_reading(ws)?, json),
         PairsCmd::Accept(a) => (a, PairStatus::Accepted),
         PairsCmd::Reject(a) => (a, PairStatus::Rejected),
         PairsCmd::Skip(a) => (a, PairStatus::Skipped),
     };
+    let mut store = Store::open_existing(ws)?;
+    store.set_annotator(annotator);
     // Every id must exist before anything is decided.
     for &id in &args.ids {
         store.pair(id).map_err(user_err)?;
@@ -271,6 +271,10 @@ fn agreement(store: &Store, json: bool) -> Result<i32> {
 }
 
 pub fn gold(ws: &Path, cmd: GoldCmd, annotator: &str) -> Result<i32> {
+    // The log only reads: open read-only.
+    if let GoldCmd::Log { example, json } = cmd {
+        return gold_log(&super::open_for_reading(ws)?, example, json);
+    }
     let mut store = Store::open_existing(ws)?;
     store.set_annotator(annotator);
     match cmd {
@@ -297,38 +301,7 @@ pub fn gold(ws: &Path, cmd: GoldCmd, annotator: &str) -> Result<i32> {
             }
             Ok(0)
         }
-        GoldCmd::Log { example, json } => {
-            if let Some(id) = example {
-                store.example(id).map_err(user_err)?;
-            }
-            for g in store.gold_log(example)? {
-                if json {
-                    println!("{}", serde_json::to_string(&g)?);
-                } else {
-                    println!(
-                        "#{} {} example #{} ({}) by {}{}{}\n  old: {}\n  new: {}",
-                        g.id,
-                        g.at,
-                        g.example_id,
-                        g.db,
-                        if g.annotator.is_empty() {
-                            "?"
-                        } else {
-                            &g.annotator
-                        },
-                        if g.note.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", g.note)
-                        },
-                        if g.undone { " [undone]" } else { "" },
-                        g.old_sql,
-                        g.new_sql
-                    );
-                }
-            }
-            Ok(0)
-        }
+        GoldCmd::Log { example, json } => gold_log(&store, example, json),
         GoldCmd::Undo { example } => {
             if let Some(id) = example {
                 store.example(id).map_err(user_err)?;
@@ -397,4 +370,37 @@ pub fn status_json(store: &Store) -> Result<serde_json::Value> {
             "withdrawn": c.withdrawn,
         },
     }))
+}
+
+fn gold_log(store: &Store, example: Option<i64>, json: bool) -> Result<i32> {
+    if let Some(id) = example {
+        store.example(id).map_err(user_err)?;
+    }
+    for g in store.gold_log(example)? {
+        if json {
+            println!("{}", serde_json::to_string(&g)?);
+        } else {
+            println!(
+                "#{} {} example #{} ({}) by {}{}{}\n  old: {}\n  new: {}",
+                g.id,
+                g.at,
+                g.example_id,
+                g.db,
+                if g.annotator.is_empty() {
+                    "?"
+                } else {
+                    &g.annotator
+                },
+                if g.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", g.note)
+                },
+                if g.undone { " [undone]" } else { "" },
+                g.old_sql,
+                g.new_sql
+            );
+        }
+    }
+    Ok(0)
 }

@@ -716,7 +716,7 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
     use crate::dataset::card::{write_card, Card};
     use crate::dataset::export::{self, Shape};
     use crate::store::PairStatus;
-    let store = Store::open_existing(ws)?;
+    let store = super::open_for_reading(ws)?;
     let shape = |chat: bool| if chat { Shape::Chat } else { Shape::Standard };
     match cmd {
         ExportCmd::Dpo {
@@ -863,11 +863,10 @@ impl StrongArgs {
         let mut params = self.endpoint.params()?;
         params.temperature = Some(self.temperature);
         params.max_tokens = params.max_tokens.or(Some(default_max_tokens));
-        Ok(strong::Strong::new(
-            client,
-            params,
-            self.endpoint.prompt_set()?,
-        )?)
+        let mut s = strong::Strong::new(client, params, self.endpoint.prompt_set()?)?;
+        // Ctrl-C stops waiting for calls in flight; what finished is already kept.
+        s.cancel = Some(ctrl_c_flag());
+        Ok(s)
     }
 
     /// Prints the report; the exit code is 1 when every model call failed.
@@ -879,6 +878,9 @@ impl StrongArgs {
                 println!("  {item}");
             }
             println!("{}", r.summary());
+        }
+        if r.cancelled {
+            return Ok(130);
         }
         if r.all_calls_failed() {
             eprintln!(

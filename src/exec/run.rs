@@ -3,7 +3,7 @@
 
 use super::value::Value;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
-use rusqlite::{Connection, InterruptHandle, OpenFlags};
+use rusqlite::{Connection, InterruptHandle};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,11 +92,7 @@ impl Executor {
                 msg: "no such file".into(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(open_err)?;
+        let conn = super::open_target(path).map_err(open_err)?;
         conn.pragma_update(None, "query_only", 1)
             .map_err(open_err)?;
         // Before the authorizer, which denies the heap-limit pragma.

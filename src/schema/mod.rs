@@ -9,7 +9,7 @@ pub use prompt::{
     PROMPT_VERSION,
 };
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -70,11 +70,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, SchemaError> {
     if !path.is_file() {
         return Err(err("no such file".into()));
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| err(e.to_string()))?;
+    let conn = crate::exec::open_target(path).map_err(|e| err(e.to_string()))?;
     crate::exec::guard::bound_connection(&conn, crate::exec::guard::MAX_VALUE_BYTES)
         .map_err(|e| err(e.to_string()))?;
     Ok(conn)

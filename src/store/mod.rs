@@ -40,6 +40,12 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("workspace {path} has schema version {found} and this sense needs {supported}; this command only reads and opens it read-only: run a command that writes (e.g. `sense pairs accept`, `sense import`) with write access to it once to upgrade it")]
+    NeedsMigration {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("{0}")]
@@ -100,6 +106,75 @@ impl Store {
             });
         }
         Self::open(path)
+    }
+
+    /// Opens an existing, up-to-date workspace for reading only: nothing is created, migrated or
+    /// written (`query_only`), so a workspace on read-only media or in a read-only folder works.
+    /// A workspace that needs a migration is refused: migrating is a write.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let open_err = |msg: String| StoreError::Open {
+            path: path.to_path_buf(),
+            msg,
+        };
+        if !path.is_file() {
+            return Err(open_err(
+                "no such workspace file (create one with `sense init`)".into(),
+            ));
+        }
+        // Read-write without CREATE: when the file and its folder are writable this behaves like
+        // any WAL reader (and the last one out removes -wal/-shm as usual); when they are not,
+        // SQLite falls back to reading, which needs the WAL index (-shm) beside the file.
+        let plain = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
+            Ok(conn)
+        };
+        let conn = match plain() {
+            Ok(c) => c,
+            // No WAL index can be made here (a read-only folder). With no pending log the main
+            // file holds every committed transaction, so it can be read as an immutable file.
+            Err(e) if !crate::exec::has_pending_wal(path) => {
+                crate::exec::open_immutable(path).map_err(|e2| {
+                    open_err(format!("{e}; read as an immutable file: {e2}"))
+                })?
+            }
+            Err(e) => {
+                return Err(open_err(format!(
+                    "{e} (its write-ahead log {}-wal holds changes that can only be read with write access to its folder)",
+                    path.display()
+                )))
+            }
+        };
+        conn.pragma_update(None, "query_only", 1)
+            .map_err(|e| open_err(e.to_string()))?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| open_err(e.to_string()))?;
+        let supported = migrations::MIGRATIONS.len() as i64;
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        if found < supported {
+            return Err(StoreError::NeedsMigration {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            annotator: String::new(),
+        })
     }
 
     /// Opens and applies migrations up to `version` (tests use it to make old files).

@@ -51,6 +51,8 @@ pub struct StageReport {
     pub failed_calls: usize,
     /// Names of what was kept (domains, databases) or a count per database (questions).
     pub items: Vec<String>,
+    /// Stopped by Ctrl-C: what finished before is kept, a rerun does the rest.
+    pub cancelled: bool,
 }
 
 impl StageReport {
@@ -83,6 +85,9 @@ impl StageReport {
                 .collect();
             s.push_str(&format!("; dropped: {}", d.join(", ")));
         }
+        if self.cancelled {
+            s.push_str("; cancelled (a rerun resumes with what is left)");
+        }
         s
     }
 }
@@ -94,6 +99,8 @@ pub struct Strong {
     pub prompts: Prompts,
     /// Bounds on building each database from a reply.
     pub build: BuildLimits,
+    /// Set (by Ctrl-C) to stop waiting for calls in flight, keeping what already finished.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -109,6 +116,7 @@ impl Strong {
             params,
             prompts,
             build: BuildLimits::default(),
+            cancel: None,
             rt,
         })
     }
@@ -121,8 +129,69 @@ impl Strong {
         }
     }
 
-    /// Calls the model for every request, records every attempt, and returns per request the
-    /// reply text and the id of the exchange that produced it (None when the call failed).
+    /// Calls the model for every request and, as each call completes, records its attempts
+    /// and hands `on_reply` the request's index and its reply text with the id of the exchange
+    /// that produced it (None when the call failed). Work is kept per call, so a hung call or
+    /// Ctrl-C (`cancel`) loses only what had not finished.
+    fn call_each(
+        &self,
+        store: &Store,
+        prompt: &Prompt,
+        reqs: Vec<ChatRequest>,
+        report: &mut StageReport,
+        mut on_reply: impl FnMut(
+            usize,
+            Option<(String, i64)>,
+            &mut StageReport,
+        ) -> Result<(), StrongError>,
+    ) -> Result<(), StrongError> {
+        use futures::stream::{FuturesUnordered, StreamExt};
+        use std::sync::atomic::Ordering;
+        let client = &self.client;
+        let mut pending: FuturesUnordered<_> = reqs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| async move { (i, client.chat(r).await) })
+            .collect();
+        let cancelled = || {
+            self.cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::SeqCst))
+        };
+        self.rt.block_on(async {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+            loop {
+                if cancelled() {
+                    report.cancelled = true;
+                    return Ok(());
+                }
+                let (i, mut o): (usize, Outcome) = tokio::select! {
+                    next = pending.next() => match next {
+                        Some(done) => done,
+                        None => return Ok(()),
+                    },
+                    _ = tick.tick() => continue,
+                };
+                report.calls += 1;
+                for x in &mut o.exchanges {
+                    if let Some(obj) = x.params.as_object_mut() {
+                        obj.insert("prompt".into(), prompt.tag());
+                    }
+                }
+                let ids = store.record_exchanges(&o.exchanges)?;
+                let reply = match (o.result, ids.last()) {
+                    (Ok(r), Some(id)) => r.texts.into_iter().next().map(|t| (t, *id)),
+                    _ => None,
+                };
+                if reply.is_none() {
+                    report.failed_calls += 1;
+                }
+                on_reply(i, reply, report)?;
+            }
+        })
+    }
+
+    /// [`Strong::call_each`], collected in request order (None for failed or unfinished calls).
     fn call(
         &self,
         store: &Store,
@@ -130,24 +199,11 @@ impl Strong {
         reqs: Vec<ChatRequest>,
         report: &mut StageReport,
     ) -> Result<Vec<Option<(String, i64)>>, StrongError> {
-        let outs: Vec<Outcome> = self.rt.block_on(self.client.chat_all(&reqs));
-        let mut res = Vec::new();
-        for mut o in outs {
-            report.calls += 1;
-            for x in &mut o.exchanges {
-                if let Some(obj) = x.params.as_object_mut() {
-                    obj.insert("prompt".into(), prompt.tag());
-                }
-            }
-            let ids = store.record_exchanges(&o.exchanges)?;
-            match (o.result, ids.last()) {
-                (Ok(r), Some(id)) => res.push(r.texts.into_iter().next().map(|t| (t, *id))),
-                _ => {
-                    report.failed_calls += 1;
-                    res.push(None);
-                }
-            }
-        }
+        let mut res = vec![None; reqs.len()];
+        self.call_each(store, prompt, reqs, report, |i, reply, _| {
+            res[i] = reply;
+            Ok(())
+        })?;
         Ok(res)
     }
 }
@@ -500,12 +556,13 @@ pub fn synth_schemas(
         .iter()
         .map(|d| strong.request("schema", schema_prompt(&strong.prompts, d)))
         .collect();
-    let replies = strong.call(store, &prompt, reqs, &mut report)?;
-    for (d, reply) in todo.iter().zip(replies) {
+    // Each database is built as its reply arrives: a rerun skips the built ones.
+    strong.call_each(store, &prompt, reqs, &mut report, |i, reply, report| {
+        let d = &todo[i];
         report.proposed += 1;
         let Some((text, _)) = reply else {
             report.drop("model call failed");
-            continue;
+            return Ok(());
         };
         match build_database(store, d, &text, strong.build)? {
             Ok(_) => {
@@ -514,7 +571,8 @@ pub fn synth_schemas(
             }
             Err(why) => report.drop(why),
         }
-    }
+        Ok(())
+    })?;
     Ok(report)
 }
 
@@ -669,15 +727,17 @@ pub fn synth_questions(
             questions_prompt(&strong.prompts, &schema_text(path)?, n),
         ));
     }
-    let replies = strong.call(store, &prompt, reqs, &mut report)?;
-    for ((db_id, _), reply) in targets.iter().zip(replies) {
+    // Each database's questions are stored as its reply arrives: a rerun skips those with
+    // examples.
+    strong.call_each(store, &prompt, reqs, &mut report, |i, reply, report| {
+        let db_id = &targets[i].0;
         let Some((text, xid)) = reply else {
             report.drop("model call failed");
-            continue;
+            return Ok(());
         };
         let Some(items) = json_array(&text) else {
             report.drop("unparseable reply");
-            continue;
+            return Ok(());
         };
         let before = report.kept;
         let examples = validate_questions(
@@ -686,14 +746,15 @@ pub fn synth_questions(
             &items,
             Some(xid),
             &strong.client.config().model,
-            &mut report,
+            report,
         )?;
         store.insert_examples(&examples)?;
         let name = store.database(*db_id)?.name;
         report
             .items
             .push(format!("{name} {}", report.kept - before));
-    }
+        Ok(())
+    })?;
     Ok(report)
 }
 

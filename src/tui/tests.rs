@@ -1229,3 +1229,22 @@ fn questions_show_a_candidates_result_jump_to_its_pair_and_mark_search_matches()
     });
     assert!(reversed, "{}", text_of(&t));
 }
+
+#[test]
+fn review_draws_a_bounded_prefix_of_long_sql_and_says_how_much_is_left_out() {
+    let mut s = new_state();
+    update(&mut s, Action::Loaded(Loaded::Queue(vec![4])));
+    let mut p = sample_pair(4);
+    // A 64 KB candidate, as long as the store accepts.
+    p.rejected_sql = format!("SELECT 1{}", " ".repeat(65_521));
+    p.rejected_sql.push_str(" -- end");
+    p.question = "why ".repeat(20_000);
+    update(&mut s, Action::Loaded(Loaded::Pair(4, Ok(p))));
+    let text = text_of(&render(&s, 160, 48));
+    assert!(
+        text.contains("rejected (model) · 61536 more chars not shown"),
+        "{text}"
+    );
+    // The short side is drawn whole, without a marker.
+    assert!(!text.contains("chosen (gold) ·"), "{text}");
+}

@@ -929,3 +929,70 @@ fn a_corrupt_workspace_under_export_is_a_failure_not_bad_input() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("malformed"), "{err}");
 }
+
+/// Item 6: a hung call no longer holds back the finished ones, Ctrl-C keeps them, a rerun
+/// resumes with only what is left.
+#[test]
+fn synth_schemas_keeps_each_database_as_it_finishes_and_resumes_after_ctrl_c() {
+    use crate::fake::{FakeServer, Reply};
+    use std::time::{Duration, Instant};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    ok(sense(&ws).arg("init"));
+    let domains = d.path().join("domains.txt");
+    std::fs::write(&domains, "quick_shop: a shop\nstuck_shop: a shop\n").unwrap();
+    let script = "```sql\nCREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO item VALUES (1, 'pen'), (2, 'ink');\n```";
+    let srv = FakeServer::start(move |_, body| {
+        let reply = Reply::chat(&[script]);
+        if body.to_string().contains("stuck_shop") {
+            reply.slow(Duration::from_secs(3600))
+        } else {
+            reply
+        }
+    });
+    let child = sense(&ws)
+        .args(["synth", "schemas", "--model", "m", "--endpoint", &srv.url])
+        .arg("--domains")
+        .arg(&domains)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let built = |name: &str| {
+        count(
+            &ws,
+            &format!("SELECT count(*) FROM databases WHERE name = '{name}'"),
+        )
+    };
+    // The quick database must be registered while the other call still hangs.
+    let start = Instant::now();
+    while built("quick_shop") == 0 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seen_before_kill = built("quick_shop");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        seen_before_kill, 1,
+        "quick_shop was not kept while stuck_shop hung\n{stdout}{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(stdout.contains("cancelled"), "{stdout}");
+    assert_eq!(built("stuck_shop"), 0);
+    // The exchange of the finished call is recorded.
+    assert!(count(&ws, "SELECT count(*) FROM llm_exchanges") >= 1);
+    // A rerun asks only for what is left.
+    let fast = FakeServer::start(move |_, _| Reply::chat(&[script]));
+    ok(sense(&ws)
+        .args(["synth", "schemas", "--model", "m", "--endpoint", &fast.url])
+        .arg("--domains")
+        .arg(&domains));
+    assert_eq!(fast.calls(), 1, "the rerun redid finished work");
+    assert_eq!((built("quick_shop"), built("stuck_shop")), (1, 1));
+}

@@ -12,6 +12,7 @@ mod hardening;
 mod import;
 mod llm_client;
 mod prompt_compact;
+mod read_only;
 mod sample_dbs;
 mod serve;
 mod synth_cli;

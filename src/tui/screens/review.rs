@@ -739,6 +739,17 @@ fn hints(s: &State) -> Line<'static> {
     Line::from(spans)
 }
 
+/// How much of each SQL pane's text is drawn.
+const SQL_SHOWN_CHARS: usize = 4_000;
+
+/// The first `max` characters of `text` (ending in … when cut) and how many were left out.
+fn shown_prefix(text: &str, max: usize) -> (String, usize) {
+    match text.char_indices().nth(max) {
+        None => (text.to_string(), 0),
+        Some((at, _)) => (format!("{}…", &text[..at]), text[at..].chars().count()),
+    }
+}
+
 pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     let r = &s.review;
@@ -858,7 +869,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("Q ", t.accent()),
-            Span::styled(p.question.clone(), t.text()),
+            Span::styled(shown_prefix(&p.question, 1_000).0, t.text()),
         ]))
         .wrap(Wrap { trim: true }),
         rows[1],
@@ -918,13 +929,17 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         |r: Rect| Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(r);
     let sql = halves(rows[5]);
     // Wide screens: one clause per line, which lines the two queries up for reading.
+    // Candidate SQL can be 64 KB: formatting, diffing and wrapping all of it on every frame
+    // would stall the screen, so only a prefix is drawn and the title says how much is left out.
+    let (chosen_prefix, chosen_cut) = shown_prefix(&p.chosen_sql, SQL_SHOWN_CHARS);
+    let (rejected_prefix, rejected_cut) = shown_prefix(&p.rejected_sql, SQL_SHOWN_CHARS);
     let (chosen_sql, rejected_sql) = if area.width >= 120 {
         (
-            crate::sqltext::format_clauses(&p.chosen_sql),
-            crate::sqltext::format_clauses(&p.rejected_sql),
+            crate::sqltext::format_clauses(&chosen_prefix),
+            crate::sqltext::format_clauses(&rejected_prefix),
         )
     } else {
-        (p.chosen_sql.clone(), p.rejected_sql.clone())
+        (chosen_prefix, rejected_prefix)
     };
     let (ma, mb) = token_diff(&chosen_sql, &rejected_sql);
     let chosen_title = if p.chosen_sql == p.gold_sql {
@@ -932,10 +947,29 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     } else {
         "chosen (edited)"
     };
-    for (area, title, text, marks, style) in [
-        (sql[0], chosen_title, &chosen_sql, &ma, t.added()),
-        (sql[1], "rejected (model)", &rejected_sql, &mb, t.removed()),
+    for (area, title, text, marks, style, cut) in [
+        (
+            sql[0],
+            chosen_title,
+            &chosen_sql,
+            &ma,
+            t.added(),
+            chosen_cut,
+        ),
+        (
+            sql[1],
+            "rejected (model)",
+            &rejected_sql,
+            &mb,
+            t.removed(),
+            rejected_cut,
+        ),
     ] {
+        let title = if cut > 0 {
+            format!("{title} · {cut} more chars not shown")
+        } else {
+            title.to_string()
+        };
         let para = Paragraph::new(highlight_diff(text, marks, style, t)).wrap(Wrap { trim: false });
         let inner_h = area.height.saturating_sub(2) as usize;
         let lines = wrapped_lines(text, area.width.saturating_sub(2) as usize);
