@@ -3,7 +3,7 @@
 //! `schema::prompt_for` (the training serialization) and completions are the training
 //! completion text (`train::tokenizer::completion_text`). Every file is written atomically.
 
-use super::atomic::write_atomic;
+use super::atomic::{write_atomic, JsonlWriter};
 use super::card::Card;
 use super::DatasetError;
 use crate::schema::{introspect_path, DbSchema};
@@ -27,15 +27,6 @@ fn prompt_of(
 ) -> Result<String, DatasetError> {
     let ex = store.example(example_id)?;
     cache.prompt(store, &ex).map_err(|e| err(out, e))
-}
-
-fn jsonl(rows: &[Value]) -> String {
-    let mut s = String::new();
-    for r in rows {
-        s.push_str(&r.to_string());
-        s.push('\n');
-    }
-    s
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +68,7 @@ pub fn export_dpo_counted(
     card: &mut Card,
 ) -> Result<usize, DatasetError> {
     let mut cache = PromptCache::default();
-    let mut rows = Vec::new();
+    let mut rows = JsonlWriter::new(out);
     let deciders = if meta {
         store.deciders()?
     } else {
@@ -134,14 +125,12 @@ pub fn export_dpo_counted(
             card.prompt_chars.push(
                 prompt.chars().count() + chosen.chars().count().max(rejected.chars().count()),
             );
-            rows.push(r);
+            rows.write(&r).map_err(|e| err(out, e))?;
         }
     }
-    // An empty file is no dataset (`datasets` fails on it with a bare StopIteration).
-    if !rows.is_empty() {
-        write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
-    }
-    Ok(rows.len())
+    // An empty file is no dataset (`datasets` fails on it with a bare StopIteration): the
+    // writer creates nothing until its first record.
+    rows.finish().map_err(|e| err(out, e))
 }
 
 /// Writes SFT JSONL (prompt/completion, or chat messages) for the examples matching `filter`.
@@ -165,7 +154,7 @@ pub fn export_sft_counted(
     card: &mut Card,
 ) -> Result<usize, DatasetError> {
     let mut cache = PromptCache::default();
-    let mut rows = Vec::new();
+    let mut rows = JsonlWriter::new(out);
     for ex in store.examples(filter)? {
         let prompt = cache.prompt(store, &ex).map_err(|e| err(out, e))?;
         let completion = completion_text(&ex.gold_sql);
@@ -187,12 +176,9 @@ pub fn export_sft_counted(
         card.add(&ex.split, &ex.db_name, None, &ex.source);
         card.prompt_chars
             .push(prompt.chars().count() + completion.chars().count());
-        rows.push(r);
+        rows.write(&r).map_err(|e| err(out, e))?;
     }
-    if !rows.is_empty() {
-        write_atomic(out, jsonl(&rows).as_bytes()).map_err(|e| err(out, e))?;
-    }
-    Ok(rows.len())
+    rows.finish().map_err(|e| err(out, e))
 }
 
 /// A question split into words and punctuation, as Spider's `question_toks` (NLTK-like).

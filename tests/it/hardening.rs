@@ -996,3 +996,49 @@ fn synth_schemas_keeps_each_database_as_it_finishes_and_resumes_after_ctrl_c() {
     assert_eq!(fast.calls(), 1, "the rerun redid finished work");
     assert_eq!((built("quick_shop"), built("stuck_shop")), (1, 1));
 }
+
+#[test]
+fn a_large_spider_file_is_imported_in_bounded_memory() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    // ~60 MB of records (long questions) for one database that exists, parsed record by
+    // record: peak memory stays under three times the file's size (a whole parsed document
+    // took over four times, 11 times for Spider's own files).
+    let db_dir = d.path().join("database/shop");
+    std::fs::create_dir_all(&db_dir).unwrap();
+    rusqlite::Connection::open(db_dir.join("shop.sqlite"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let file = d.path().join("dev.json");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        w.write_all(b"[").unwrap();
+        let pad = "word ".repeat(400);
+        for i in 0..30_000 {
+            if i > 0 {
+                w.write_all(b",").unwrap();
+            }
+            write!(
+                w,
+                "{{\"db_id\": \"shop\", \"question\": \"q{i} {pad}\", \"query\": \"SELECT {i} FROM t\"}}"
+            )
+            .unwrap();
+        }
+        w.write_all(b"]").unwrap();
+    }
+    let size_mb = std::fs::metadata(&file).unwrap().len() / (1 << 20);
+    assert!(size_mb >= 50, "{size_mb} MB");
+    let (code, err, peak_mb) = run_with_peak_rss(sense(&ws).args(["import", "spider"]).arg(&file));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        peak_mb < 3 * size_mb,
+        "peak {peak_mb} MB importing a {size_mb} MB file"
+    );
+    let n: i64 = rusqlite::Connection::open(&ws)
+        .unwrap()
+        .query_row("SELECT count(*) FROM examples", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 30_000);
+}
