@@ -2,7 +2,7 @@
 //! on the fixture of `runs_tests` (run 1 SFT done with a checkpoint at step 200, run 2 DPO
 //! running with one at step 50, run 3 failed, run 4 dead).
 
-use super::runs_tests::{code, key, open, render, select, snap, NOW};
+use super::runs_tests::{code, key, open, render, select, set_times, snap, NOW};
 use crate::store::{Activity, NewRun, RunStatus};
 use crate::tui::runs_jobs::Request;
 use crate::tui::state::{update, Action, Effect};
@@ -170,6 +170,8 @@ fn the_log_pane_shows_the_message_and_the_tail_of_the_runs_log() {
             pid: Some(i64::from(std::process::id())),
         })
         .unwrap();
+    // A fixed start, so that frames do not depend on the clock.
+    set_times(rt.store(), id, "2026-11-25T10:10:30.000Z", None);
     rt.dispatch(&mut s, Action::Tick);
     select(&mut rt, &mut s, id);
     rt.dispatch(&mut s, key('L'));

@@ -27,7 +27,7 @@ pub(super) fn code(c: KeyCode) -> Action {
     Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
-fn set_times(store: &Store, id: i64, started: &str, ended: Option<&str>) {
+pub(super) fn set_times(store: &Store, id: i64, started: &str, ended: Option<&str>) {
     store
         .conn()
         .execute(

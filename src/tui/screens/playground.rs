@@ -609,9 +609,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 .unwrap_or(0);
             Vec::new()
         }
-        Loaded::Playground(PgLoaded::PairSaved(r)) => {
-            return super::playground_more::on_pair_saved(s, r);
-        }
+        Loaded::Playground(PgLoaded::PairSaved(r)) => super::playground_more::on_pair_saved(s, r),
         Loaded::Playground(PgLoaded::Prompt(r)) => {
             if s.playground.prompt_view.is_some() {
                 s.playground.prompt_view = Some(Some(r));

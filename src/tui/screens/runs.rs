@@ -10,7 +10,7 @@ use crate::series;
 use crate::store::{EvalRow, RunStatus};
 use crate::tui::keymap::Cmd;
 use crate::tui::runs_jobs::{Poll, Polled, Reply, Request, RunInfo, SeriesKey};
-use crate::tui::state::{move_cursor, Effect, LineInput, Loaded, State};
+use crate::tui::state::{move_cursor, Effect, Loaded, State};
 use crate::tui::widgets::chart::{self, Plot};
 use crate::tui::widgets::{fit, one_line, scroll_offset};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -1107,6 +1107,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::state::LineInput;
 
     #[test]
     fn views_group_dpo_metrics() {
