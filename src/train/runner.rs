@@ -21,6 +21,10 @@ use std::time::Instant;
 /// The metric holding the held-out loss (the Runs screen draws it with `loss`).
 pub const EVAL_LOSS: &str = "eval_loss";
 
+/// Set by whoever redirects this process's output to a file (the workbench): the run records
+/// the path in its config so viewers can show its log.
+pub const LOG_ENV: &str = "SENSE_LOG_FILE";
+
 /// What a step reports to a progress display.
 #[derive(Debug, Clone)]
 pub struct StepReport {
@@ -146,10 +150,14 @@ pub fn start(
             std::process::id()
         )));
     }
+    let mut config = serde_json::to_value(&cfg)?;
+    if let (Some(log), Some(obj)) = (std::env::var_os(LOG_ENV), config.as_object_mut()) {
+        obj.insert("log".into(), log.to_string_lossy().into_owned().into());
+    }
     let run_id = store.create_run(&NewRun {
         kind: cfg.kind.as_str().into(),
         parent: cfg.from.as_ref().map(|p| p.display().to_string()),
-        config: serde_json::to_value(&cfg)?,
+        config,
         total_steps: cfg.steps as i64,
         pid: Some(i64::from(std::process::id())),
     })?;

@@ -57,6 +57,21 @@ impl Background {
     ) -> Option<Action> {
         let loaded = match e {
             PgEffect::LoadSources => PgLoaded::Sources(model_sources(store)),
+            PgEffect::ShowPrompt { db, question } => PgLoaded::Prompt(match db_path {
+                Some(p) => playground_prompt(&p, &question),
+                None => Err(format!("no database '{db}' in the workspace")),
+            }),
+            PgEffect::SavePair {
+                db,
+                question,
+                sql,
+                model,
+                model_sql,
+                allow_dev,
+            } => PgLoaded::PairSaved(crate::tui::playground_save::save_pair(
+                store, &db, &question, &sql, &model, &model_sql, allow_dev,
+            )),
+            PgEffect::LoadRuns => PgLoaded::Runs(store.runs().map_err(|e| e.to_string())),
             PgEffect::Cancel => {
                 self.gen_cancel.store(true, Ordering::SeqCst);
                 return None;
@@ -357,6 +372,18 @@ fn extract(text: &str) -> String {
     crate::llm::extract_sql(text).unwrap_or_else(|| text.trim().to_string())
 }
 
+/// The prompt a Playground question becomes (shown as is by the prompt view).
+pub fn playground_prompt(db_path: &Path, question: &str) -> Result<String, String> {
+    let schema = introspect_path(db_path, PromptOptions::default().sample_rows)
+        .map_err(|e| format!("reading the schema of {}: {e}", db_path.display()))?;
+    Ok(prompt_for(
+        &schema,
+        question,
+        None,
+        PromptOptions::default(),
+    ))
+}
+
 fn generate(
     ws: &Path,
     cached: &mut Option<(ModelSource, Box<dyn SqlGenerator>)>,
@@ -364,9 +391,7 @@ fn generate(
     db_path: &Path,
     cancel: &AtomicBool,
 ) -> Result<Vec<Generated>, String> {
-    let schema = introspect_path(db_path, PromptOptions::default().sample_rows)
-        .map_err(|e| e.to_string())?;
-    let prompt = prompt_for(&schema, &req.question, None, PromptOptions::default());
+    let prompt = playground_prompt(db_path, &req.question)?;
     if cached.as_ref().is_none_or(|(s, _)| *s != req.source) {
         *cached = None;
         *cached = Some((req.source.clone(), build_generator(&req.source, ws)?));

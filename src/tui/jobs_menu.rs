@@ -186,9 +186,11 @@ fn scope_label(s: &State) -> String {
 pub fn toggle(s: &mut State) -> Vec<Effect> {
     s.jobs_menu.open = !s.jobs_menu.open;
     if s.jobs_menu.open {
-        return vec![Effect::Playground(
-            crate::tui::screens::playground::PgEffect::LoadSources,
-        )];
+        use crate::tui::screens::playground::PgEffect;
+        return vec![
+            Effect::Playground(PgEffect::LoadSources),
+            Effect::Playground(PgEffect::LoadRuns),
+        ];
     }
     Vec::new()
 }
@@ -398,7 +400,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         .playground
         .sources
         .get(m.model)
-        .map(ModelSource::label)
+        .map(|src| crate::tui::screens::playground_more::source_name(s, src))
         .unwrap_or_else(|| "(none: add one on the Playground with t)".into());
     let limit = m
         .limit()

@@ -10,6 +10,8 @@ pub mod bench;
 pub mod bg;
 pub mod jobs_menu;
 pub mod keymap;
+pub mod model_names;
+pub mod playground_save;
 pub mod provenance;
 pub mod runs_bench;
 pub mod runs_jobs;
@@ -24,6 +26,8 @@ pub use app::{run, TuiOptions};
 
 #[cfg(test)]
 mod playground_tests;
+#[cfg(test)]
+mod runs_form_tests;
 #[cfg(test)]
 mod runs_tests;
 #[cfg(test)]

@@ -105,7 +105,13 @@ fn playground_state() -> State {
     let mut s = new_state();
     s.databases_list = vec![db_row("vet"), db_row("zoo")];
     let fx = update(&mut s, key('5'));
-    assert_eq!(fx, vec![Effect::Playground(PgEffect::LoadSources)]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Playground(PgEffect::LoadSources),
+            Effect::Playground(PgEffect::LoadRuns)
+        ]
+    );
     update(
         &mut s,
         Action::Loaded(Loaded::Playground(PgLoaded::Sources(vec![
@@ -1065,4 +1071,298 @@ fn jobs_of_a_dead_process_are_marked_failed() {
     assert_eq!(bg::reap_dead_jobs(&store), 1);
     assert_eq!(store.job(dead).unwrap().status, "failed");
     assert_eq!(store.job(mine).unwrap().status, "running");
+}
+
+#[test]
+fn ask_starts_a_fresh_question() {
+    let mut s = playground_state();
+    s.playground.question = "How many dogs?".into();
+    s.playground.generation = Some(Generation {
+        sql: "SELECT count(*) FROM dogs".into(),
+        raw: "SELECT count(*) FROM dogs".into(),
+        latency_ms: 5.0,
+        wall_ms: 6.0,
+        model: "m".into(),
+    });
+    s.playground.shown_sql = Some("SELECT count(*) FROM dogs".into());
+    s.playground.grid = Pane::Failed("x".into());
+    update(&mut s, key('i'));
+    let p = &s.playground;
+    assert_eq!(p.question, "");
+    assert!(p.generation.is_none() && p.shown_sql.is_none() && p.alternatives.is_empty());
+    assert!(matches!(p.grid, Pane::Empty));
+    let prompt = s.prompt.as_ref().unwrap();
+    assert_eq!(prompt.kind, PromptKind::PgQuestion);
+    assert_eq!(prompt.input.text, "", "the prompt starts empty");
+    // While generating, a fresh question cancels the old generation.
+    s.prompt = None;
+    s.playground.running = Some((GenKind::One, 0));
+    let fx = update(&mut s, key('i'));
+    assert_eq!(fx, vec![Effect::Playground(PgEffect::Cancel)]);
+    assert!(s.playground.running.is_none());
+}
+
+#[test]
+fn temperature_and_token_limit_reach_the_generation_request() {
+    let mut s = playground_state();
+    s.playground.question = "How many dogs?".into();
+    for _ in 0..3 {
+        update(&mut s, key(']'));
+    }
+    update(&mut s, key('['));
+    update(&mut s, key('}'));
+    assert_eq!(s.playground.temperature, 0.2);
+    assert_eq!(s.playground.max_tokens, 512);
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("temp 0.2 · 512 tok")));
+    let screen = render(&s, 160, 48).backend().to_string();
+    assert!(screen.contains("temp 0.2 · 512 tok"), "{screen}");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    let Some(Effect::Playground(PgEffect::Generate(req))) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((req.temperature, req.max_tokens), (0.2, 512));
+    // Bounds: never below greedy, never past the largest limit.
+    for _ in 0..5 {
+        update(&mut s, key('['));
+        update(&mut s, key('}'));
+    }
+    assert_eq!(s.playground.temperature, 0.0);
+    assert_eq!(s.playground.max_tokens, 2048);
+    // Greedy still samples with some randomness.
+    s.playground.running = None;
+    let fx = update(&mut s, key('s'));
+    let Some(Effect::Playground(PgEffect::Generate(req))) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert!(req.temperature > 0.0);
+    snap("playground_controls", &s);
+}
+
+#[test]
+fn checkpoints_are_named_by_their_run_in_the_playground_and_the_jobs_menu() {
+    let mut s = playground_state();
+    let ck = "/work/ws/checkpoints/sft-20261125-100000-11/step-000013";
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Playground(PgLoaded::Sources(vec![
+            ModelSource::Checkpoint(PathBuf::from(ck)),
+        ]))),
+    );
+    let run = crate::store::Run {
+        id: 2,
+        kind: "sft".into(),
+        parent: None,
+        config: "{}".into(),
+        status: crate::store::RunStatus::Done,
+        pid: None,
+        step: 13,
+        total_steps: 13,
+        checkpoint: Some(ck.into()),
+        message: String::new(),
+        started_at: String::new(),
+        ended_at: None,
+    };
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Playground(PgLoaded::Runs(Ok(vec![run])))),
+    );
+    let screen = render(&s, 80, 24).backend().to_string();
+    assert!(screen.contains("run #2 sft · step 13"), "{screen}");
+    assert!(!screen.contains("/work/ws"), "{screen}");
+    s.playground.generation = Some(Generation {
+        sql: "SELECT 1".into(),
+        raw: "SELECT 1".into(),
+        latency_ms: 5.0,
+        wall_ms: 6.0,
+        model: ck.into(),
+    });
+    let screen = render(&s, 160, 48).backend().to_string();
+    assert!(
+        !screen.contains("/work/ws"),
+        "the generation's model too: {screen}"
+    );
+    snap("playground_run_named", &s);
+    let fx = update(&mut s, key('m'));
+    assert!(fx.contains(&Effect::Playground(PgEffect::LoadRuns)));
+    let screen = render(&s, 160, 48).backend().to_string();
+    assert!(screen.contains("model: run #2 sft · step 13"), "{screen}");
+}
+
+#[test]
+fn the_prompt_view_shows_the_prompt_generation_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vet.sqlite");
+    make_db(&db, "");
+    let prompt = bg::playground_prompt(&db, "How many dogs?").unwrap();
+    assert!(
+        prompt.contains("pets") && prompt.contains("How many dogs?"),
+        "{prompt}"
+    );
+    let err = bg::playground_prompt(&dir.path().join("gone.sqlite"), "q").unwrap_err();
+    assert!(err.contains("gone.sqlite"), "says which database: {err}");
+
+    let mut s = playground_state();
+    update(&mut s, key('v'));
+    assert!(s.playground.prompt_view.is_none(), "no question, no prompt");
+    s.playground.question = "How many dogs?".into();
+    let fx = update(&mut s, key('v'));
+    assert_eq!(
+        fx,
+        vec![Effect::Playground(PgEffect::ShowPrompt {
+            db: "vet".into(),
+            question: "How many dogs?".into()
+        })]
+    );
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Playground(PgLoaded::Prompt(Ok(prompt.clone())))),
+    );
+    let screen = render(&s, 160, 48).backend().to_string();
+    assert!(screen.contains("prompt the model gets"), "{screen}");
+    assert!(screen.contains("How many dogs?"), "{screen}");
+    snap("playground_prompt_view", &s);
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.playground.prompt_view.is_none());
+}
+
+#[test]
+fn save_as_pair_rejects_the_models_sql_and_chooses_the_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = workspace(dir.path(), 1);
+    let model = "/ws/checkpoints/sft-1/step-000013";
+    let fixed = "SELECT count(*) FROM pets WHERE species = 'dog'";
+    let wrong = "SELECT count(*) FROM pets";
+    let r = crate::tui::playground_save::save_pair(
+        &store,
+        "vet",
+        "How many dogs?",
+        fixed,
+        model,
+        wrong,
+        false,
+    )
+    .unwrap();
+    assert!(r.new_example);
+    let pair = store.pair(r.pair_id.expect("a pair")).unwrap();
+    assert_eq!(pair.chosen_sql, fixed);
+    assert_eq!(pair.rejected_sql, wrong);
+    assert_eq!(pair.question, "How many dogs?");
+    let cands = store.candidates_for(r.example_id).unwrap();
+    assert_eq!(cands.len(), 1);
+    assert_eq!(cands[0].model, model, "the model's provenance");
+    // A model SQL with the corrected result makes no pair; the same text is refused.
+    let r2 = crate::tui::playground_save::save_pair(
+        &store,
+        "vet",
+        "How many dogs?",
+        fixed,
+        model,
+        "SELECT count(*) FROM pets WHERE 'dog' = species",
+        false,
+    )
+    .unwrap();
+    assert_eq!((r2.new_example, r2.pair_id), (false, None));
+    assert_eq!(r2.verdict, "correct");
+    let err = crate::tui::playground_save::save_pair(
+        &store,
+        "vet",
+        "How many dogs?",
+        fixed,
+        model,
+        fixed,
+        false,
+    )
+    .unwrap_err();
+    assert!(err.contains("the model's"), "{err}");
+}
+
+#[test]
+fn save_as_pair_goes_through_the_checked_prompt_and_confirms_dev() {
+    let mut s = playground_state();
+    s.databases_list[0].split = "dev".into();
+    update(&mut s, key('p'));
+    assert!(s.prompt.is_none(), "nothing generated yet");
+    s.playground.question = "How many dogs?".into();
+    s.playground.generation = Some(Generation {
+        sql: "SELECT count(*) FROM pets".into(),
+        raw: "SELECT count(*) FROM pets".into(),
+        latency_ms: 5.0,
+        wall_ms: 6.0,
+        model: "ck".into(),
+    });
+    update(&mut s, key('p'));
+    assert!(s.playground.saving_pair);
+    assert_eq!(s.prompt.as_ref().unwrap().kind, PromptKind::PgSql);
+    let fixed = "SELECT count(*) FROM pets WHERE species = 'dog'";
+    s.prompt = Some(crate::tui::state::Prompt::new(PromptKind::PgSql, fixed));
+    s.playground.check = Some((fixed.into(), Ok(1)));
+    let screen = render(&s, 160, 48).backend().to_string();
+    assert!(screen.contains("chosen SQL of a pair"), "{screen}");
+    // A held-out database: the first enter asks, the second saves.
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("held-out")));
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::Playground(PgEffect::SavePair {
+            db: "vet".into(),
+            question: "How many dogs?".into(),
+            sql: fixed.into(),
+            model: "ck".into(),
+            model_sql: "SELECT count(*) FROM pets".into(),
+            allow_dev: true,
+        })]
+    );
+    let saved = crate::tui::playground_save::PairSaved {
+        example_id: 7,
+        new_example: true,
+        pair_id: Some(3),
+        verdict: "wrong".into(),
+    };
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Playground(PgLoaded::PairSaved(Ok(saved)))),
+    );
+    let m = s.message.as_ref().unwrap();
+    assert!(
+        m.text.contains("pair #3") && m.text.contains("example #7"),
+        "{}",
+        m.text
+    );
+    assert!(!s.playground.saving_pair);
+}
+
+#[test]
+fn the_prompt_view_scrolls_to_the_question() {
+    let mut s = playground_state();
+    s.playground.question = "How many dogs?".into();
+    update(&mut s, key('v'));
+    let long: String = (1..=60)
+        .map(|i| format!("-- line {i}\n"))
+        .collect::<String>()
+        + "How many dogs?";
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Playground(PgLoaded::Prompt(Ok(long)))),
+    );
+    let screen = render(&s, 80, 24).backend().to_string();
+    assert!(
+        screen.contains("-- line 1 ") && !screen.contains("-- line 60"),
+        "{screen}"
+    );
+    for _ in 0..100 {
+        update(&mut s, key('J'));
+    }
+    let screen = render(&s, 80, 24).backend().to_string();
+    assert!(screen.contains("-- line 60"), "{screen}");
+    assert!(!screen.contains("-- line 1 "), "{screen}");
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.playground.prompt_view.is_none());
 }

@@ -21,6 +21,8 @@ pub struct Poll {
     pub series: Vec<(SeriesKey, i64)>,
     /// Runs whose metric names to (re)list.
     pub names: Vec<i64>,
+    /// The run whose log file to read the tail of (the log pane is open).
+    pub log: Option<i64>,
 }
 
 /// A run as the list shows it.
@@ -50,6 +52,62 @@ pub struct Polled {
     /// New points per series, in step order (values as stored, non-finite included).
     pub points: Vec<(SeriesKey, Vec<(f64, f64)>)>,
     pub evals: Vec<EvalRow>,
+    /// The last lines of the asked run's log: (run, lines, or why none).
+    pub log: Option<(i64, Result<Vec<String>, String>)>,
+}
+
+/// Lines of a log's tail the pane keeps.
+pub const LOG_LINES: usize = 200;
+
+/// The log file a run's process writes (recorded in its config by `sense train` when the
+/// workbench started it).
+pub fn run_log(run: &Run) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(&run.config).ok()?;
+    v.get("log")?.as_str().map(str::to_string)
+}
+
+/// The last `LOG_LINES` lines of `path` (only its last 64 KiB are read); a progress bar's
+/// carriage-return redraws keep their last state.
+pub fn log_tail(path: &str) -> Result<Vec<String>, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| format!("reading {path}: {e}"))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(64 * 1024);
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| format!("reading {path}: {e}"))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(|e| format!("reading {path}: {e}"))?;
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines: Vec<String> = text
+        .lines()
+        .skip(usize::from(start > 0))
+        .map(|l| {
+            let l = l.rsplit('\r').find(|x| !x.trim().is_empty()).unwrap_or("");
+            strip_ansi(l)
+        })
+        .collect();
+    let cut = lines.len().saturating_sub(LOG_LINES);
+    lines.drain(..cut);
+    Ok(lines)
+}
+
+/// Drops terminal colour codes (ESC [ ... letter).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\u{1b}' {
+            for d in it.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,12 +181,22 @@ pub fn poll(store: &Store, p: &Poll) -> Result<Polled, String> {
             ));
         }
     }
+    let log = p.log.and_then(|id| {
+        let run = runs.iter().find(|r| r.run.id == id)?;
+        Some((
+            id,
+            run_log(&run.run)
+                .ok_or_else(|| "no log file recorded".to_string())
+                .and_then(|path| log_tail(&path)),
+        ))
+    });
     Ok(Polled {
         now: now_secs(),
         runs,
         names,
         points,
         evals,
+        log,
     })
 }
 
@@ -161,6 +229,7 @@ pub fn spawn_sense(
         .arg("--workspace")
         .arg(&ws)
         .args(args)
+        .env(crate::train::runner::LOG_ENV, &log)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -288,6 +357,7 @@ mod tests {
             &Poll {
                 series: vec![(key.clone(), 1)],
                 names: vec![id],
+                log: None,
             },
         )
         .unwrap();

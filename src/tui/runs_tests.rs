@@ -17,17 +17,17 @@ use std::path::Path;
 /// Far above any Linux pid_max: never a live process.
 const DEAD_PID: i64 = 999_999_999;
 /// The fixed "now" of rendered frames: 2026-11-25T10:11:00Z.
-const NOW: i64 = 1_795_601_460;
+pub(super) const NOW: i64 = 1_795_601_460;
 
-fn key(c: char) -> Action {
+pub(super) fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn code(c: KeyCode) -> Action {
+pub(super) fn code(c: KeyCode) -> Action {
     Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
-fn set_times(store: &Store, id: i64, started: &str, ended: Option<&str>) {
+pub(super) fn set_times(store: &Store, id: i64, started: &str, ended: Option<&str>) {
     store
         .conn()
         .execute(
@@ -160,7 +160,7 @@ fn fixture(dir: &Path) -> Store {
     store
 }
 
-fn open(dir: &Path) -> (Runtime, State) {
+pub(super) fn open(dir: &Path) -> (Runtime, State) {
     let store = fixture(dir);
     let (mut rt, _rx) = Runtime::new(store);
     let mut s = State::new("test.db", Theme::default(), Keymap::default());
@@ -171,7 +171,7 @@ fn open(dir: &Path) -> (Runtime, State) {
 }
 
 /// Moves the cursor to run `id` (the list is newest first).
-fn select(rt: &mut Runtime, s: &mut State, id: i64) {
+pub(super) fn select(rt: &mut Runtime, s: &mut State, id: i64) {
     rt.dispatch(s, key('g'));
     while s.runs.selected().map(|r| r.run.id) != Some(id) {
         rt.dispatch(s, key('j'));
@@ -179,13 +179,13 @@ fn select(rt: &mut Runtime, s: &mut State, id: i64) {
     s.runs.now = NOW;
 }
 
-fn render(s: &State, w: u16, h: u16) -> String {
+pub(super) fn render(s: &State, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::render(f, s)).unwrap();
     t.backend().to_string()
 }
 
-fn snap(name: &str, s: &State) {
+pub(super) fn snap(name: &str, s: &State) {
     for (w, h) in [(80, 24), (160, 48)] {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(s, w, h));
     }

@@ -424,6 +424,9 @@ impl Runtime {
             Effect::Playground(e) => {
                 let path = match &e {
                     crate::tui::screens::playground::PgEffect::Generate(r) => self.path_of(&r.db),
+                    crate::tui::screens::playground::PgEffect::ShowPrompt { db, .. } => {
+                        self.path_of(db)
+                    }
                     _ => None,
                 };
                 return self.bg.playground(&self.store, e, path);

@@ -2,10 +2,14 @@
 
 pub mod databases;
 pub mod playground;
+pub mod playground_more;
+pub mod playground_view;
 pub mod questions;
 pub mod review;
 pub mod review_filter;
 pub mod runs;
+pub mod runs_form;
+pub mod runs_log;
 
 use crate::tui::state::Pane;
 use crate::tui::theme::Theme;

@@ -7,16 +7,9 @@
 //! back as `Loaded::Playground` actions carrying the token of their request, so a cancelled
 //! or superseded request's answer is dropped.
 
-use super::{block, render_note, render_pane};
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind};
 use crate::tui::state::{Slot, State};
-use crate::tui::widgets::fit;
-use crate::tui::widgets::sql::highlight;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
-use ratatui::Frame;
 use std::path::PathBuf;
 
 /// Samples asked for by `s` unless changed with +/-.
@@ -132,6 +125,22 @@ pub struct AltGroup {
 pub enum PgEffect {
     /// Checkpoints of runs in the store, and endpoint profiles.
     LoadSources,
+    /// The workspace's runs, to name checkpoints by run ("run #2 sft · step 13").
+    LoadRuns,
+    /// Saves the question with `sql` as gold and the model's SQL as its rejected candidate.
+    SavePair {
+        db: String,
+        question: String,
+        sql: String,
+        model: String,
+        model_sql: String,
+        allow_dev: bool,
+    },
+    /// The prompt `question` becomes on `db`, for the prompt view.
+    ShowPrompt {
+        db: String,
+        question: String,
+    },
     Generate(GenRequest),
     Cancel,
     Save {
@@ -147,6 +156,9 @@ pub enum PgEffect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PgLoaded {
     Sources(Vec<ModelSource>),
+    Runs(Result<Vec<crate::store::Run>, String>),
+    Prompt(Result<String, String>),
+    PairSaved(Result<crate::tui::playground_save::PairSaved, String>),
     Generated {
         token: u64,
         result: Result<Generation, String>,
@@ -190,6 +202,17 @@ pub struct PlaygroundState {
     pub check_token: u64,
     /// The SQL whose save into a held-out (dev) database was asked once: Enter again confirms.
     pub confirm_dev: Option<String>,
+    /// Temperature of the generated answer (0 = greedy); samples use it when above 0.
+    pub temperature: f32,
+    pub max_tokens: usize,
+    /// Runs of the workspace (checkpoints are named after them).
+    pub runs: Vec<crate::store::Run>,
+    /// The prompt view (an overlay): None closed, Some(None) reading, else the prompt.
+    pub prompt_view: Option<Option<Result<String, String>>>,
+    /// First line of the prompt view shown (J/K scroll it).
+    pub prompt_scroll: usize,
+    /// The SQL prompt saves a pair (the model's SQL rejected), not only an example.
+    pub saving_pair: bool,
 }
 
 impl Default for PlaygroundState {
@@ -217,6 +240,12 @@ impl Default for PlaygroundState {
             checking: None,
             check_token: 0,
             confirm_dev: None,
+            temperature: 0.0,
+            max_tokens: MAX_TOKENS,
+            runs: Vec::new(),
+            prompt_view: None,
+            prompt_scroll: 0,
+            saving_pair: false,
         }
     }
 }
@@ -255,7 +284,10 @@ pub fn current_db(s: &State) -> Option<String> {
 
 /// Each visit reads the model sources again (a run may have saved a checkpoint since).
 pub fn on_enter(_s: &mut State) -> Vec<Effect> {
-    vec![Effect::Playground(PgEffect::LoadSources)]
+    vec![
+        Effect::Playground(PgEffect::LoadSources),
+        Effect::Playground(PgEffect::LoadRuns),
+    ]
 }
 
 fn cycle(i: usize, len: usize, forward: bool) -> usize {
@@ -293,14 +325,14 @@ fn start(s: &mut State, kind: GenKind) -> Vec<Effect> {
     let (k, temperature, main_sql) = match kind {
         GenKind::One => {
             p.clear_results();
-            (1, 0.0, None)
+            (1, p.temperature, None)
         }
         GenKind::Sample => {
             p.alternatives.clear();
             p.alt_cursor = 0;
             (
                 p.k,
-                SAMPLE_TEMPERATURE,
+                super::playground_more::sample_temperature(p.temperature),
                 p.generation.as_ref().map(|g| g.sql.clone()),
             )
         }
@@ -313,7 +345,7 @@ fn start(s: &mut State, kind: GenKind) -> Vec<Effect> {
         kind,
         k,
         temperature,
-        max_tokens: MAX_TOKENS,
+        max_tokens: p.max_tokens,
         main_sql,
     }))]
 }
@@ -340,11 +372,25 @@ fn show_sql(s: &mut State, sql: String) -> Vec<Effect> {
 pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::Ask => {
-            s.prompt = Some(Prompt::new(PromptKind::PgQuestion, &s.playground.question));
+            // A fresh question: the last one's SQL and result would read as this one's.
+            let p = &mut s.playground;
+            p.question.clear();
+            p.clear_results();
+            p.check = None;
+            p.confirm_dev = None;
+            s.prompt = Some(Prompt::new(PromptKind::PgQuestion, ""));
+            if p.running.take().is_some() {
+                p.gen_token += 1;
+                return vec![Effect::Playground(PgEffect::Cancel)];
+            }
             Vec::new()
         }
         Cmd::Generate => start(s, GenKind::One),
         Cmd::SampleK => start(s, GenKind::Sample),
+        Cmd::CancelGeneration if s.playground.prompt_view.is_some() => {
+            s.playground.prompt_view = None;
+            Vec::new()
+        }
         Cmd::CancelGeneration => {
             if s.playground.running.take().is_some() {
                 // A late answer carries the old token and is dropped.
@@ -382,6 +428,15 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             s.prompt = Some(Prompt::new(PromptKind::PgModel, &text));
             Vec::new()
         }
+        Cmd::Hotter
+        | Cmd::Cooler
+        | Cmd::MoreTokens
+        | Cmd::FewerTokens
+        | Cmd::ShowPrompt
+        | Cmd::SavePair => super::playground_more::on_cmd(s, cmd),
+        Cmd::GridDown | Cmd::GridUp | Cmd::Down | Cmd::Up if s.playground.prompt_view.is_some() => {
+            super::playground_more::on_cmd(s, cmd)
+        }
         Cmd::MoreK => {
             s.playground.k = (s.playground.k + 1).min(32);
             Vec::new()
@@ -402,6 +457,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 .or_else(|| s.playground.generation.as_ref().map(|g| g.sql.clone()))
                 .unwrap_or_default();
             let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            s.playground.saving_pair = false;
             s.playground.check = None;
             s.playground.checking = None;
             s.prompt = Some(Prompt::new(PromptKind::PgSql, &one_line));
@@ -500,6 +556,21 @@ pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Eff
                     return Vec::new();
                 }
                 s.prompt = None;
+                if p.saving_pair {
+                    let (model, model_sql) = p
+                        .generation
+                        .as_ref()
+                        .map(|g| (g.model.clone(), g.sql.clone()))
+                        .unwrap_or_default();
+                    return vec![Effect::Playground(PgEffect::SavePair {
+                        db,
+                        question: p.question.trim().to_string(),
+                        sql,
+                        model,
+                        model_sql,
+                        allow_dev: confirmed,
+                    })];
+                }
                 return vec![Effect::Playground(PgEffect::Save {
                     db,
                     question: p.question.trim().to_string(),
@@ -536,6 +607,20 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             p.source = current
                 .and_then(|c| p.sources.iter().position(|x| *x == c))
                 .unwrap_or(0);
+            Vec::new()
+        }
+        Loaded::Playground(PgLoaded::PairSaved(r)) => super::playground_more::on_pair_saved(s, r),
+        Loaded::Playground(PgLoaded::Prompt(r)) => {
+            if s.playground.prompt_view.is_some() {
+                s.playground.prompt_view = Some(Some(r));
+            }
+            Vec::new()
+        }
+        Loaded::Playground(PgLoaded::Runs(r)) => {
+            match r {
+                Ok(runs) => s.playground.runs = runs,
+                Err(e) => s.error(format!("reading the runs to name checkpoints: {e}")),
+            }
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Generated { token, result }) => {
@@ -620,301 +705,4 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
     }
 }
 
-// ---- view ----------------------------------------------------------------------------
-
-/// The status line of the save prompt.
-pub fn check_line(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let text = s
-        .prompt
-        .as_ref()
-        .map(|x| x.input.text.trim().to_string())
-        .unwrap_or_default();
-    if p.checking.is_some() {
-        return Line::styled("running…", t.dim());
-    }
-    match &p.check {
-        None => Line::styled(
-            "not run yet: enter runs it (it must return rows to be saved)",
-            t.dim(),
-        ),
-        Some((sql, _)) if *sql != text => {
-            Line::styled("changed since run: enter runs it again", t.warning())
-        }
-        Some((_, Ok(0))) => Line::styled("returns no rows — cannot save it", t.error()),
-        Some((_, Ok(n))) => Line::styled(
-            format!(
-                "runs: {n} row{} — enter saves it as an example",
-                if *n == 1 { "" } else { "s" }
-            ),
-            t.ok(),
-        ),
-        Some((_, Err(e))) => Line::styled(format!("fails: {e}"), t.error()),
-    }
-}
-
-fn ms_text(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else {
-        format!("{ms:.0} ms")
-    }
-}
-
-fn header(s: &State, w: usize) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let k = &s.keymap;
-    let db = current_db(s).unwrap_or_else(|| "(no database)".into());
-    let model = p
-        .source()
-        .map(ModelSource::label)
-        .unwrap_or_else(|| "(no model)".into());
-    let used = db.chars().count() + 40;
-    Line::from(vec![
-        Span::styled("db ", t.dim()),
-        Span::styled(db, t.accent()),
-        Span::styled(
-            format!(" ({}) · model ", k.hint("playground", Cmd::NextDb)),
-            t.dim(),
-        ),
-        Span::styled(fit(&model, w.saturating_sub(used)), t.accent()),
-        Span::styled(
-            format!(
-                " ({}/{}) · k {} ({}/{})",
-                k.hint("playground", Cmd::NextModel),
-                k.hint("playground", Cmd::TypeModel),
-                p.k,
-                k.hint("playground", Cmd::MoreK),
-                k.hint("playground", Cmd::FewerK)
-            ),
-            t.dim(),
-        ),
-    ])
-}
-
-fn status(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let esc = s.keymap.hint("playground", Cmd::CancelGeneration);
-    if let Some((kind, since)) = p.running {
-        let what = match kind {
-            GenKind::One => "generating…".to_string(),
-            GenKind::Sample => format!("sampling {} alternatives…", p.k),
-        };
-        let secs = s.ticks.saturating_sub(since);
-        return Line::from(vec![
-            Span::styled(format!("⟳ {what} {secs}s "), t.warning()),
-            Span::styled(format!("({esc} cancels)"), t.dim()),
-        ]);
-    }
-    if let Some(e) = &p.error {
-        return Line::styled(format!("error: {e}"), t.error());
-    }
-    match &p.generation {
-        Some(g) => Line::from(vec![
-            Span::styled(format!("generated in {}", ms_text(g.latency_ms)), t.ok()),
-            Span::styled(
-                format!(" (request {}) · {}", ms_text(g.wall_ms), g.model),
-                t.dim(),
-            ),
-        ]),
-        None => Line::styled(
-            format!(
-                "{} generates · {} samples k alternatives · {} saves as an example",
-                s.keymap.hint("playground", Cmd::Generate),
-                s.keymap.hint("playground", Cmd::SampleK),
-                s.keymap.hint("playground", Cmd::SaveExample)
-            ),
-            t.dim(),
-        ),
-    }
-}
-
-fn hints(s: &State) -> Line<'static> {
-    let k = &s.keymap;
-    let mut spans = Vec::new();
-    for (cmd, label) in [
-        (Cmd::Ask, "question"),
-        (Cmd::Generate, "generate"),
-        (Cmd::SampleK, "sample k"),
-        (Cmd::SaveExample, "save"),
-        (Cmd::CancelGeneration, "cancel"),
-    ] {
-        spans.push(Span::styled(k.hint("playground", cmd), s.theme.accent()));
-        spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
-    }
-    spans.push(Span::styled(
-        k.hint("global", Cmd::JobsMenu),
-        s.theme.accent(),
-    ));
-    spans.push(Span::styled(" jobs  ", s.theme.dim()));
-    spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
-    spans.push(Span::styled(" help", s.theme.dim()));
-    Line::from(spans)
-}
-
-fn alt_lines(s: &State, width: usize) -> Vec<Line<'static>> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let mut lines = Vec::new();
-    let mut i = 0;
-    for g in &p.alternatives {
-        let head = match &g.outcome {
-            Ok((fp, rows)) => format!(
-                "{}×{} · {rows} row{} · {}{}",
-                g.count,
-                if g.count > 1 { " agree" } else { "" },
-                if *rows == 1 { "" } else { "s" },
-                fp.chars().take(8).collect::<String>(),
-                if g.with_main { " · = generated" } else { "" }
-            ),
-            Err(e) => format!("{}× fail · {e}", g.count),
-        };
-        let style = if g.outcome.is_ok() {
-            t.title()
-        } else {
-            t.error()
-        };
-        lines.push(Line::styled(fit(&head, width), style));
-        for (sql, n) in &g.sqls {
-            let one = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            let mark = if i == p.alt_cursor { "▸ " } else { "  " };
-            let times = if *n > 1 {
-                format!(" ×{n}")
-            } else {
-                String::new()
-            };
-            let text = fit(
-                &format!("{mark}{one}"),
-                width.saturating_sub(times.chars().count()),
-            );
-            let st = if i == p.alt_cursor {
-                t.selected()
-            } else {
-                t.text()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(text, st),
-                Span::styled(times, t.dim()),
-            ]));
-            i += 1;
-        }
-    }
-    lines
-}
-
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let p = &s.playground;
-    if s.databases_list.is_empty() {
-        render_note(
-            f,
-            area,
-            vec![
-                Line::styled("Playground", t.title()),
-                Line::raw(""),
-                Line::styled(
-                    "No databases in the workspace yet: add some with `sense init` or an import,",
-                    t.text(),
-                ),
-                Line::styled(
-                    "then pick one here, pick a checkpoint or an endpoint, and ask a question.",
-                    t.text(),
-                ),
-            ],
-            t,
-        );
-        return;
-    }
-    let w = area.width as usize;
-    let big = area.height >= 40;
-    let rows = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(if big { 9 } else { 5 }),
-        Constraint::Min(5),
-        Constraint::Length(1),
-    ])
-    .split(area);
-    f.render_widget(Paragraph::new(header(s, w)), rows[0]);
-    let q = if p.question.is_empty() {
-        Line::from(vec![
-            Span::styled("Q ", t.accent()),
-            Span::styled(
-                format!("{} types a question", s.keymap.hint("playground", Cmd::Ask)),
-                t.dim(),
-            ),
-        ])
-    } else {
-        Line::from(vec![
-            Span::styled("Q ", t.accent()),
-            Span::styled(fit(&p.question, w.saturating_sub(2)), t.text()),
-        ])
-    };
-    f.render_widget(Paragraph::new(q), rows[1]);
-    f.render_widget(Paragraph::new(status(s)), rows[2]);
-
-    let shown = p
-        .shown_sql
-        .clone()
-        .or_else(|| p.generation.as_ref().map(|g| g.sql.clone()));
-    let selected_alt = p
-        .shown_sql
-        .as_ref()
-        .zip(p.generation.as_ref())
-        .is_some_and(|(a, g)| *a != g.sql);
-    let sql_title = if selected_alt {
-        "SQL (alternative)"
-    } else {
-        "SQL (generated)"
-    };
-    let sql_text = match &shown {
-        Some(sql) if !sql.trim().is_empty() => highlight(sql, t),
-        _ => match &p.generation {
-            Some(g) if !g.raw.trim().is_empty() => {
-                vec![Line::styled(g.raw.trim().to_string(), t.dim())]
-            }
-            _ => Vec::new(),
-        },
-    };
-    f.render_widget(
-        Paragraph::new(sql_text)
-            .wrap(Wrap { trim: false })
-            .block(block(sql_title, false, t)),
-        rows[3],
-    );
-    let off = (p.grid_row, p.grid_col);
-    if p.alternatives.is_empty() {
-        render_pane(f, rows[4], "result", &p.grid, off, t);
-    } else {
-        let cols =
-            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).split(rows[4]);
-        render_pane(f, cols[0], "result", &p.grid, off, t);
-        let n: usize = p.alternatives.iter().map(|g| g.count).sum();
-        let title = format!(
-            "{n} alternatives · {} result{} · {}",
-            p.alternatives.len(),
-            if p.alternatives.len() == 1 { "" } else { "s" },
-            ms_text(p.alt_wall_ms)
-        );
-        let b = block(title, true, t);
-        let inner = b.inner(cols[1]);
-        f.render_widget(b, cols[1]);
-        let lines = alt_lines(s, inner.width as usize);
-        // Keep the selected line in view.
-        let sel_line = lines
-            .iter()
-            .position(|l| {
-                l.spans
-                    .first()
-                    .is_some_and(|sp| sp.content.starts_with('▸'))
-            })
-            .unwrap_or(0);
-        let top = crate::tui::widgets::scroll_offset(sel_line, lines.len(), inner.height as usize);
-        f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
-    }
-    f.render_widget(Paragraph::new(hints(s)), rows[5]);
-}
+pub use super::playground_view::{check_line, render};

@@ -3,18 +3,19 @@
 //! selected run (and of runs overlaid with space); its evaluations against its parent's; a form
 //! (`n`) that starts `sense train` as a detached process; `x` stops a run, `v` evaluates it.
 
+pub use super::runs_form::{on_form_key, Field, RunForm, SIZES};
+use super::runs_form::{open_form, render_form};
 use super::{block, render_note};
 use crate::series;
 use crate::store::{EvalRow, RunStatus};
 use crate::tui::keymap::Cmd;
 use crate::tui::runs_jobs::{Poll, Polled, Reply, Request, RunInfo, SeriesKey};
-use crate::tui::state::{move_cursor, Effect, LineInput, Loaded, State};
+use crate::tui::state::{move_cursor, Effect, Loaded, State};
 use crate::tui::widgets::chart::{self, Plot};
 use crate::tui::widgets::{fit, one_line, scroll_offset};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 use std::collections::{BTreeSet, HashMap};
 
@@ -153,240 +154,6 @@ pub fn views(names: &[String]) -> Vec<MetricView> {
     out
 }
 
-/// Fields of the new-run form, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Kind,
-    From,
-    Split,
-    Source,
-    Db,
-    Pairs,
-    Steps,
-    Batch,
-    Lr,
-    Beta,
-    Size,
-    /// Byte or BPE (runs from scratch only: a checkpoint brings its own).
-    Tokenizer,
-}
-
-/// Model sizes the form offers for a run from scratch: (name, layers, d_model, heads, d_ff,
-/// context).
-pub const SIZES: &[(&str, usize, usize, usize, usize, usize)] = &[
-    ("tiny (1×32)", 1, 32, 2, 64, 256),
-    ("small (2×128)", 2, 128, 4, 384, 512),
-    ("base (4×256)", 4, 256, 4, 768, 1024),
-];
-
-/// The `n` form: a new SFT or DPO run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunForm {
-    pub dpo: bool,
-    pub field: usize,
-    pub from: LineInput,
-    pub split: LineInput,
-    pub source: LineInput,
-    pub db: LineInput,
-    /// accepted, pending, all
-    pub pairs: usize,
-    pub steps: LineInput,
-    pub batch: LineInput,
-    pub lr: LineInput,
-    pub beta: LineInput,
-    pub size: usize,
-    /// Train a BPE tokenizer (`--tokenizer bpe`) instead of bytes.
-    pub bpe: bool,
-    /// Rows the data filter selects (None while counting).
-    pub count: Option<Result<i64, String>>,
-    pub error: Option<String>,
-    /// Enter was pressed once with a held-out split: a second Enter confirms it.
-    pub confirm_dev: bool,
-}
-
-const PAIRS: &[&str] = &["accepted", "pending", "all"];
-
-impl RunForm {
-    pub fn new(dpo: bool, from: &str) -> RunForm {
-        let mut f = RunForm {
-            dpo,
-            field: 0,
-            from: LineInput::new(from),
-            split: LineInput::default(),
-            source: LineInput::default(),
-            db: LineInput::default(),
-            pairs: 0,
-            steps: LineInput::default(),
-            batch: LineInput::default(),
-            lr: LineInput::default(),
-            beta: LineInput::new("0.1"),
-            size: 0,
-            bpe: false,
-            count: None,
-            error: None,
-            confirm_dev: false,
-        };
-        f.kind_defaults();
-        f
-    }
-
-    /// Defaults of `sense train` for the kind (as `TrainConfig::for_kind`).
-    fn kind_defaults(&mut self) {
-        let (split, steps, batch, lr) = if self.dpo {
-            ("train", "100", "4", "5e-5")
-        } else {
-            ("train", "200", "8", "1e-3")
-        };
-        self.split = LineInput::new(split);
-        self.steps = LineInput::new(steps);
-        self.batch = LineInput::new(batch);
-        self.lr = LineInput::new(lr);
-    }
-
-    /// The fields shown for this kind.
-    pub fn fields(&self) -> Vec<Field> {
-        let mut v = vec![
-            Field::Kind,
-            Field::From,
-            Field::Split,
-            Field::Source,
-            Field::Db,
-        ];
-        if self.dpo {
-            v.push(Field::Pairs);
-        }
-        v.extend([Field::Steps, Field::Batch, Field::Lr]);
-        if self.dpo {
-            v.push(Field::Beta);
-        }
-        if self.from.text.trim().is_empty() {
-            v.extend([Field::Size, Field::Tokenizer]);
-        }
-        v
-    }
-
-    pub fn current(&self) -> Field {
-        let f = self.fields();
-        f[self.field.min(f.len() - 1)]
-    }
-
-    fn input(&mut self, f: Field) -> Option<&mut LineInput> {
-        match f {
-            Field::From => Some(&mut self.from),
-            Field::Split => Some(&mut self.split),
-            Field::Source => Some(&mut self.source),
-            Field::Db => Some(&mut self.db),
-            Field::Steps => Some(&mut self.steps),
-            Field::Batch => Some(&mut self.batch),
-            Field::Lr => Some(&mut self.lr),
-            Field::Beta => Some(&mut self.beta),
-            Field::Kind | Field::Pairs | Field::Size | Field::Tokenizer => None,
-        }
-    }
-
-    fn opt(i: &LineInput) -> Option<String> {
-        let t = i.text.trim();
-        (!t.is_empty()).then(|| t.to_string())
-    }
-
-    /// The split asked for when it is held out (not train): dev, test, or "all".
-    pub fn held_out_split(&self) -> Option<String> {
-        Self::opt(&self.split).filter(|s| s != crate::store::TRAIN)
-    }
-
-    /// The data filter the form selects.
-    pub fn filter(&self) -> crate::store::DataFilter {
-        crate::store::DataFilter {
-            split: Self::opt(&self.split).filter(|s| s != "all"),
-            source: Self::opt(&self.source),
-            db: Self::opt(&self.db),
-            pairs: self.dpo.then(|| PAIRS[self.pairs].to_string()),
-        }
-    }
-
-    /// `sense train` arguments, or what is wrong with the form.
-    pub fn args(&self) -> Result<Vec<String>, String> {
-        let int = |i: &LineInput, what: &str| -> Result<usize, String> {
-            i.text
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("{what} must be a whole number ≥ 1"))
-        };
-        let pos = |i: &LineInput, what: &str| -> Result<f64, String> {
-            i.text
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .ok_or_else(|| format!("{what} must be a positive number"))
-        };
-        let steps = int(&self.steps, "steps")?;
-        let batch = int(&self.batch, "batch")?;
-        let lr = pos(&self.lr, "learning rate")?;
-        let mut a: Vec<String> = vec![
-            if self.dpo { "dpo" } else { "sft" }.into(),
-            "--steps".into(),
-            steps.to_string(),
-            "--batch-size".into(),
-            batch.to_string(),
-            "--lr".into(),
-            lr.to_string(),
-        ];
-        match Self::opt(&self.from) {
-            Some(p) => {
-                if !std::path::Path::new(&p).exists() {
-                    return Err(format!("starting checkpoint {p} does not exist"));
-                }
-                a.extend(["--from".into(), p]);
-            }
-            None if self.dpo => {
-                return Err("DPO needs a starting checkpoint (it is also the reference)".into())
-            }
-            None => {
-                let (_, layers, d, heads, ff, ctx) = SIZES[self.size];
-                for (flag, v) in [
-                    ("--layers", layers),
-                    ("--d-model", d),
-                    ("--heads", heads),
-                    ("--d-ff", ff),
-                    ("--context", ctx),
-                ] {
-                    a.extend([flag.into(), v.to_string()]);
-                }
-                if self.bpe {
-                    a.extend(["--tokenizer".into(), "bpe".into()]);
-                }
-            }
-        }
-        if self.dpo {
-            let beta = pos(&self.beta, "beta")?;
-            a.extend(["--beta".into(), beta.to_string()]);
-            a.extend(["--pairs".into(), PAIRS[self.pairs].into()]);
-        }
-        match Self::opt(&self.split).as_deref() {
-            Some("all") => a.push("--all-splits".into()),
-            Some(s) => a.extend(["--split".into(), s.to_string()]),
-            None => a.extend(["--split".into(), crate::store::TRAIN.into()]),
-        }
-        // Enter asked for a confirmation before a held-out split reaches this point.
-        if self.held_out_split().is_some() {
-            a.push("--allow-dev".into());
-        }
-        if let Some(s) = Self::opt(&self.source) {
-            a.extend(["--source".into(), s]);
-        }
-        if let Some(d) = Self::opt(&self.db) {
-            a.extend(["--db".into(), d]);
-        }
-        if let Some(Ok(0)) = self.count {
-            return Err("the data filter selects nothing to train on".into());
-        }
-        Ok(a)
-    }
-}
-
 /// State of the Runs screen.
 #[derive(Debug, Clone, Default)]
 pub struct RunsState {
@@ -411,6 +178,14 @@ pub struct RunsState {
     pub form: Option<RunForm>,
     /// The checkpoint a DPO run in the form starts from by default.
     pub form_from: String,
+    /// The form as last closed (this session): `n` opens it again with these values.
+    pub last_form: Option<RunForm>,
+    /// Set when the form started a run: the first run newer than this id gets selected.
+    pub select_newer_than: Option<i64>,
+    /// The log pane replaces the chart (`L`).
+    pub show_log: bool,
+    /// The selected run's log tail as last read: (run, lines or why none).
+    pub log_tail: Option<(i64, Result<Vec<String>, String>)>,
     /// Bumped whenever the store brought something new (the event loop redraws on it).
     pub generation: u64,
 }
@@ -465,7 +240,10 @@ impl RunsState {
 fn poll_effect(s: &State) -> Effect {
     let r = &s.runs;
     let view = r.view();
-    let mut p = Poll::default();
+    let mut p = Poll {
+        log: r.show_log.then(|| r.selected().map(|x| x.run.id)).flatten(),
+        ..Poll::default()
+    };
     for id in r.charted() {
         let live = r
             .run(id)
@@ -525,8 +303,18 @@ fn apply(s: &mut State, p: Polled) {
             r.cursor = i;
         }
     }
+    if let Some(after) = r.select_newer_than {
+        // Newest first: the first newer run is the one the form started.
+        if let Some(i) = r.runs.iter().position(|x| x.run.id > after) {
+            r.cursor = i;
+            r.select_newer_than = None;
+        }
+    }
     r.cursor = r.cursor.min(r.runs.len().saturating_sub(1));
     r.evals = p.evals;
+    if p.log.is_some() {
+        r.log_tail = p.log;
+    }
     r.now = p.now;
     for (id, names) in p.names {
         r.names.insert(id, names);
@@ -536,7 +324,27 @@ fn apply(s: &mut State, p: Polled) {
     }
     r.loaded = true;
     r.generation += 1;
+    sync_activity(s);
     prepare(s);
+}
+
+/// The status bar's runs follow this fresher read: a run that stopped, ended or died since
+/// the bar's last refresh no longer shows as running, and a live one shows its new step.
+fn sync_activity(s: &mut State) {
+    let runs = &s.runs.runs;
+    s.activity.retain_mut(|a| {
+        if a.what != "run" {
+            return true;
+        }
+        match runs.iter().find(|x| x.run.id == a.id) {
+            Some(x) if x.run.status == RunStatus::Running && !x.dead() => {
+                a.done = x.run.step;
+                a.total = x.run.total_steps;
+                true
+            }
+            _ => false,
+        }
+    });
 }
 
 pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
@@ -556,9 +364,11 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         }
         Reply::Spawned(Ok(m)) => {
             s.info(m);
-            vec![poll_effect(s)]
+            // A started eval or run, or a stop, changes what the status bar lists.
+            vec![poll_effect(s), Effect::LoadActivity]
         }
         Reply::Spawned(Err(e)) => {
+            s.runs.select_newer_than = None;
             s.error(e);
             Vec::new()
         }
@@ -650,6 +460,15 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 None => fits.first().copied(),
                 Some(z) => fits.iter().copied().find(|x| *x < z),
             };
+            let m = match r.zoom {
+                Some(z) => format!(
+                    "zoom: the last {z} steps ({} again zooms in)",
+                    s.keymap.hint("runs", Cmd::Zoom)
+                ),
+                None if fits.is_empty() => "zoom: the run is too short to zoom in".to_string(),
+                None => "zoom: the whole run".to_string(),
+            };
+            s.info(m);
             Vec::new()
         }
         Cmd::Overlay => {
@@ -666,15 +485,28 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             r.overlay.clear();
             Vec::new()
         }
+        Cmd::ShowLog => {
+            r.show_log = !r.show_log;
+            if r.show_log {
+                return vec![poll_effect(s)];
+            }
+            Vec::new()
+        }
         Cmd::ShowEvals => {
             r.show_evals = !r.show_evals;
+            // Wide screens show the evaluations beside the chart whatever the toggle says.
+            let m = match (r.show_evals, s.size.0 >= 120) {
+                (_, true) => "evaluations are always shown beside the chart at this width",
+                (true, false) => "evaluations shown in place of the chart",
+                (false, false) => "chart shown (evaluations hidden)",
+            };
+            s.info(m);
             Vec::new()
         }
         Cmd::NewRun => {
             // SFT from scratch by default; DPO (toggled in the form) starts from `from`.
             s.runs.form_from = default_from(s);
-            s.runs.form = Some(RunForm::new(false, ""));
-            count_effect(s)
+            open_form(s)
         }
         Cmd::StopRun => match r.selected() {
             Some(x) if x.run.status == RunStatus::Running && !x.dead() => match x.run.pid {
@@ -707,103 +539,6 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             None => Vec::new(),
         },
         _ => Vec::new(),
-    }
-}
-
-fn count_effect(s: &mut State) -> Vec<Effect> {
-    match s.runs.form.as_mut() {
-        Some(f) => {
-            f.count = None;
-            vec![Effect::Runs(Request::Count(f.filter()))]
-        }
-        None => Vec::new(),
-    }
-}
-
-/// Keys while the form is open: tab/↓ and shift-tab/↑ move between fields, ←/→/space change a
-/// choice, typing edits a text field, enter starts the run, esc closes.
-pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let from_default = s.runs.form_from.clone();
-    let Some(f) = s.runs.form.as_mut() else {
-        return Vec::new();
-    };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let n = f.fields().len();
-    let field = f.current();
-    let confirmed = std::mem::take(&mut f.confirm_dev);
-    match key.code {
-        KeyCode::Esc => {
-            s.runs.form = None;
-            Vec::new()
-        }
-        KeyCode::Enter if !confirmed && f.held_out_split().is_some() => {
-            f.confirm_dev = true;
-            f.error = Some(format!(
-                "split '{}' is held out: enter again trains on it, any other key cancels",
-                f.held_out_split().unwrap_or_default()
-            ));
-            Vec::new()
-        }
-        KeyCode::Char('c') if ctrl => {
-            s.runs.form = None;
-            Vec::new()
-        }
-        KeyCode::Tab | KeyCode::Down => {
-            f.field = (f.field + 1) % n;
-            Vec::new()
-        }
-        KeyCode::BackTab | KeyCode::Up => {
-            f.field = (f.field + n - 1) % n;
-            Vec::new()
-        }
-        KeyCode::Enter => match f.args() {
-            Ok(args) => {
-                s.runs.form = None;
-                vec![Effect::Runs(Request::Train(args))]
-            }
-            Err(e) => {
-                f.error = Some(e);
-                Vec::new()
-            }
-        },
-        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-            if matches!(
-                field,
-                Field::Kind | Field::Pairs | Field::Size | Field::Tokenizer
-            ) =>
-        {
-            let back = key.code == KeyCode::Left;
-            match field {
-                Field::Kind => {
-                    f.dpo = !f.dpo;
-                    f.kind_defaults();
-                    f.from = LineInput::new(if f.dpo { &from_default } else { "" });
-                }
-                Field::Pairs => {
-                    f.pairs = (f.pairs + if back { PAIRS.len() - 1 } else { 1 }) % PAIRS.len();
-                }
-                Field::Tokenizer => f.bpe = !f.bpe,
-                _ => {
-                    f.size = (f.size + if back { SIZES.len() - 1 } else { 1 }) % SIZES.len();
-                }
-            }
-            f.error = None;
-            count_effect(s)
-        }
-        _ => {
-            let Some(input) = f.input(field) else {
-                return Vec::new();
-            };
-            if !input.edit(&key) {
-                return Vec::new();
-            }
-            f.error = None;
-            if matches!(field, Field::Split | Field::Source | Field::Db) {
-                count_effect(s)
-            } else {
-                Vec::new()
-            }
-        }
     }
 }
 
@@ -1288,6 +1023,7 @@ fn hints(s: &State) -> Line<'static> {
         (Cmd::Zoom, "zoom"),
         (Cmd::Overlay, "overlay"),
         (Cmd::ShowEvals, "evals"),
+        (Cmd::ShowLog, "run log"),
     ] {
         spans.push(Span::styled(k.hint("runs", cmd), s.theme.accent()));
         spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
@@ -1295,109 +1031,6 @@ fn hints(s: &State) -> Line<'static> {
     spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
     spans.push(Span::styled(" help", s.theme.dim()));
     Line::from(spans)
-}
-
-fn render_form(f: &mut Frame, area: Rect, s: &State, form: &RunForm) {
-    let t = &s.theme;
-    let fields = form.fields();
-    let h = (fields.len() as u16 + 6).min(area.height);
-    let r = crate::tui::widgets::centered(area, 64, h);
-    f.render_widget(Clear, r);
-    let b = block(
-        "New run · tab moves · ←/→ change · enter starts · esc cancels",
-        true,
-        t,
-    );
-    let inner = b.inner(r);
-    f.render_widget(b.style(t.base()), r);
-    let mut lines = Vec::new();
-    for (i, field) in fields.iter().enumerate() {
-        let focused = i == form.field.min(fields.len() - 1);
-        let (name, value) = match field {
-            Field::Kind => (
-                "kind",
-                if form.dpo {
-                    "◂ DPO ▸"
-                } else {
-                    "◂ SFT ▸"
-                }
-                .to_string(),
-            ),
-            Field::From => (
-                "from checkpoint",
-                if form.from.text.is_empty() && !form.dpo {
-                    if focused {
-                        String::new()
-                    } else {
-                        "(scratch)".into()
-                    }
-                } else {
-                    form.from.text.clone()
-                },
-            ),
-            Field::Split => ("split", form.split.text.clone()),
-            Field::Source => ("source", form.source.text.clone()),
-            Field::Db => ("database", form.db.text.clone()),
-            Field::Pairs => ("pairs", format!("◂ {} ▸", PAIRS[form.pairs])),
-            Field::Steps => ("steps", form.steps.text.clone()),
-            Field::Batch => ("batch", form.batch.text.clone()),
-            Field::Lr => ("learning rate", form.lr.text.clone()),
-            Field::Beta => ("beta", form.beta.text.clone()),
-            Field::Size => ("model size", format!("◂ {} ▸", SIZES[form.size].0)),
-            Field::Tokenizer => (
-                "tokenizer",
-                if form.bpe {
-                    "◂ BPE, 2048 tokens ▸"
-                } else {
-                    "◂ bytes ▸"
-                }
-                .to_string(),
-            ),
-        };
-        let style = if focused { t.selected() } else { t.text() };
-        let w = inner.width.saturating_sub(18) as usize;
-        let mut value = value;
-        if focused {
-            if let Some(i) = [
-                (Field::From, &form.from),
-                (Field::Split, &form.split),
-                (Field::Source, &form.source),
-                (Field::Db, &form.db),
-                (Field::Steps, &form.steps),
-                (Field::Batch, &form.batch),
-                (Field::Lr, &form.lr),
-                (Field::Beta, &form.beta),
-            ]
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, i)| i)
-            {
-                let mut v: String = i.text.chars().take(i.cursor).collect();
-                v.push('▏');
-                v.extend(i.text.chars().skip(i.cursor));
-                value = v;
-            }
-        }
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{name:>16} "),
-                if focused { t.accent() } else { t.dim() },
-            ),
-            Span::styled(fit(&value, w), style),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    let what = if form.dpo { "pairs" } else { "examples" };
-    lines.push(match &form.count {
-        None => Line::styled("counting…", t.dim()),
-        Some(Ok(0)) => Line::styled(format!("the data filter selects no {what}"), t.warning()),
-        Some(Ok(n)) => Line::styled(format!("the data filter selects {n} {what}"), t.ok()),
-        Some(Err(e)) => Line::styled(e.clone(), t.error()),
-    });
-    if let Some(e) = &form.error {
-        lines.push(Line::styled(e.clone(), t.error()));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
 }
 
 pub fn render(f: &mut Frame, area: Rect, s: &State) {
@@ -1451,8 +1084,14 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         if area.width >= 120 {
             let cols =
                 Layout::horizontal([Constraint::Min(40), Constraint::Length(46)]).split(rows[2]);
-            render_chart(f, cols[0], s);
+            if r.show_log {
+                super::runs_log::render_log(f, cols[0], s, x);
+            } else {
+                render_chart(f, cols[0], s);
+            }
             render_evals(f, cols[1], s, x);
+        } else if r.show_log {
+            super::runs_log::render_log(f, rows[2], s, x);
         } else if r.show_evals {
             render_evals(f, rows[2], s, x);
         } else {
@@ -1468,6 +1107,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::state::LineInput;
 
     #[test]
     fn views_group_dpo_metrics() {
