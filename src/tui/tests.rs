@@ -1248,3 +1248,30 @@ fn review_draws_a_bounded_prefix_of_long_sql_and_says_how_much_is_left_out() {
     // The short side is drawn whole, without a marker.
     assert!(!text.contains("chosen (gold) ·"), "{text}");
 }
+
+#[test]
+fn review_names_a_checkpoint_model_by_its_run() {
+    let mut s = new_state();
+    s.playground.runs = vec![crate::store::Run {
+        id: 2,
+        kind: "sft".into(),
+        parent: None,
+        config: "{}".into(),
+        status: crate::store::RunStatus::Done,
+        pid: None,
+        step: 13,
+        total_steps: 13,
+        checkpoint: Some("/home/u/checkpoints/run-2/step-000013".into()),
+        message: String::new(),
+        started_at: "2026-12-01T10:00:00Z".into(),
+        ended_at: None,
+    }];
+    update(&mut s, Action::Loaded(Loaded::Queue(vec![4])));
+    let mut p = sample_pair(4);
+    p.model = "local:/home/u/checkpoints/run-2/step-000013".into();
+    p.temperature = Some(0.8);
+    update(&mut s, Action::Loaded(Loaded::Pair(4, Ok(p))));
+    let out = text_of(&render(&s, 160, 48));
+    assert!(out.contains("run #2 sft · step 13 t=0.8"), "{out}");
+    assert!(!out.contains("/home/u/checkpoints"), "{out}");
+}

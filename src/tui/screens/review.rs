@@ -876,10 +876,22 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     );
     let w = area.width as usize;
     let split = if p.split.is_empty() { "?" } else { &p.split };
-    // The model that wrote the rejected SQL, with its sampling temperature when known.
-    let model = match p.temperature {
-        Some(t) => format!("{} t={t}", p.model),
+    // The model that wrote the rejected SQL (a checkpoint named by its run), with its
+    // sampling temperature when known.
+    let named = match p.model.strip_prefix("local:") {
+        Some(path) => {
+            let runs = s
+                .playground
+                .runs
+                .iter()
+                .chain(s.runs.runs.iter().map(|x| &x.run));
+            crate::tui::model_names::model_name(runs, path)
+        }
         None => p.model.clone(),
+    };
+    let model = match p.temperature {
+        Some(t) => format!("{named} t={t}"),
+        None => named,
     };
     let head = format!("{} [{split}] · {model} · ", p.db_name);
     let info = Line::from(vec![
