@@ -36,6 +36,8 @@ pub fn run_of<'a>(runs: impl IntoIterator<Item = &'a Run>, model: &str) -> Optio
 
 /// The name of `model` (a checkpoint path, or an endpoint model's name) among `runs`.
 pub fn model_name<'a>(runs: impl IntoIterator<Item = &'a Run>, model: &str) -> String {
+    // A local generator's name is `local:PATH`.
+    let model = model.strip_prefix("local:").unwrap_or(model);
     match run_of(runs, model) {
         Some(r) if checkpoint_step(model).is_some() => run_checkpoint_name(r, model),
         Some(r) => format!("run #{} {}", r.id, r.kind),
@@ -88,6 +90,11 @@ mod tests {
             "/elsewhere/step-000005"
         );
         assert_eq!(model_name(&runs, "gpt-4o-mini"), "gpt-4o-mini");
+        // A local generator's name (`local:PATH`) too.
+        assert_eq!(
+            model_name(&runs, "local:/ws/checkpoints/dpo-2/step-000013"),
+            "run #2 dpo · step 13"
+        );
         assert_eq!(checkpoint_step("/a/step-x"), None);
     }
 }

@@ -878,17 +878,12 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let split = if p.split.is_empty() { "?" } else { &p.split };
     // The model that wrote the rejected SQL (a checkpoint named by its run), with its
     // sampling temperature when known.
-    let named = match p.model.strip_prefix("local:") {
-        Some(path) => {
-            let runs = s
-                .playground
-                .runs
-                .iter()
-                .chain(s.runs.runs.iter().map(|x| &x.run));
-            crate::tui::model_names::model_name(runs, path)
-        }
-        None => p.model.clone(),
-    };
+    let runs = s
+        .playground
+        .runs
+        .iter()
+        .chain(s.runs.runs.iter().map(|x| &x.run));
+    let named = crate::tui::model_names::model_name(runs, &p.model);
     let model = match p.temperature {
         Some(t) => format!("{named} t={t}"),
         None => named,
