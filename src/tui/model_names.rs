@@ -36,12 +36,13 @@ pub fn run_of<'a>(runs: impl IntoIterator<Item = &'a Run>, model: &str) -> Optio
 
 /// The name of `model` (a checkpoint path, or an endpoint model's name) among `runs`.
 pub fn model_name<'a>(runs: impl IntoIterator<Item = &'a Run>, model: &str) -> String {
-    // A local generator's name is `local:PATH`.
+    // A local generator's name is `local:PATH`; one no run wrote is shown as given.
+    let given = model;
     let model = model.strip_prefix("local:").unwrap_or(model);
     match run_of(runs, model) {
         Some(r) if checkpoint_step(model).is_some() => run_checkpoint_name(r, model),
         Some(r) => format!("run #{} {}", r.id, r.kind),
-        None => model.to_string(),
+        None => given.to_string(),
     }
 }
 
