@@ -232,6 +232,7 @@ fn is_input_error(e: &anyhow::Error) -> bool {
         Some(DatasetError::Store(s)) => {
             matches!(s, StoreError::Invalid(_) | StoreError::NotFound(_))
         }
+        Some(DatasetError::Failed { .. }) => false,
         Some(_) => true,
         None => false,
     }

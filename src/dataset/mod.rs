@@ -28,6 +28,9 @@ pub enum DatasetError {
         line: usize,
         msg: String,
     },
+    /// Writing or building failed (a full disk, an I/O error): not the input's fault.
+    #[error("{path}: {msg}")]
+    Failed { path: PathBuf, msg: String },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }

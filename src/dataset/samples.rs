@@ -126,8 +126,26 @@ pub fn init_workspace(store: &Store, samples: &[SampleDb]) -> Result<ImportRepor
     for s in samples {
         let name = &s.questions.db_id;
         let dest = db_dir.join(format!("{name}.sqlite"));
-        super::materialize::materialize(&s.schema_sql, &dest)
-            .map_err(|e| DatasetError::file(s.origin.join("schema.sql"), e))?;
+        super::materialize::materialize(&s.schema_sql, &dest).map_err(|e| {
+            use super::materialize::MaterializeError as M;
+            // The disk, not the script: a full disk or an I/O error is a failure (exit 1).
+            let io = match &e {
+                M::Io(_) => true,
+                M::Sql(m) => {
+                    let m = m.to_ascii_lowercase();
+                    m.contains("disk") || m.contains("full") || m.contains("i/o")
+                }
+                _ => false,
+            };
+            if io {
+                DatasetError::Failed {
+                    path: dest.clone(),
+                    msg: e.to_string(),
+                }
+            } else {
+                DatasetError::file(s.origin.join("schema.sql"), e)
+            }
+        })?;
         let schema =
             crate::schema::introspect_path(&dest, 0).map_err(|e| DatasetError::file(&dest, e))?;
         let db_id = store.upsert_database(&NewDatabase {

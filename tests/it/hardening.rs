@@ -1042,3 +1042,51 @@ fn a_large_spider_file_is_imported_in_bounded_memory() {
         .unwrap();
     assert_eq!(n, 30_000);
 }
+
+#[test]
+fn init_on_a_full_disk_is_a_failure_not_bad_input() {
+    // A file-size limit stands in for a full disk: writes past it fail (SIGXFSZ ignored).
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: prlimit (util-linux) is not installed");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let samples = d.path().join("samples/big");
+    std::fs::create_dir_all(&samples).unwrap();
+    std::fs::write(
+        samples.join("schema.sql"),
+        "CREATE TABLE big(i INTEGER PRIMARY KEY, pad TEXT);\n\
+         INSERT INTO big WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000) \
+         SELECT i, printf('%.1000c', 'x') FROM c;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        samples.join("questions.json"),
+        r#"{"db_id": "big", "domain": "padding", "split": "train",
+            "questions": [{"question": "How many rows?", "sql": "SELECT count(*) FROM big", "difficulty": "easy"}]}"#,
+    )
+    .unwrap();
+    let ws = d.path().join("ws.db");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; exec prlimit --fsize=800000 '{}' -w '{}' init --from '{}'",
+            env!("CARGO_BIN_EXE_sense"),
+            ws.display(),
+            d.path().join("samples").display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("big.sqlite") && err.contains("disk"), "{err}");
+    // With room, the same samples build.
+    let _ = std::fs::remove_file(&ws);
+    ok(sense(&ws)
+        .args(["init", "--from"])
+        .arg(d.path().join("samples")));
+}
