@@ -81,7 +81,15 @@ impl Background {
                 question,
                 sql,
                 allow_dev,
-            } => PgLoaded::Saved(save_example(store, &db, &question, &sql, allow_dev)),
+                from,
+            } => PgLoaded::Saved(save_example(
+                store,
+                &db,
+                &question,
+                &sql,
+                allow_dev,
+                from.as_ref().map(|(m, q)| (m.as_str(), q.as_str())),
+            )),
             PgEffect::Generate(req) => {
                 let Some(path) = db_path else {
                     let err = format!("no database '{}' in the workspace", req.db);
@@ -466,6 +474,7 @@ pub fn save_example(
     question: &str,
     sql: &str,
     allow_dev: bool,
+    from: Option<(&str, &str)>,
 ) -> Result<(i64, bool), String> {
     let row = store
         .databases()
@@ -498,7 +507,13 @@ pub fn save_example(
             difficulty: None,
             split,
             source: "playground".into(),
-            provenance: serde_json::json!({"from": "tui playground"}),
+            // Which model wrote the SQL that was corrected into this gold, and what it wrote.
+            provenance: match from {
+                Some((model, model_sql)) => serde_json::json!({
+                    "from": "tui playground", "model": model, "model_sql": model_sql
+                }),
+                None => serde_json::json!({"from": "tui playground"}),
+            },
             exchange_id: None,
         }])
         .map_err(|e| e.to_string())?;

@@ -35,8 +35,14 @@ pub fn save_pair(
     if model_sql.trim() == corrected_sql.trim() {
         return Err("the corrected SQL is the model's: change it first, or save as example".into());
     }
-    let (example_id, new_example) =
-        crate::tui::bg::save_example(store, db, question, corrected_sql, allow_dev)?;
+    let (example_id, new_example) = crate::tui::bg::save_example(
+        store,
+        db,
+        question,
+        corrected_sql,
+        allow_dev,
+        Some((model, model_sql)),
+    )?;
     if example_id == 0 {
         return Err(format!("the example saved on {db} cannot be found again"));
     }

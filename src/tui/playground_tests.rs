@@ -432,6 +432,11 @@ fn playground_save_needs_sql_that_returns_rows() {
             question: "Old pets".into(),
             sql: "SELECT name FROM pets WHERE age > 30".into(),
             allow_dev: false,
+            // The example records which model's SQL it corrects.
+            from: Some((
+                "local:runs/1/ckpt".into(),
+                "SELECT name FROM pets WHERE age > 30".into()
+            )),
         })]
     );
     assert!(s.prompt.is_none());
@@ -813,6 +818,13 @@ fn saving_a_playground_question_inserts_an_example() {
     rt.dispatch(&mut s, key('5'));
     s.playground.question = "Which pets are dogs?".into();
     s.playground.shown_sql = Some("SELECT name FROM pets WHERE species = 'cow'".into());
+    s.playground.generation = Some(Generation {
+        sql: "SELECT name FROM pets WHERE species = 'cow'".into(),
+        raw: String::new(),
+        latency_ms: 1.0,
+        wall_ms: 1.0,
+        model: "local:runs/1/ckpt".into(),
+    });
     rt.dispatch(&mut s, key('e'));
     // No rows: it cannot be saved.
     rt.dispatch(&mut s, code(KeyCode::Enter));
@@ -867,12 +879,37 @@ fn saving_a_playground_question_inserts_an_example() {
     assert_eq!(q, "Which pets are dogs?");
     assert_eq!(sql, "SELECT name FROM pets WHERE species = 'dog'");
     assert_eq!((source.as_str(), split.as_str()), ("playground", "train"));
+    // Its provenance names the model whose SQL was corrected.
+    let prov: String = check
+        .conn()
+        .query_row(
+            "SELECT provenance FROM examples WHERE source = 'playground'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let prov: serde_json::Value = serde_json::from_str(&prov).unwrap();
+    assert!(
+        prov["model"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("local:")),
+        "{prov}"
+    );
+    assert!(prov.get("model_sql").is_some(), "{prov}");
     // Saving the same again says so, and inserts nothing.
     assert_eq!(
-        bg::save_example(&check, "vet", "Which pets are dogs?", &sql, false).map(|r| r.1),
+        bg::save_example(
+            &check,
+            "vet",
+            "Which pets are dogs?",
+            &sql,
+            false,
+            Some(("local:runs/1/ckpt", "SELECT 1"))
+        )
+        .map(|r| r.1),
         Ok(false)
     );
-    assert!(bg::save_example(&check, "vet", "x", "SELECT 1 WHERE 0", false).is_err());
+    assert!(bg::save_example(&check, "vet", "x", "SELECT 1 WHERE 0", false, None).is_err());
 }
 
 /// A tiny random checkpoint (byte tokenizer), as `tests/it/serve.rs` makes one.

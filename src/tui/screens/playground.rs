@@ -149,6 +149,8 @@ pub enum PgEffect {
         sql: String,
         /// The user confirmed saving into a held-out (dev) database.
         allow_dev: bool,
+        /// The model whose SQL was corrected, and that SQL (the example's provenance).
+        from: Option<(String, String)>,
     },
 }
 
@@ -571,11 +573,19 @@ pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Eff
                         allow_dev: confirmed,
                     })];
                 }
+                // The SQL shown (the generated one or a picked alternative) is what was corrected.
+                let from = p.generation.as_ref().map(|g| {
+                    (
+                        g.model.clone(),
+                        p.shown_sql.clone().unwrap_or_else(|| g.sql.clone()),
+                    )
+                });
                 return vec![Effect::Playground(PgEffect::Save {
                     db,
                     question: p.question.trim().to_string(),
                     sql,
                     allow_dev: confirmed,
+                    from,
                 })];
             }
             p.check_token += 1;
