@@ -1275,3 +1275,40 @@ fn review_names_a_checkpoint_model_by_its_run() {
     assert!(out.contains("run #2 sft · step 13 t=0.8"), "{out}");
     assert!(!out.contains("/home/u/checkpoints"), "{out}");
 }
+
+#[test]
+fn review_queue_follows_pairs_a_job_makes_while_it_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let (mut rt, mut s, mut rx) = loaded_rx(dir.path(), '3');
+    assert_eq!(s.review.queue.len(), 3);
+    // A job in this process (or any other writer) judges a new wrong answer…
+    let mut judge = Judge::new(Metric::spider(), Limits::default());
+    judge
+        .record(
+            rt.store(),
+            "job-model",
+            &CandidateInput {
+                example_id: 1,
+                sql: "SELECT 99".into(),
+            },
+            None,
+        )
+        .unwrap();
+    // …and the next counts refresh (job progress, or the periodic tick) brings it in.
+    rt.dispatch(&mut s, Action::Tick);
+    for _ in 0..5 {
+        rt.dispatch(&mut s, Action::Tick);
+    }
+    rt.settle(&mut s, &mut rx, Duration::from_secs(10));
+    assert_eq!(
+        s.review.queue.len(),
+        4,
+        "the new pair joined the open queue"
+    );
+    assert_eq!(
+        s.counts.as_ref().unwrap().pending,
+        4,
+        "the header agrees with the store"
+    );
+}
