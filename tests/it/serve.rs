@@ -16,34 +16,7 @@ fn serves_chat_completions_with_the_schema_prompt() {
     let samples = sense::dataset::samples::embedded().unwrap();
     sense::dataset::samples::init_workspace(&store, &samples[..1]).unwrap();
     let db = store.databases().unwrap().remove(0);
-
-    let cfg = ModelConfig {
-        d_model: 32,
-        n_layers: 1,
-        n_heads: 2,
-        d_ff: 64,
-        max_seq_len: 4096,
-        ..ModelConfig::default()
-    };
-    let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
-    let ckpt = d.path().join("ckpt");
-    save(
-        &ckpt,
-        &model,
-        &Tokenizer::Byte,
-        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
-        None,
-    )
-    .unwrap();
-
-    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
-    let app = sense::serve::router(generator, &store).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let (rt, addr) = serve_tiny(d.path(), &store, 4096);
 
     sense::llm::install_crypto();
     // The served model is named after its checkpoint folder.
@@ -151,19 +124,23 @@ fn serves_chat_completions_with_the_schema_prompt() {
     assert_eq!(status.unwrap(), 404);
 }
 
-/// A tiny random checkpoint served on 127.0.0.1; returns the runtime and the address.
-fn tiny_server(d: &std::path::Path) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
-    let store = Store::open(&d.join("sense.db")).unwrap();
+/// A tiny random checkpoint (byte tokenizer, context `ctx`) in `dir/ckpt`, served on 127.0.0.1
+/// over `store`; returns the runtime that serves it and the address.
+fn serve_tiny(
+    dir: &std::path::Path,
+    store: &Store,
+    ctx: usize,
+) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
     let cfg = ModelConfig {
         d_model: 32,
         n_layers: 1,
         n_heads: 2,
         d_ff: 64,
-        max_seq_len: 512,
+        max_seq_len: ctx,
         ..ModelConfig::default()
     };
     let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
-    let ckpt = d.join("ckpt");
+    let ckpt = dir.join("ckpt");
     save(
         &ckpt,
         &model,
@@ -173,7 +150,7 @@ fn tiny_server(d: &std::path::Path) -> (tokio::runtime::Runtime, std::net::Socke
     )
     .unwrap();
     let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
-    let app = sense::serve::router(generator, &store).unwrap();
+    let app = sense::serve::router(generator, store).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -186,7 +163,8 @@ fn tiny_server(d: &std::path::Path) -> (tokio::runtime::Runtime, std::net::Socke
 #[test]
 fn streams_server_sent_events_as_openai_does_and_names_what_it_does_not_serve() {
     let d = tempfile::tempdir().unwrap();
-    let (rt, addr) = tiny_server(d.path());
+    let store = Store::open(&d.path().join("sense.db")).unwrap();
+    let (rt, addr) = serve_tiny(d.path(), &store, 512);
     sense::llm::install_crypto();
     let post = |path: &str, body: serde_json::Value| -> (u16, String, String) {
         rt.block_on(async {
