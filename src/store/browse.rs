@@ -63,15 +63,6 @@ pub(super) fn example_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Example> {
 }
 
 impl Store {
-    /// Ids of pending pairs in queue order.
-    pub fn pending_pair_ids(&self) -> Result<Vec<i64>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id FROM pairs WHERE status = 'pending' ORDER BY id")?;
-        let rows = st.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
-    }
-
     /// Ids of the examples matching a query, in id order.
     pub fn example_ids(&self, q: &ExampleQuery) -> Result<Vec<i64>> {
         let mut sql = String::from(
@@ -304,7 +295,10 @@ mod tests {
         assert_eq!(f.databases, vec!["shop"]);
         assert_eq!(f.splits, vec!["dev", "train"]);
         assert_eq!(f.difficulties, vec!["easy", "hard"]);
-        assert_eq!(s.pending_pair_ids().unwrap(), vec![1]);
+        assert_eq!(
+            s.pair_ids(&crate::store::PairQuery::pending()).unwrap(),
+            vec![1]
+        );
         assert!(s.activity().unwrap().is_empty());
         s.conn()
             .execute(

@@ -1451,11 +1451,6 @@ impl TemplateReport {
     }
 }
 
-/// The split a database's examples belong to (whole databases are held out), `train` if none.
-pub fn db_split(store: &Store, db: &str) -> Result<String, StoreError> {
-    store.database_split(db)
-}
-
 /// Runs template synthesis over the named workspace databases (all when `dbs` is empty) and
 /// stores the kept examples with source `template` (unless `dry_run`). `each` is called after
 /// each database with its name, stats and examples (for progress and `--dry-run` printing).
