@@ -7,6 +7,7 @@ pub mod playground_view;
 pub mod questions;
 pub mod review;
 pub mod review_filter;
+mod review_view;
 pub mod runs;
 pub mod runs_form;
 pub mod runs_log;
