@@ -10,6 +10,7 @@ mod export_roundtrip;
 mod fake;
 mod hardening;
 mod import;
+mod layout;
 mod llm_client;
 mod prompt_compact;
 mod read_only;
