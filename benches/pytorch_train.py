@@ -5,11 +5,17 @@ SiLU-gated MLP, no biases), d_model 256, 4 heads, d_ff 768, byte vocabulary (259
 a language-model step (forward, backward, AdamW) on random tokens. Prints one JSON object per
 measurement, like `sense bench train --single --json`.
 
+With --serve (how `sense bench train --pytorch` runs it, alternating with its own step): prints
+{"ready": true} once the model is built, then runs one step per line read from standard input
+and prints its measurement, until standard input closes.
+
 Usage: python3 benches/pytorch_train.py [--batch 16] [--context 256] [--steps 3] [--threads N]
+       [--serve]
 """
 import argparse
 import json
 import math
+import sys
 import time
 
 import torch
@@ -75,6 +81,7 @@ def main():
     p.add_argument("--context", type=int, default=256)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--serve", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -82,8 +89,9 @@ def main():
     model = Model(ctx=a.context + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     ids = torch.randint(32, 127, (a.batch, a.context + 1))
-    best = float("inf")
-    for step in range(a.steps + 1):
+    tokens = a.batch * a.context
+
+    def step():
         t0 = time.perf_counter()
         logits = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
@@ -91,14 +99,26 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if step > 0:
-            best = min(best, time.perf_counter() - t0)
-    tokens = a.batch * a.context
-    print(json.dumps({
-        "case": f"sft step (fwd+bwd+adamw) [pytorch {torch.__version__} eager, {torch.get_num_threads()} threads]",
-        "tokens_per_s": tokens / best,
-        "seconds_per_step": best,
-    }))
+        return time.perf_counter() - t0
+
+    def row(secs):
+        return json.dumps({
+            "case": f"sft step (fwd+bwd+adamw) [pytorch {torch.__version__} eager, {torch.get_num_threads()} threads]",
+            "tokens_per_s": tokens / secs,
+            "seconds_per_step": secs,
+        })
+
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for _ in sys.stdin:
+            print(row(step()), flush=True)
+        return
+    best = float("inf")
+    for i in range(a.steps + 1):
+        secs = step()
+        if i > 0:
+            best = min(best, secs)
+    print(row(best))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,12 @@ pub fn pid_alive(pid: i64) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether a run the store records as running has lost its process: one killed by the OS (out
+/// of memory) or by SIGKILL never records its end, so its row says "running" forever.
+pub fn run_is_dead(run: &crate::store::Run) -> bool {
+    run.status == crate::store::RunStatus::Running && run.pid.is_none_or(|p| !pid_alive(p))
+}
+
 /// The pid written into a temporary name by `dataset::atomic::temp_path` (`NAME.PID.sense-tmp`).
 fn temp_owner(name: &str) -> Option<i64> {
     let stem = name.strip_suffix(".sense-tmp")?;

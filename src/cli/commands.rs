@@ -110,7 +110,23 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
                 "pairs      {} (pending {}, accepted {}, rejected {}, skipped {}, withdrawn {})",
                 c.pairs, c.pending, c.accepted, c.rejected, c.skipped, c.withdrawn
             );
-            println!("runs       {}", c.runs);
+            let (by, dead) = super::pairs_cmd::runs_by_status(&store)?;
+            let by: Vec<String> = by.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            let dead: Vec<String> = dead.iter().map(|id| format!("#{id}")).collect();
+            println!(
+                "runs       {}{}{}",
+                c.runs,
+                if by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", by.join(", "))
+                },
+                if dead.is_empty() {
+                    String::new()
+                } else {
+                    format!("; dead (process gone, killed?): {}", dead.join(" "))
+                }
+            );
             Ok(0)
         }
         Command::Bench {

@@ -322,6 +322,23 @@ pub fn gold(ws: &Path, cmd: GoldCmd, annotator: &str) -> Result<i32> {
     }
 }
 
+/// Runs by status, where a `running` run whose process is gone (killed by the OS or SIGKILL)
+/// counts as `dead`; and the dead runs' ids.
+pub fn runs_by_status(store: &Store) -> Result<(BTreeMap<String, i64>, Vec<i64>)> {
+    let mut by = BTreeMap::new();
+    let mut dead = Vec::new();
+    for r in store.runs()? {
+        let status = if crate::proc::run_is_dead(&r) {
+            dead.push(r.id);
+            "dead"
+        } else {
+            r.status.as_str()
+        };
+        *by.entry(status.to_string()).or_insert(0) += 1;
+    }
+    Ok((by, dead))
+}
+
 /// `sense status --json`: examples by split × source, pairs by status × split.
 pub fn status_json(store: &Store) -> Result<serde_json::Value> {
     let c = store.counts()?;
@@ -350,6 +367,7 @@ pub fn status_json(store: &Store) -> Result<serde_json::Value> {
         "SELECT CASE WHEN p.flags = '' THEN 'none' ELSE p.flags END, p.status, count(*) FROM pairs p
          GROUP BY 1, p.status",
     )?;
+    let (runs_by_status, dead_runs) = runs_by_status(store)?;
     Ok(json!({
         "workspace": store.path(),
         "databases": c.databases,
@@ -357,6 +375,8 @@ pub fn status_json(store: &Store) -> Result<serde_json::Value> {
         "examples": c.examples,
         "candidates": c.candidates,
         "runs": c.runs,
+        "runs_by_status": runs_by_status,
+        "dead_runs": dead_runs,
         "examples_by_split_source": examples,
         "pairs_by_status_split": pairs,
         "pairs_by_flags_status": flags,

@@ -415,39 +415,79 @@ pub struct BenchTrainArgs {
 /// The PyTorch reference, embedded so that an installed binary can run it.
 const PYTORCH_SCRIPT: &str = include_str!("../../benches/pytorch_train.py");
 
-/// Runs the PyTorch reference step with `python` on as many threads as candle uses.
-fn pytorch_row(python: &Path, a: &BenchTrainArgs) -> Result<(String, f64)> {
-    use std::io::Write;
-    let mut child = std::process::Command::new(python)
-        .arg("-")
-        .args(["--batch", &a.batch.to_string()])
-        .args(["--context", &a.context.to_string()])
-        .args(["--steps", &a.steps.to_string()])
-        .args([
-            "--threads",
-            &candle_core::utils::get_num_threads().to_string(),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("running {}", python.display()))?;
-    child
-        .stdin
-        .take()
-        .context("python stdin")?
-        .write_all(PYTORCH_SCRIPT.as_bytes())?;
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "the PyTorch reference failed under {} (is torch installed there?)",
-            python.display()
-        );
+/// The PyTorch reference in `--serve` mode: one step per line written to it, so that it
+/// alternates step by step with sense's fused step (`train::bench::alternate`).
+struct PyTorch {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    out: std::io::BufReader<std::process::ChildStdout>,
+    python: PathBuf,
+    /// The case name of its last measurement (it names the torch version and threads).
+    case: String,
+}
+
+impl PyTorch {
+    /// Starts the reference with `python` on as many threads as candle uses; returns once its
+    /// model is built (so a Python without torch fails before anything is measured).
+    fn start(python: &Path, a: &BenchTrainArgs) -> Result<PyTorch> {
+        let mut child = std::process::Command::new(python)
+            .arg("-c")
+            .arg(PYTORCH_SCRIPT)
+            .args(["--batch", &a.batch.to_string()])
+            .args(["--context", &a.context.to_string()])
+            .args([
+                "--threads",
+                &candle_core::utils::get_num_threads().to_string(),
+            ])
+            .arg("--serve")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("running {}", python.display()))?;
+        let (Some(stdin), Some(out)) = (child.stdin.take(), child.stdout.take()) else {
+            anyhow::bail!("no pipes to {}", python.display());
+        };
+        let mut p = PyTorch {
+            child,
+            stdin,
+            out: std::io::BufReader::new(out),
+            python: python.to_path_buf(),
+            case: String::new(),
+        };
+        p.line()?;
+        Ok(p)
     }
-    let row = bench_rows(&out.stdout)
-        .pop()
-        .context("the PyTorch reference printed no figure")?;
-    Ok((row.case, row.tokens_per_s))
+
+    fn line(&mut self) -> Result<String> {
+        use std::io::BufRead;
+        let mut line = String::new();
+        if self.out.read_line(&mut line)? == 0 {
+            anyhow::bail!(
+                "the PyTorch reference failed under {} (is torch installed there?)",
+                self.python.display()
+            );
+        }
+        Ok(line)
+    }
+
+    /// One step; returns its seconds as the reference timed them.
+    fn step(&mut self) -> Result<f64> {
+        use std::io::Write;
+        writeln!(self.stdin, "step")?;
+        self.stdin.flush()?;
+        let row: crate::train::bench::BenchRow =
+            serde_json::from_str(&self.line()?).context("the PyTorch reference's figure")?;
+        self.case = row.case;
+        Ok(row.seconds_per_step)
+    }
+}
+
+impl Drop for PyTorch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The measurements a `--json` benchmark run printed, one object per line.
@@ -458,11 +498,25 @@ fn bench_rows(stdout: &[u8]) -> Vec<crate::train::bench::BenchRow> {
         .collect()
 }
 
+fn bench_options(a: &BenchTrainArgs) -> crate::train::bench::BenchOptions {
+    crate::train::bench::BenchOptions {
+        steps: a.steps,
+        batch: a.batch,
+        context: a.context,
+        gen_new_tokens: a.gen_tokens,
+    }
+}
+
 /// Without `--single`: runs the measurements twice in child processes, with glibc's default
 /// allocator settings and with ours (`train::malloc`), then compares every variant with the
 /// baseline (composite candle ops, default allocator) measured in the same run.
 pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
     if !a.single && cfg!(all(target_os = "linux", target_env = "gnu")) {
+        // Started first: a Python without torch fails before minutes of measuring.
+        let mut torch = match &a.pytorch {
+            Some(py) => Some(PyTorch::start(py, a)?),
+            None => None,
+        };
         let exe = std::env::current_exe()?;
         let mut all: Vec<(String, f64)> = Vec::new();
         for (label, default_malloc) in [("default malloc", true), ("tuned malloc", false)] {
@@ -495,22 +549,42 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             }
         }
         println!(
-            "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused and baseline alternating",
-            a.context, a.batch, candle_core::utils::get_num_threads(), a.steps
+            "sense bench train: 4 layers, d_model 256, 4 heads (gqa: over {} kv heads), d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused, baseline and gqa alternating{}",
+            crate::train::bench::GQA_KV_HEADS, a.context, a.batch, candle_core::utils::get_num_threads(), a.steps,
+            if torch.is_some() { "; pytorch alternating with a fused step in this process" } else { "" }
         );
-        let torch = match &a.pytorch {
-            Some(py) => Some(pytorch_row(py, a)?),
-            None => None,
-        };
-        if let Some(row) = &torch {
-            all.push(row.clone());
+        let mut torch_tps = None;
+        if let Some(t) = torch.as_mut() {
+            let mut fused = crate::train::bench::SftStep::new(&bench_options(a))?;
+            let tokens = fused.tokens() as f64;
+            let best = crate::train::bench::alternate(
+                a.steps,
+                &mut [Box::new(|| fused.step()), Box::new(|| t.step())],
+            )?;
+            let malloc = if crate::train::malloc::keep_freed_buffers() {
+                "tuned"
+            } else {
+                "default"
+            };
+            all.push((
+                format!("sft step (fwd+bwd+adamw) [alternating with pytorch, {malloc} malloc]"),
+                tokens / best[0],
+            ));
+            all.push((t.case.clone(), tokens / best[1]));
+            torch_tps = Some(tokens / best[1]);
         }
+        drop(torch);
         println!(
-            "{:<78} {:>10} {:>9} {:>11}",
+            "{:<78} {:>10} {:>9} {:>7} {:>11}",
             "case",
             "tokens/s",
             "vs base",
-            if torch.is_some() { "vs pytorch" } else { "" }
+            "vs mha",
+            if torch_tps.is_some() {
+                "vs pytorch"
+            } else {
+                ""
+            }
         );
         for (case, t) in &all {
             let kind = case.split(' ').next().unwrap_or("");
@@ -521,20 +595,19 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 })
                 .map(|(_, b)| *b);
             let rel = base.map(|b| format!("{:.2}x", t / b)).unwrap_or_default();
-            let vs_torch = match &torch {
-                Some((_, tt)) if kind == "sft" => format!("{:.2}x", t / tt),
+            let mha = crate::train::bench::mha_case(case)
+                .and_then(|m| all.iter().find(|(c, _)| *c == m))
+                .map(|(_, m)| format!("{:.2}x", t / m))
+                .unwrap_or_default();
+            let vs_torch = match torch_tps {
+                Some(tt) if kind == "sft" => format!("{:.2}x", t / tt),
                 _ => String::new(),
             };
-            println!("{case:<78} {t:>10.0} {rel:>9} {vs_torch:>11}");
+            println!("{case:<78} {t:>10.0} {rel:>9} {mha:>7} {vs_torch:>11}");
         }
         return Ok(0);
     }
-    let o = crate::train::bench::BenchOptions {
-        steps: a.steps,
-        batch: a.batch,
-        context: a.context,
-        gen_new_tokens: a.gen_tokens,
-    };
+    let o = bench_options(a);
     if a.json {
         crate::train::bench::run(&o, &mut |r| {
             println!("{}", serde_json::to_string(r).unwrap_or_default());
@@ -542,16 +615,17 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
         return Ok(0);
     }
     println!(
-        "sense bench train: 4 layers, d_model 256, 4 heads, d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused and baseline alternating",
+        "sense bench train: 4 layers, d_model 256, 4 heads (gqa: over {} kv heads), d_ff 768, context {}, batch {}, byte vocabulary, f32 CPU, {} threads; best of {} steps after a warm-up, fused, baseline and gqa alternating",
+        crate::train::bench::GQA_KV_HEADS,
         o.context,
         o.batch,
         candle_core::utils::get_num_threads(),
         o.steps
     );
-    println!("{:<60} {:>10} {:>8}", "case", "tokens/s", "s/step");
+    println!("{:<72} {:>10} {:>8}", "case", "tokens/s", "s/step");
     let rows = crate::train::bench::run(&o, &mut |r| {
         println!(
-            "{:<60} {:>10.0} {:>8.3}",
+            "{:<72} {:>10.0} {:>8.3}",
             r.case, r.tokens_per_s, r.seconds_per_step
         );
     })?;
@@ -566,6 +640,16 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             "{case}: fused kernels {:.2}x the composite-op baseline measured in this run",
             tps(case, false) / tps(case, true)
         );
+    }
+    for r in &rows {
+        if let Some(m) = crate::train::bench::mha_case(&r.case) {
+            let mha = rows.iter().find(|x| x.case == m).map(|x| x.tokens_per_s);
+            println!(
+                "{}: grouped-query attention {:.2}x the same-size MHA model's fused step",
+                r.case.split(' ').next().unwrap_or(""),
+                r.tokens_per_s / mha.unwrap_or(f64::NAN)
+            );
+        }
     }
     Ok(0)
 }

@@ -1,9 +1,13 @@
-//! Fused causal self-attention for training (CPU, f32): from the packed `[B, T, 3*D]` output of
-//! one q|k|v projection to `[B, T, D]`, ready for the output projection. Rotary positions, the
-//! scaled causal softmax and both products run per (sequence, head) in one pass, so the graph
-//! holds one node instead of a dozen (candle's backward allocates and adds a zeroed gradient for
-//! every node, and the score tensors are the largest of the step). The backward recomputes the
-//! probabilities instead of keeping them, like flash attention.
+//! Fused causal self-attention for training (CPU, f32): from the packed `[B, T, D + 2*KVD]`
+//! output of one q|k|v projection to `[B, T, D]`, ready for the output projection. Rotary
+//! positions, the scaled causal softmax and both products run per (sequence, head) in one pass,
+//! so the graph holds one node instead of a dozen (candle's backward allocates and adds a zeroed
+//! gradient for every node, and the score tensors are the largest of the step). The backward
+//! recomputes the probabilities instead of keeping them, like flash attention.
+//!
+//! Grouped-query attention (Qwen2, Llama 3): `heads / kv_heads` consecutive query heads share
+//! one key/value head, read in place (never repeated in memory); the group's key and value
+//! gradients are summed over its query heads.
 
 use super::gemm::{matmul, View};
 use super::ops::{contiguous, par_chunks};
@@ -13,6 +17,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CausalAttention {
     heads: usize,
+    /// Key/value heads (`heads` without grouped-query attention); divides `heads`.
+    kv_heads: usize,
     /// Positions per sequence (rows of the input are sequence-major).
     seq_len: usize,
     /// Left padding (generation's prefill): the first real position of each sequence. Keys
@@ -27,15 +33,37 @@ pub struct CausalAttention {
 struct Dims {
     b: usize,
     t: usize,
+    /// Query (and output) width: heads x head_dim.
     d: usize,
+    /// Key and value width each: kv_heads x head_dim.
+    kvd: usize,
+    /// Row width of the packed input: `d + 2 * kvd`.
+    w: usize,
     hd: usize,
     half: usize,
 }
 
+impl Dims {
+    /// Column of query head `h` in a packed row.
+    fn q(&self, h: usize) -> usize {
+        h * self.hd
+    }
+    /// Column of key head `g`.
+    fn k(&self, g: usize) -> usize {
+        self.d + g * self.hd
+    }
+    /// Column of value head `g`.
+    fn v(&self, g: usize) -> usize {
+        self.d + self.kvd + g * self.hd
+    }
+}
+
 impl CausalAttention {
-    pub fn new(heads: usize, cos: Arc<Vec<f32>>, sin: Arc<Vec<f32>>) -> Self {
+    /// Attention with `heads` query heads over `kv_heads` key/value heads.
+    pub fn new(heads: usize, kv_heads: usize, cos: Arc<Vec<f32>>, sin: Arc<Vec<f32>>) -> Self {
         CausalAttention {
             heads,
+            kv_heads,
             seq_len: 0,
             starts: None,
             cos,
@@ -43,8 +71,8 @@ impl CausalAttention {
         }
     }
 
-    /// Attention output `[B*T, D]` for packed projections `qkv [B*T, 3*D]` of sequences of
-    /// `seq_len` positions.
+    /// Attention output `[B*T, D]` for packed projections `qkv [B*T, D + 2*KVD]` of sequences
+    /// of `seq_len` positions.
     pub fn apply(&self, qkv: &Tensor, seq_len: usize) -> Result<Tensor> {
         let op = CausalAttention {
             seq_len,
@@ -72,8 +100,14 @@ impl CausalAttention {
             .unwrap_or(0)
     }
 
+    /// Query heads of key/value head `g`.
+    fn group(&self, g: usize) -> std::ops::Range<usize> {
+        let n = self.heads / self.kv_heads;
+        g * n..(g + 1) * n
+    }
+
     fn dims(&self, l: &Layout) -> Result<Dims> {
-        let (rows, d3) = l.shape().dims2()?;
+        let (rows, w) = l.shape().dims2()?;
         let t = self.seq_len;
         if t == 0 || rows % t != 0 {
             bail!("attention: {rows} rows are not whole sequences of {t}");
@@ -85,16 +119,28 @@ impl CausalAttention {
                 self.starts.as_ref().map_or(0, |s| s.len())
             );
         }
-        if d3 % (3 * self.heads) != 0 {
-            bail!("attention: last dim {d3} is not 3 x heads x head_dim");
+        let (heads, kv) = (self.heads, self.kv_heads);
+        if kv == 0 || heads % kv != 0 {
+            bail!("attention: {heads} query heads are not groups of {kv} key/value heads");
         }
-        let d = d3 / 3;
-        let hd = d / self.heads;
+        let slots = heads + 2 * kv;
+        if w % slots != 0 {
+            bail!("attention: last dim {w} is not (heads + 2 x kv_heads) x head_dim");
+        }
+        let hd = w / slots;
         let half = hd / 2;
         if !hd.is_multiple_of(2) || t * half > self.cos.len() {
             bail!("attention: {t} positions or head dim {hd} do not fit the rotary tables");
         }
-        Ok(Dims { b, t, d, hd, half })
+        Ok(Dims {
+            b,
+            t,
+            d: heads * hd,
+            kvd: kv * hd,
+            w,
+            hd,
+            half,
+        })
     }
 
     /// Rotates `T` rows of `hd` values from `src` (row stride `src_ld`) into `dst` (row stride
@@ -123,13 +169,12 @@ impl CausalAttention {
         }
     }
 
-    /// Per head: rotated q and k (`[T, hd]` each) and the causal softmax `p [T, T]` of the
-    /// scaled scores, zero above the diagonal and before `start` (rows before it all zero).
+    /// Query head `h` against the rotated keys already in `ws.k`: rotated q (`[T, hd]`) and
+    /// the causal softmax `p [T, T]` of the scaled scores, zero above the diagonal and before
+    /// `start` (rows before it all zero).
     fn probabilities(&self, seq: &[f32], h: usize, start: usize, dims: &Dims, ws: &mut Workspace) {
-        let (t, d, hd) = (dims.t, dims.d, dims.hd);
-        let ld = 3 * d;
-        self.rotate(&seq[h * hd..], ld, &mut ws.q, hd, dims, 1.0);
-        self.rotate(&seq[d + h * hd..], ld, &mut ws.k, hd, dims, 1.0);
+        let (t, hd) = (dims.t, dims.hd);
+        self.rotate(&seq[dims.q(h)..], dims.w, &mut ws.q, hd, dims, 1.0);
         for (r0, r1) in blocks(t) {
             matmul(
                 r1 - r0,
@@ -184,13 +229,15 @@ fn lower_transposed(m: &[f32], ld: usize, c0: usize) -> View<'_> {
     }
 }
 
-/// Scratch buffers of one worker.
+/// Scratch buffers of one worker: one head's rotated q and k, probabilities and their
+/// gradient, the query gradient and the group's summed key gradient (`[T, hd]` or `[T, T]`).
 struct Workspace {
     q: Vec<f32>,
     k: Vec<f32>,
     p: Vec<f32>,
     dp: Vec<f32>,
     g: Vec<f32>,
+    gk: Vec<f32>,
 }
 
 impl Workspace {
@@ -202,6 +249,7 @@ impl Workspace {
             p: vec![0.0; t * t],
             dp: vec![0.0; t * t],
             g: vec![0.0; t * hd],
+            gk: vec![0.0; t * hd],
         }
     }
 }
@@ -214,28 +262,32 @@ impl CustomOp1 for CausalAttention {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let qkv = contiguous(s, l, "causal-attention")?;
         let dims = self.dims(l)?;
-        let (t, d, hd) = (dims.t, dims.d, dims.hd);
+        let (t, d, w, hd) = (dims.t, dims.d, dims.w, dims.hd);
         let mut out = vec![0f32; dims.b * t * d];
         par_chunks(
             &mut out,
             t * d,
             || Workspace::new(&dims),
             |b, y, ws| {
-                let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
-                for h in 0..self.heads {
-                    self.probabilities(seq, h, self.start(b), &dims, ws);
-                    // y_h = p . v_h, written straight into the head's columns.
-                    for (r0, r1) in blocks(t) {
-                        matmul(
-                            r1 - r0,
-                            hd,
-                            r1,
-                            View::rows(&ws.p[r0 * t..], t),
-                            View::rows(&seq[2 * d + h * hd..], 3 * d),
-                            &mut y[r0 * d + h * hd..],
-                            d,
-                            false,
-                        );
+                let seq = &qkv[b * t * w..(b + 1) * t * w];
+                for g in 0..self.kv_heads {
+                    // The group's keys are rotated once for all its query heads.
+                    self.rotate(&seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
+                    for h in self.group(g) {
+                        self.probabilities(seq, h, self.start(b), &dims, ws);
+                        // y_h = p . v_g, written straight into the head's columns.
+                        for (r0, r1) in blocks(t) {
+                            matmul(
+                                r1 - r0,
+                                hd,
+                                r1,
+                                View::rows(&ws.p[r0 * t..], t),
+                                View::rows(&seq[dims.v(g)..], w),
+                                &mut y[r0 * d + dims.q(h)..],
+                                d,
+                                false,
+                            );
+                        }
                     }
                 }
             },
@@ -265,7 +317,7 @@ impl CustomOp2 for CausalAttention {
         let qkv = contiguous(s1, l1, "causal-attention-bwd")?;
         let dy = contiguous(s2, l2, "causal-attention-bwd")?;
         let dims = self.dims(l1)?;
-        let (t, d, hd) = (dims.t, dims.d, dims.hd);
+        let (t, d, w, hd) = (dims.t, dims.d, dims.w, dims.hd);
         if dy.len() != dims.b * t * d {
             bail!("causal-attention-bwd: gradient has the wrong size");
         }
@@ -273,75 +325,83 @@ impl CustomOp2 for CausalAttention {
         let mut dqkv = vec![0f32; qkv.len()];
         par_chunks(
             &mut dqkv,
-            t * 3 * d,
+            t * w,
             || Workspace::new(&dims),
             |b, dx, ws| {
-                let seq = &qkv[b * t * 3 * d..(b + 1) * t * 3 * d];
+                let seq = &qkv[b * t * w..(b + 1) * t * w];
                 let dy = &dy[b * t * d..(b + 1) * t * d];
-                for h in 0..self.heads {
-                    self.probabilities(seq, h, self.start(b), &dims, ws);
-                    let dy_h = |r0: usize| View::rows(&dy[r0 * d + h * hd..], d);
-                    for (c0, c1) in blocks(t) {
-                        // dv = p^T . dy: key rows c0..c1 get contributions from queries c0.. only.
-                        matmul(
-                            c1 - c0,
-                            hd,
-                            t - c0,
-                            lower_transposed(&ws.p, t, c0),
-                            dy_h(c0),
-                            &mut dx[c0 * 3 * d + 2 * d + h * hd..],
-                            3 * d,
-                            false,
-                        );
-                    }
-                    // dp = dy . v^T, then ds = p * (dp - rowsum(p * dp)) * scale, in place.
-                    for (r0, r1) in blocks(t) {
-                        matmul(
-                            r1 - r0,
-                            r1,
-                            hd,
-                            dy_h(r0),
-                            View::transposed(&seq[2 * d + h * hd..], 3 * d),
-                            &mut ws.dp[r0 * t..],
-                            t,
-                            false,
-                        );
-                    }
-                    for (i, (p, dp)) in ws.p.chunks(t).zip(ws.dp.chunks_mut(t)).enumerate() {
-                        let (p, (dp, rest)) = (&p[..=i], dp.split_at_mut(i + 1));
-                        let dot: f32 = p.iter().zip(dp.iter()).map(|(a, b)| a * b).sum();
-                        for (g, &pv) in dp.iter_mut().zip(p) {
-                            *g = scale * pv * (*g - dot);
+                for g in 0..self.kv_heads {
+                    self.rotate(&seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
+                    // dk and dv of the group are sums over its query heads: dv accumulates in
+                    // `dx` (zeroed), dk in rotated space until the group is done.
+                    ws.gk.fill(0.0);
+                    for h in self.group(g) {
+                        self.probabilities(seq, h, self.start(b), &dims, ws);
+                        let dy_h = |r0: usize| View::rows(&dy[r0 * d + dims.q(h)..], d);
+                        for (c0, c1) in blocks(t) {
+                            // dv += p^T . dy: key rows c0..c1 get contributions from queries
+                            // c0.. only.
+                            matmul(
+                                c1 - c0,
+                                hd,
+                                t - c0,
+                                lower_transposed(&ws.p, t, c0),
+                                dy_h(c0),
+                                &mut dx[c0 * w + dims.v(g)..],
+                                w,
+                                true,
+                            );
                         }
-                        rest.fill(0.0);
+                        // dp = dy . v^T, then ds = p * (dp - rowsum(p * dp)) * scale, in place.
+                        for (r0, r1) in blocks(t) {
+                            matmul(
+                                r1 - r0,
+                                r1,
+                                hd,
+                                dy_h(r0),
+                                View::transposed(&seq[dims.v(g)..], w),
+                                &mut ws.dp[r0 * t..],
+                                t,
+                                false,
+                            );
+                        }
+                        for (i, (p, dp)) in ws.p.chunks(t).zip(ws.dp.chunks_mut(t)).enumerate() {
+                            let (p, (dp, rest)) = (&p[..=i], dp.split_at_mut(i + 1));
+                            let dot: f32 = p.iter().zip(dp.iter()).map(|(a, b)| a * b).sum();
+                            for (g, &pv) in dp.iter_mut().zip(p) {
+                                *g = scale * pv * (*g - dot);
+                            }
+                            rest.fill(0.0);
+                        }
+                        // dq = ds . k, rotated back into the head's columns; dk += ds^T . q
+                        // (rotated space).
+                        for (r0, r1) in blocks(t) {
+                            matmul(
+                                r1 - r0,
+                                hd,
+                                r1,
+                                View::rows(&ws.dp[r0 * t..], t),
+                                View::rows(&ws.k, hd),
+                                &mut ws.g[r0 * hd..],
+                                hd,
+                                false,
+                            );
+                        }
+                        self.rotate(&ws.g, hd, &mut dx[dims.q(h)..], w, &dims, -1.0);
+                        for (c0, c1) in blocks(t) {
+                            matmul(
+                                c1 - c0,
+                                hd,
+                                t - c0,
+                                lower_transposed(&ws.dp, t, c0),
+                                View::rows(&ws.q[c0 * hd..], hd),
+                                &mut ws.gk[c0 * hd..],
+                                hd,
+                                true,
+                            );
+                        }
                     }
-                    // dq = ds . k, dk = ds^T . q (rotated space), then rotated back.
-                    for (r0, r1) in blocks(t) {
-                        matmul(
-                            r1 - r0,
-                            hd,
-                            r1,
-                            View::rows(&ws.dp[r0 * t..], t),
-                            View::rows(&ws.k, hd),
-                            &mut ws.g[r0 * hd..],
-                            hd,
-                            false,
-                        );
-                    }
-                    self.rotate(&ws.g, hd, &mut dx[h * hd..], 3 * d, &dims, -1.0);
-                    for (c0, c1) in blocks(t) {
-                        matmul(
-                            c1 - c0,
-                            hd,
-                            t - c0,
-                            lower_transposed(&ws.dp, t, c0),
-                            View::rows(&ws.q[c0 * hd..], hd),
-                            &mut ws.g[c0 * hd..],
-                            hd,
-                            false,
-                        );
-                    }
-                    self.rotate(&ws.g, hd, &mut dx[d + h * hd..], 3 * d, &dims, -1.0);
+                    self.rotate(&ws.gk, hd, &mut dx[dims.k(g)..], w, &dims, -1.0);
                 }
             },
         );
@@ -355,25 +415,44 @@ mod tests {
     use crate::train::ops::{assert_close as close, weighted_grad};
     use candle_core::{Device, Var, D};
 
-    /// The same attention from differentiable candle ops: split heads, rope_slow, masked
-    /// softmax, merge heads.
-    fn composite(qkv: &Tensor, heads: usize, cos: &Tensor, sin: &Tensor) -> Tensor {
-        let (b, t, d3) = qkv.dims3().unwrap();
-        let d = d3 / 3;
-        let hd = d / heads;
-        let part = |i: usize| {
-            qkv.narrow(2, i * d, d)
+    /// The same attention from differentiable candle ops: split heads, rope_slow, each key/value
+    /// head repeated for its group of query heads (as Hugging Face's `repeat_kv`), masked
+    /// softmax (causal, and left padding from `starts`), merge heads.
+    fn composite(
+        qkv: &Tensor,
+        (heads, kv): (usize, usize),
+        cos: &Tensor,
+        sin: &Tensor,
+        starts: Option<&[usize]>,
+    ) -> Tensor {
+        let (b, t, w) = qkv.dims3().unwrap();
+        let hd = w / (heads + 2 * kv);
+        let (d, kvd) = (heads * hd, kv * hd);
+        let part = |at: usize, n: usize| {
+            qkv.narrow(2, at, n * hd)
                 .unwrap()
-                .reshape((b, t, heads, hd))
+                .reshape((b, t, n, hd))
                 .unwrap()
                 .transpose(1, 2)
                 .unwrap()
                 .contiguous()
                 .unwrap()
         };
+        let repeat = |x: Tensor| {
+            x.unsqueeze(2)
+                .unwrap()
+                .broadcast_as((b, kv, heads / kv, t, hd))
+                .unwrap()
+                .contiguous()
+                .unwrap()
+                .reshape((b, heads, t, hd))
+                .unwrap()
+        };
         let rope = |x: Tensor| candle_nn::rotary_emb::rope_slow(&x, cos, sin).unwrap();
-        let (q, k, v) = (rope(part(0)), rope(part(1)), part(2));
-        let mask = crate::train::model::causal_mask(t, &Device::Cpu).unwrap();
+        let q = rope(part(0, heads));
+        let k = repeat(rope(part(d, kv)));
+        let v = repeat(part(d + kvd, kv));
+        let mask = crate::train::model::padded_causal_mask(t, 0, starts, &Device::Cpu).unwrap();
         let s = (q.matmul(&k.t().unwrap()).unwrap() * (1.0 / (hd as f64).sqrt())).unwrap();
         let p = candle_nn::ops::softmax(&s.broadcast_add(&mask).unwrap(), D::Minus1).unwrap();
         p.matmul(&v)
@@ -386,69 +465,139 @@ mod tests {
 
     #[test]
     fn fused_attention_matches_composite_forward_and_backward() {
-        // One partial block, and several blocks with a partial last one.
+        // One partial block, and several blocks with a partial last one; one key/value head
+        // per query head, groups of two, and one head for all four.
         for t in [7, 2 * BLOCK + 22] {
-            matches_composite(t);
+            for heads in [(2, 2), (4, 2), (4, 1)] {
+                matches_composite(t, heads, None);
+            }
         }
     }
 
-    fn matches_composite(t: usize) {
+    #[test]
+    fn fused_grouped_attention_matches_composite_with_left_padding() {
+        // Generation's prefill: rows start at 0, mid-block, and in the last block.
+        let t = 2 * BLOCK + 22;
+        for heads in [(4, 2), (6, 3)] {
+            matches_composite(t, heads, Some(&[0, 5, BLOCK + 9]));
+        }
+    }
+
+    /// Output, loss and the gradients of q, k and v of the fused kernel equal the composite
+    /// ops' for `heads = (query heads, key/value heads)`. With `starts`, rows before a start
+    /// are zeros in the fused output and take no gradient (the composite gives them a uniform
+    /// average there, which nothing uses).
+    fn matches_composite(t: usize, (heads, kv): (usize, usize), starts: Option<&[usize]>) {
         let dev = Device::Cpu;
-        let (b, heads, hd) = (3, 2, 8);
-        let d = heads * hd;
+        let (b, hd) = (starts.map_or(3, <[usize]>::len), 8);
+        let (d, kvd) = (heads * hd, kv * hd);
+        let w = d + 2 * kvd;
         let half = hd / 2;
+        let what = format!("t {t}, {heads} heads over {kv}, starts {starts:?}");
         let cos: Vec<f32> = (0..t * half).map(|i| (i as f32 * 0.21).cos()).collect();
         let sin: Vec<f32> = (0..t * half).map(|i| (i as f32 * 0.21).sin()).collect();
-        let op = CausalAttention::new(heads, Arc::new(cos.clone()), Arc::new(sin.clone()));
+        let op = CausalAttention::new(heads, kv, Arc::new(cos.clone()), Arc::new(sin.clone()));
         let cos = Tensor::from_vec(cos, (t, half), &dev).unwrap();
         let sin = Tensor::from_vec(sin, (t, half), &dev).unwrap();
-        let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, 3 * d), &dev).unwrap()).unwrap();
-        let up = Tensor::randn(0f32, 1.0, (b, t, d), &dev).unwrap();
-        let fused = op
-            .apply(&x.reshape((b * t, 3 * d)).unwrap(), t)
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, w), &dev).unwrap()).unwrap();
+        // Upstream gradient, zero on padded rows.
+        let live: Vec<f32> = (0..b)
+            .flat_map(|i| {
+                let s = starts.map_or(0, |s| s[i]);
+                (0..t).map(move |r| if r < s { 0.0 } else { 1.0 })
+            })
+            .collect();
+        let live = Tensor::from_vec(live, (b, t, 1), &dev).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (b, t, d), &dev)
             .unwrap()
-            .reshape((b, t, d))
+            .broadcast_mul(&live)
             .unwrap();
-        let comp = composite(&x, heads, &cos, &sin);
-        close(&fused, &comp, 1e-5);
-        close(
-            &weighted_grad(&fused, &up, &x),
-            &weighted_grad(&comp, &up, &x),
-            1e-4,
+        let flat = x.reshape((b * t, w)).unwrap();
+        let fused = match starts {
+            Some(s) => op.apply_padded(&flat, t, s),
+            None => op.apply(&flat, t),
+        }
+        .unwrap()
+        .reshape((b, t, d))
+        .unwrap();
+        let comp = composite(&x, (heads, kv), &cos, &sin, starts);
+        close(&fused, &comp.broadcast_mul(&live).unwrap(), 1e-5);
+        let loss = |y: &Tensor| {
+            (y * &up)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        };
+        let (lf, lc) = (loss(&fused), loss(&comp));
+        assert!(
+            (lf - lc).abs() <= 1e-4 * (1.0 + lc.abs()),
+            "{what}: loss {lf} vs {lc}"
         );
+        let (gf, gc) = (
+            weighted_grad(&fused, &up, &x),
+            weighted_grad(&comp, &up, &x),
+        );
+        for (name, at, n) in [("q", 0, d), ("k", d, kvd), ("v", d + kvd, kvd)] {
+            let part = |g: &Tensor| g.narrow(2, at, n).unwrap();
+            let (a, c) = (part(&gf), part(&gc));
+            let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+            let c: Vec<f32> = c.flatten_all().unwrap().to_vec1().unwrap();
+            assert!(c.iter().any(|&g| g != 0.0), "{what}: d{name} is zero");
+            for (i, (x, y)) in a.iter().zip(&c).enumerate() {
+                let ok = (x - y).abs() <= 1e-4 * (1.0 + y.abs());
+                assert!(ok, "{what}: d{name} element {i}: {x} vs {y}");
+            }
+        }
     }
 
     #[test]
     fn a_token_never_sees_later_tokens() {
         let dev = Device::Cpu;
-        let (t, heads, hd) = (6, 2, 4);
-        let d = heads * hd;
-        let half = hd / 2;
-        let cos = Arc::new(vec![1f32; t * half]);
-        let sin = Arc::new(vec![0f32; t * half]);
-        let op = CausalAttention::new(heads, cos, sin);
-        let x = Tensor::randn(0f32, 1.0, (t, 3 * d), &dev).unwrap();
-        let before: Vec<f32> = op
-            .apply(&x, t)
-            .unwrap()
-            .narrow(0, 0, 3)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        // Change only the last three positions.
-        let tail = Tensor::randn(0f32, 1.0, (3, 3 * d), &dev).unwrap();
-        let x2 = Tensor::cat(&[&x.narrow(0, 0, 3).unwrap(), &tail], 0).unwrap();
-        let after: Vec<f32> = op
-            .apply(&x2, t)
-            .unwrap()
-            .narrow(0, 0, 3)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        assert_eq!(before, after);
+        let (t, hd) = (6, 4);
+        for (heads, kv) in [(2, 2), (4, 2)] {
+            let w = (heads + 2 * kv) * hd;
+            let half = hd / 2;
+            let cos = Arc::new(vec![1f32; t * half]);
+            let sin = Arc::new(vec![0f32; t * half]);
+            let op = CausalAttention::new(heads, kv, cos, sin);
+            let x = Tensor::randn(0f32, 1.0, (t, w), &dev).unwrap();
+            let first3 = |x: &Tensor| -> Vec<f32> {
+                op.apply(x, t)
+                    .unwrap()
+                    .narrow(0, 0, 3)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1()
+                    .unwrap()
+            };
+            // Change only the last three positions.
+            let tail = Tensor::randn(0f32, 1.0, (3, w), &dev).unwrap();
+            let x2 = Tensor::cat(&[&x.narrow(0, 0, 3).unwrap(), &tail], 0).unwrap();
+            assert_eq!(first3(&x), first3(&x2));
+        }
+    }
+
+    #[test]
+    fn packed_widths_that_are_not_whole_groups_are_refused() {
+        let dev = Device::Cpu;
+        let cos = Arc::new(vec![1f32; 64]);
+        let sin = Arc::new(vec![0f32; 64]);
+        let x = Tensor::zeros((4, 8 * 8), candle_core::DType::F32, &dev).unwrap();
+        // 3 query heads cannot share 2 key/value heads.
+        let e = CausalAttention::new(3, 2, cos.clone(), sin.clone())
+            .apply(&x, 4)
+            .unwrap_err();
+        assert!(e.to_string().contains("groups"), "{e}");
+        // 4 + 2 x 2 = 8 slots of 8: fine; 4 + 2 x 1 = 6 slots do not divide 64.
+        assert!(CausalAttention::new(4, 2, cos.clone(), sin.clone())
+            .apply(&x, 4)
+            .is_ok());
+        let e = CausalAttention::new(4, 1, cos, sin)
+            .apply(&x, 4)
+            .unwrap_err();
+        assert!(e.to_string().contains("kv_heads"), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! `sense bench train`: tokens/s of SFT steps, DPO steps and generation at a fixed config.
 
 use super::config::{ModelConfig, TrainConfig};
-use super::data::{make_batch, Seq};
+use super::data::{make_batch, Batch, Seq};
 use super::dpo::{dpo_loss, pair_logps};
 use super::generate::{generate, GenOptions};
 use super::model::Model;
@@ -71,34 +71,127 @@ fn step(model: &Model, opt: &mut AdamW, loss: Tensor) -> Result<()> {
     opt.step(model.params(), &g, 1e-4)
 }
 
-/// Measures SFT steps, DPO steps and generation with the fused kernels and with composite
-/// candle ops only (the baseline), alternating the two step by step so that load from other
-/// processes hits both alike; each figure is the best of `steps` timed repetitions after a
-/// warm-up. `on_row` gets each figure as it is measured.
+/// Key/value heads of the grouped-query case: the MHA case's size and query heads, two query
+/// heads per key/value head (as in Qwen2.5 and Llama 3).
+pub const GQA_KV_HEADS: usize = 2;
+
+/// The tag of the grouped-query rows' case names.
+fn gqa_tag(cfg: &ModelConfig) -> String {
+    format!(
+        " [gqa: {} query heads over {GQA_KV_HEADS} kv heads]",
+        cfg.n_heads
+    )
+}
+
+/// For a grouped-query row's case name (with anything appended after the tag), the name of
+/// the MHA row measured beside it; `None` for other rows.
+pub fn mha_case(case: &str) -> Option<String> {
+    let at = case.find(" [gqa: ")?;
+    let end = at + case[at..].find(']')? + 1;
+    Some(format!("{}{}", &case[..at], &case[end..]))
+}
+
+/// Runs `cases` in turn, round after round (A B C, A B C, ...), so that load from other
+/// processes hits all of them alike: round 0 warms up, then `rounds` (at least one) timed
+/// rounds. Each case returns the seconds its step took (a case in another process times
+/// itself). Returns each case's best.
+pub fn alternate(
+    rounds: usize,
+    cases: &mut [Box<dyn FnMut() -> Result<f64> + '_>],
+) -> Result<Vec<f64>> {
+    let mut best = vec![f64::MAX; cases.len()];
+    for round in 0..=rounds.max(1) {
+        for (b, case) in best.iter_mut().zip(cases.iter_mut()) {
+            let secs = case()?;
+            if round > 0 {
+                *b = b.min(secs);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Seconds `f` takes.
+fn timed(f: impl FnOnce() -> Result<()>) -> Result<f64> {
+    let t = Instant::now();
+    f()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// The SFT batch of the benchmark: every position is a target (the PyTorch reference trains a
+/// plain LM step).
+fn sft_batch(o: &BenchOptions, rng: &mut rand::rngs::StdRng) -> Result<Batch> {
+    let seqs = random_seqs(o.batch, o.context + 1, 1, rng);
+    let refs: Vec<&Seq> = seqs.iter().collect();
+    make_batch(&refs, Tokenizer::Byte.pad(), &Device::Cpu)
+}
+
+/// The fused SFT step of [`run`] on its own, for alternating with a reference that runs
+/// elsewhere (`sense bench train --pytorch`).
+pub struct SftStep {
+    model: Model,
+    opt: AdamW,
+    batch: Batch,
+}
+
+impl SftStep {
+    pub fn new(o: &BenchOptions) -> Result<SftStep> {
+        let model = Model::new(&bench_config(o.context + 1), 1, &Device::Cpu)?;
+        let opt = AdamW::new(model.params(), &TrainConfig::default())?;
+        let batch = sft_batch(o, &mut rand::rngs::StdRng::seed_from_u64(3))?;
+        Ok(SftStep { model, opt, batch })
+    }
+
+    /// Tokens one step trains on.
+    pub fn tokens(&self) -> usize {
+        self.batch.tokens
+    }
+
+    /// One step; returns its seconds.
+    pub fn step(&mut self) -> Result<f64> {
+        timed(|| {
+            let loss = sft_loss(&self.model, &self.batch)?;
+            step(&self.model, &mut self.opt, loss)
+        })
+    }
+}
+
+/// One model the benchmark measures.
+struct Variant {
+    model: Model,
+    opt: AdamW,
+    tag: String,
+}
+
+/// Measures SFT steps, DPO steps and generation with the fused kernels, with composite candle
+/// ops only (the baseline) and with the fused kernels on a grouped-query model of the same
+/// size, alternating them step by step so that load from other processes hits all alike; each
+/// figure is the best of `steps` timed repetitions after a warm-up. `on_row` gets each figure
+/// as it is measured.
 pub fn run(o: &BenchOptions, on_row: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>> {
     let dev = Device::Cpu;
     let cfg = bench_config(o.context + 1);
+    let gqa_cfg = ModelConfig {
+        n_kv_heads: Some(GQA_KV_HEADS),
+        ..cfg.clone()
+    };
     let tok = Tokenizer::Byte;
     let tc = TrainConfig::default();
     let mut variants = Vec::new();
-    for fused in [true, false] {
-        let mut model = Model::new(&cfg, 1, &dev)?;
+    for (c, fused, tag) in [
+        (&cfg, true, String::new()),
+        (&cfg, false, " [baseline: composite ops]".to_string()),
+        (&gqa_cfg, true, gqa_tag(&cfg)),
+    ] {
+        let mut model = Model::new(c, 1, &dev)?;
         model.fused = fused;
         let opt = AdamW::new(model.params(), &tc)?;
-        let tag = if fused {
-            ""
-        } else {
-            " [baseline: composite ops]"
-        };
-        variants.push((model, opt, tag));
+        variants.push(Variant { model, opt, tag });
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     let mut rows = Vec::new();
 
-    // SFT: every position is a target (the PyTorch reference trains a plain LM step).
-    let seqs = random_seqs(o.batch, o.context + 1, 1, &mut rng);
-    let refs: Vec<&Seq> = seqs.iter().collect();
-    let batch = make_batch(&refs, tok.pad(), &dev)?;
+    let batch = sft_batch(o, &mut rng)?;
     // DPO: batch/2 pairs = batch sequences of the same length.
     let pairs: Vec<(Seq, Seq)> = random_seqs(o.batch / 2, o.context + 1, o.context / 2, &mut rng)
         .into_iter()
@@ -134,38 +227,110 @@ pub fn run(o: &BenchOptions, on_row: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Be
             1 => ("dpo step (policy fwd+bwd+adamw)", o.batch * o.context),
             _ => ("generation (kv cache, greedy)", o.batch * new),
         };
-        let mut best = [f64::MAX; 2];
-        for round in 0..=o.steps.max(1) {
-            for (v, (model, opt, _)) in variants.iter_mut().enumerate() {
-                let t = Instant::now();
-                match case {
-                    0 => {
-                        let loss = sft_loss(model, &batch)?;
-                        step(model, opt, loss)?;
-                    }
-                    1 => {
-                        let (c, r, _, _) = pair_logps(model, &prefs, tok.pad(), &dev)?;
-                        let (loss, _) = dpo_loss(&c, &r, &zeros, &zeros, 0.1, 0.0)?;
-                        step(model, opt, loss)?;
-                    }
-                    _ => {
-                        generate(model, &tok, &prompts, &gopts, &cancel)?;
-                    }
-                }
-                if round > 0 {
-                    best[v] = best[v].min(t.elapsed().as_secs_f64());
-                }
-            }
-        }
-        for (v, (_, _, tag)) in variants.iter().enumerate() {
+        let (batch, prefs, zeros) = (&batch, &prefs, &zeros);
+        let (tok, dev, prompts, gopts, cancel) = (&tok, &dev, &prompts, &gopts, &cancel);
+        let mut steps: Vec<Box<dyn FnMut() -> Result<f64> + '_>> = variants
+            .iter_mut()
+            .map(|v| -> Box<dyn FnMut() -> Result<f64> + '_> {
+                Box::new(move || {
+                    timed(|| match case {
+                        0 => {
+                            let loss = sft_loss(&v.model, batch)?;
+                            step(&v.model, &mut v.opt, loss)
+                        }
+                        1 => {
+                            let (c, r, _, _) = pair_logps(&v.model, prefs, tok.pad(), dev)?;
+                            let (loss, _) = dpo_loss(&c, &r, zeros, zeros, 0.1, 0.0)?;
+                            step(&v.model, &mut v.opt, loss)
+                        }
+                        _ => generate(&v.model, tok, prompts, gopts, cancel).map(drop),
+                    })
+                })
+            })
+            .collect();
+        let best = alternate(o.steps, &mut steps)?;
+        drop(steps);
+        for (v, secs) in variants.iter().zip(best) {
             let row = BenchRow {
-                case: format!("{name}{tag}"),
-                tokens_per_s: tokens as f64 / best[v],
-                seconds_per_step: best[v],
+                case: format!("{name}{}", v.tag),
+                tokens_per_s: tokens as f64 / secs,
+                seconds_per_step: secs,
             };
             on_row(&row);
             rows.push(row);
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn cases_alternate_round_by_round_after_one_warm_up() {
+        let order = RefCell::new(Vec::new());
+        let mut n = 0.0;
+        let mut a = || {
+            order.borrow_mut().push("fused");
+            n += 1.0;
+            // Slower each time: the best is the first timed round, not the warm-up.
+            Ok(n)
+        };
+        let mut b = || {
+            order.borrow_mut().push("pytorch");
+            Ok(0.5)
+        };
+        let mut cases: Vec<Box<dyn FnMut() -> Result<f64> + '_>> =
+            vec![Box::new(&mut a), Box::new(&mut b)];
+        let best = alternate(3, &mut cases).unwrap();
+        drop(cases);
+        assert_eq!(
+            order.into_inner(),
+            ["fused", "pytorch"].repeat(4),
+            "one warm-up round, then three timed rounds, alternating"
+        );
+        assert_eq!(best, vec![2.0, 0.5]);
+        // An error stops the measurement.
+        let mut failing: Vec<Box<dyn FnMut() -> Result<f64>>> =
+            vec![Box::new(|| anyhow::bail!("reference died"))];
+        assert!(alternate(1, &mut failing).is_err());
+    }
+
+    #[test]
+    fn gqa_rows_name_the_mha_row_beside_them() {
+        let cfg = bench_config(17);
+        let case = format!("sft step (fwd+bwd+adamw){} [tuned malloc]", gqa_tag(&cfg));
+        assert_eq!(
+            mha_case(&case).as_deref(),
+            Some("sft step (fwd+bwd+adamw) [tuned malloc]")
+        );
+        assert_eq!(mha_case("sft step (fwd+bwd+adamw) [tuned malloc]"), None);
+    }
+
+    #[test]
+    fn a_tiny_benchmark_measures_every_case_and_variant() {
+        let o = BenchOptions {
+            steps: 1,
+            batch: 2,
+            context: 16,
+            gen_new_tokens: 2,
+        };
+        let mut seen = 0;
+        let rows = run(&o, &mut |_| seen += 1).unwrap();
+        assert_eq!((rows.len(), seen), (9, 9));
+        let gqa: Vec<&BenchRow> = rows.iter().filter(|r| r.case.contains("[gqa")).collect();
+        assert_eq!(gqa.len(), 3);
+        for r in &rows {
+            assert!(r.tokens_per_s.is_finite() && r.tokens_per_s > 0.0, "{r:?}");
+        }
+        for r in gqa {
+            let mha = mha_case(&r.case).unwrap();
+            assert!(rows.iter().any(|m| m.case == mha), "{mha}");
+        }
+        let mut one = SftStep::new(&o).unwrap();
+        assert_eq!(one.tokens(), 2 * 16);
+        assert!(one.step().unwrap() > 0.0);
+    }
 }

@@ -210,7 +210,8 @@ impl Model {
         let sin = Tensor::from_vec(sin_v.clone(), (cfg.max_seq_len, half), device)?;
         let (cos_v, sin_v) = (std::sync::Arc::new(cos_v), std::sync::Arc::new(sin_v));
         let rope = super::ops::Rope::new(cos_v.clone(), sin_v.clone(), half);
-        let attn = super::attention::CausalAttention::new(cfg.n_heads, cos_v, sin_v);
+        let attn =
+            super::attention::CausalAttention::new(cfg.n_heads, cfg.kv_heads(), cos_v, sin_v);
         let embed = get("model.embed_tokens.weight")?;
         // Tied: the head is the embedding's own tensor, so both uses add to one gradient.
         let head = if cfg.tie_embeddings {
@@ -333,10 +334,10 @@ impl Model {
         linear(&last, &self.head)
     }
 
-    /// Whether training and prefills run the fused attention kernel (one packed q|k|v of
-    /// n_heads each; grouped-query attention takes the composite path).
+    /// Whether training and prefills run the fused attention kernel (one packed q|k|v, with
+    /// or without grouped-query attention).
     fn prefills_fused(&self) -> bool {
-        self.fused && self.cfg.kv_heads() == self.cfg.n_heads
+        self.fused
     }
 
     /// The final normalized hidden states, `[B*T, D]`. Activations stay two-dimensional:
@@ -400,17 +401,19 @@ impl Model {
                 if let Some(c) = cache.as_deref_mut() {
                     // Prefill: the cache takes rotated keys and values as the composite path
                     // stores them.
-                    let (d, hd) = (self.cfg.d_model, self.cfg.head_dim());
-                    let heads = |part: usize| -> Result<Tensor> {
+                    // Keys then values, kv_heads each, after the queries.
+                    let (kvh, hd) = (self.cfg.kv_heads(), self.cfg.head_dim());
+                    let heads = |at: usize| -> Result<Tensor> {
                         Ok(qkv
-                            .narrow(1, part * d, d)?
-                            .reshape((b, t, self.cfg.n_heads, hd))?
+                            .narrow(1, at, kvh * hd)?
+                            .reshape((b, t, kvh, hd))?
                             .transpose(1, 2)?
                             .contiguous()?
                             .detach())
                     };
-                    let k = self.rope.apply(&heads(1)?, 0)?;
-                    c.layers[i].append(&k, &heads(2)?)?;
+                    let d = self.cfg.d_model;
+                    let k = self.rope.apply(&heads(d)?, 0)?;
+                    c.layers[i].append(&k, &heads(d + kvh * hd)?)?;
                 }
                 let y = match starts {
                     Some(s) => self.attn.apply_padded(&qkv, t, s)?,

@@ -14,6 +14,7 @@ mod layout;
 mod llm_client;
 mod prompt_compact;
 mod read_only;
+mod run_killed;
 mod sample_dbs;
 mod serve;
 mod synth_cli;
