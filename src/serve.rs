@@ -9,10 +9,10 @@
 //! [`READ_TIMEOUT`], bodies are capped, settings out of range are a 400 (never clamped in
 //! silence), and every error is OpenAI's error JSON.
 
+use crate::llm::generator::SqlGenerator;
 use crate::llm::SamplingParams;
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::store::Store;
-use crate::synth::generator::SqlGenerator;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,5 +1,6 @@
 //! Dispatch of CLI commands to the library.
 
+use super::output::progress;
 use super::{bad, BenchCmd, CandidatesCmd, Command, ImportCmd};
 use crate::dataset::benchmark::{self, ImportOptions, Layout};
 use crate::dataset::{samples, DatasetError};
@@ -7,7 +8,6 @@ use crate::exec::{Executor, Limits, Metric};
 use crate::store::Store;
 use crate::synth::weak::{CandidateInput, Judge};
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
 pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
@@ -86,8 +86,8 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
                 },
         } => import_candidates(ws, &path, &model, Metric::of(metric)),
         Command::Synth { what } => super::synth_cmd::synth(ws, what),
-        Command::Sample(a) => super::synth_cmd::sample_cmd(ws, a),
-        Command::Export { what } => super::synth_cmd::export_cmd(ws, what),
+        Command::Sample(a) => super::sample_cmd::sample_cmd(ws, a),
+        Command::Export { what } => super::export_cmd::export_cmd(ws, what),
         Command::Serve {
             model,
             port,
@@ -230,20 +230,10 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
     Ok(0)
 }
 
-pub fn progress(len: u64, what: &str) -> ProgressBar {
-    let pb = ProgressBar::new(len);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_string());
-    pb
-}
-
 fn serve(ws: &Path, model: &Path, port: u16, device: &str) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let generator = crate::synth::sample::local_generator(model, device, 0).map_err(bad)?;
+    // The checkpoint with its own settings (seed 0); a request's settings come with it.
+    let generator = crate::source::local_generator(model, device, 0).map_err(bad)?;
     let app = crate::serve::router(generator, &store)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

@@ -88,7 +88,7 @@ pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
     let done = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     let cache = GoldCache::default();
-    let pb = super::commands::progress(items.len() as u64, "evaluating");
+    let pb = super::output::progress(items.len() as u64, "evaluating");
     let results = std::thread::scope(|s| {
         let h = s.spawn(|| evaluate(&items, metric, limits, &cache, &done, &cancel));
         while !h.is_finished() {

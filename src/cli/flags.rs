@@ -29,7 +29,13 @@ fn float_in(s: &str, lo: f64, hi: f64, lo_open: bool, unit: &str) -> Result<f64,
 
 /// Seconds of a time limit: above 0, at most a day (a larger one would overflow deadlines).
 pub fn seconds(s: &str) -> Result<f64, String> {
-    float_in(s, 0.0, 86_400.0, true, " seconds")
+    float_in(
+        s,
+        0.0,
+        crate::source::defaults::MAX_TIMEOUT_S,
+        true,
+        " seconds",
+    )
 }
 
 /// Minutes of a run: above 0, at most a year.

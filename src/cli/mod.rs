@@ -1,9 +1,14 @@
 //! Command-line front end: clap commands calling the same library functions as the TUI.
 
+mod args;
 mod commands;
 mod eval_cmd;
+mod export_cmd;
 mod flags;
+mod output;
 mod pairs_cmd;
+mod sample_cmd;
+mod strong_cmd;
 mod synth_cmd;
 pub mod table;
 mod train_cmd;
@@ -109,11 +114,11 @@ pub enum Command {
     },
     /// Weak sampling: k samples per example from an endpoint model or a local checkpoint,
     /// judged by execution; wrong ones become pending pairs. Resumable.
-    Sample(synth_cmd::SampleArgs),
+    Sample(sample_cmd::SampleArgs),
     /// Write training data for other tools: TRL JSONL (dpo, sft) or a Spider-layout folder.
     Export {
         #[command(subcommand)]
-        what: synth_cmd::ExportCmd,
+        what: export_cmd::ExportCmd,
     },
     /// Counts of what the workspace holds.
     Status {

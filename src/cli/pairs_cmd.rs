@@ -245,7 +245,7 @@ fn list(store: &Store, a: ListArgs) -> Result<i32> {
 fn agreement(store: &Store, json: bool) -> Result<i32> {
     let a = store.agreement()?;
     if json {
-        println!("{}", serde_json::to_string(&a)?);
+        super::output::print_json_line(&a)?;
         return Ok(0);
     }
     for (who, n) in &a.decisions {
@@ -398,7 +398,7 @@ fn gold_log(store: &Store, example: Option<i64>, json: bool) -> Result<i32> {
     }
     for g in store.gold_log(example)? {
         if json {
-            println!("{}", serde_json::to_string(&g)?);
+            super::output::print_json_line(&g)?;
         } else {
             println!(
                 "#{} {} example #{} ({}) by {}{}{}\n  old: {}\n  new: {}",

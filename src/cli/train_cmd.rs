@@ -8,7 +8,7 @@ use crate::train::runner::{self, Event};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 #[derive(Subcommand, Debug)]
@@ -205,18 +205,12 @@ impl TrainArgs {
     }
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
-fn install_ctrlc() {
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            eprintln!("\nsecond Ctrl-C: quitting without saving");
-            std::process::exit(130);
-        }
-        eprintln!(
-            "\nCtrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)"
-        );
-    });
+/// Ctrl-C stops a run after its current step, saving a checkpoint.
+fn stop_on_ctrl_c() -> std::sync::Arc<AtomicBool> {
+    super::output::on_ctrl_c(
+        "Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)",
+        Some("second Ctrl-C: quitting without saving"),
+    )
 }
 
 pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
@@ -225,7 +219,7 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
         TrainCmd::Dpo(a) => (TrainKind::Dpo, a),
     };
     let store = Store::open_existing(ws)?;
-    install_ctrlc();
+    let stop = stop_on_ctrl_c();
     let json = args.json;
     let every = args.print_every.max(1);
     let mut on = |e: Event| match e {
@@ -301,9 +295,9 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
                     kind.as_str()
                 )));
             }
-            runner::resume(&store, id, &STOP, &mut on)?
+            runner::resume(&store, id, &stop, &mut on)?
         }
-        None => runner::start(&store, args.config(kind)?, &STOP, &mut on)?,
+        None => runner::start(&store, args.config(kind)?, &stop, &mut on)?,
     };
     let ck = res
         .checkpoint
@@ -343,7 +337,7 @@ pub fn eval_model(
     json: bool,
 ) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    install_ctrlc();
+    let stop = stop_on_ctrl_c();
     let opts = ModelEvalOptions {
         split: split.into(),
         db,
@@ -358,8 +352,8 @@ pub fn eval_model(
         },
     };
     let mut pb: Option<indicatif::ProgressBar> = None;
-    let r = evaluate_model(&store, ckpt, &opts, &STOP, &mut |done, total| {
-        let p = pb.get_or_insert_with(|| super::commands::progress(total as u64, "generating"));
+    let r = evaluate_model(&store, ckpt, &opts, &stop, &mut |done, total| {
+        let p = pb.get_or_insert_with(|| super::output::progress(total as u64, "generating"));
         p.set_position(done as u64);
     })?;
     if let Some(p) = pb {

@@ -9,8 +9,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+/// Key variable, requests in flight, seconds per attempt and retries when nothing else is said
+/// (`source` layers flags and profiles over these).
+pub const DEFAULT_API_KEY_ENV: &str = "OPENAI_API_KEY";
+pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_TIMEOUT_S: f64 = 120.0;
+pub const DEFAULT_RETRIES: u32 = 4;
+
 /// Where and how to call: one endpoint, one model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointConfig {
     /// Base URL, e.g. `http://127.0.0.1:8000/v1` (`/chat/completions` is appended unless the
     /// URL already ends with it).
@@ -34,10 +41,10 @@ impl EndpointConfig {
         EndpointConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             model: model.to_string(),
-            api_key_env: "OPENAI_API_KEY".into(),
-            concurrency: 8,
-            timeout: Duration::from_secs(120),
-            max_retries: 4,
+            api_key_env: DEFAULT_API_KEY_ENV.into(),
+            concurrency: DEFAULT_CONCURRENCY,
+            timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_S),
+            max_retries: DEFAULT_RETRIES,
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
         }

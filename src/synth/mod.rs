@@ -2,7 +2,6 @@
 //! template synthesis.
 
 pub mod failure;
-pub mod generator;
 pub mod gold;
 pub mod procedural;
 pub mod sample;

@@ -5,8 +5,8 @@ use super::config::device;
 use super::generate::{generate, GenOptions};
 use super::model::Model;
 use super::tokenizer::Tokenizer;
+use crate::llm::generator::{check_sampling, GenError, Generated, SqlGenerator};
 use crate::llm::SamplingParams;
-use crate::synth::generator::{GenError, Generated, SqlGenerator};
 use anyhow::{bail, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +54,7 @@ impl LocalGenerator {
     /// come with each `generate` call). What the checkpoint cannot honour is an error, never
     /// a silent change: a completion cap beyond its context, a `top_p` outside 0..=1, `n`.
     pub fn apply(&mut self, p: &SamplingParams) -> Result<()> {
-        crate::synth::sample::check_sampling(p.temperature.unwrap_or(0.0), p)?;
+        check_sampling(p.temperature.unwrap_or(0.0), p)?;
         if let Some(n) = p.n {
             bail!("n = {n} cannot be set on a local checkpoint: the number of samples is k");
         }

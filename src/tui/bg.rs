@@ -1,26 +1,24 @@
 //! Background work of the workbench beyond SQL: the Playground's generation thread (it keeps
-//! the last loaded model) and the jobs started from the jobs menu (one thread per job, each
-//! with its own store connection). Both report back as actions over the runtime's channel
-//! and stop when their cancel flag is set, keeping what finished.
+//! the last loaded model) and the jobs started from the jobs menu (one thread per job running
+//! `jobs::run_job`, each with its own store connection). Both report back as actions over the
+//! runtime's channel and stop when their cancel flag is set, keeping what finished. Models
+//! are opened by `source`, as the command line opens them.
 
-use crate::exec::{compare::fingerprint, Executor, Limits, Metric};
-use crate::llm::profiles::{self, Profile};
-use crate::llm::{EndpointConfig, SamplingParams};
+use crate::exec::{compare::fingerprint, Executor, Limits};
+use crate::jobs::{self, JobEvent};
+use crate::llm::generator::{Generated, SqlGenerator};
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
-use crate::store::{ExampleFilter, NewExample, Store};
-use crate::synth::generator::{Generated, SqlGenerator};
-use crate::synth::sample::{self, EndpointGenerator, SampleOptions};
-use crate::synth::strong::{self, Strong};
-use crate::synth::templates::{self, TemplateOptions};
-use crate::tui::jobs_menu::{JobEffect, JobEvent, JobSpec};
+use crate::source::{ModelSource, OpenOptions};
+use crate::store::{NewExample, Store};
+use crate::tui::jobs_menu::JobEffect;
 use crate::tui::screens::playground::{
-    AltGroup, GenKind, GenRequest, Generation, ModelSource, PgEffect, PgLoaded,
+    AltGroup, GenKind, GenRequest, Generation, PgEffect, PgLoaded,
 };
 use crate::tui::state::{Action, Loaded};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 
 type GenMsg = (GenRequest, PathBuf, Arc<AtomicBool>);
@@ -37,7 +35,7 @@ pub struct Background {
 impl Background {
     pub fn new(workspace: PathBuf, out: UnboundedSender<Action>) -> Background {
         if let Ok(store) = Store::open_existing(&workspace) {
-            reap_dead_jobs(&store);
+            jobs::reap_dead_jobs(&store);
         }
         Background {
             out,
@@ -56,7 +54,7 @@ impl Background {
         db_path: Option<PathBuf>,
     ) -> Option<Action> {
         let loaded = match e {
-            PgEffect::LoadSources => PgLoaded::Sources(model_sources(store)),
+            PgEffect::LoadSources => PgLoaded::Sources(crate::source::available(store)),
             PgEffect::ShowPrompt { db, question } => PgLoaded::Prompt(match db_path {
                 Some(p) => playground_prompt(&p, &question),
                 None => Err(format!("no database '{db}' in the workspace")),
@@ -152,7 +150,7 @@ impl Background {
                         let report = |ev: JobEvent| {
                             let _ = out.send(Action::Loaded(Loaded::Job(ev)));
                         };
-                        run_job(&ws, &spec, &cancel, report);
+                        jobs::run_job(&ws, &spec, &cancel, report);
                     });
                 match spawned {
                     Ok(_) => None,
@@ -164,172 +162,6 @@ impl Background {
             }
         }
     }
-}
-
-/// Marks jobs whose process is gone (a workbench that was closed or killed mid-job) as
-/// failed, so the status bar does not show them as running forever. Returns how many.
-pub fn reap_dead_jobs(store: &Store) -> usize {
-    let mut n = 0;
-    for j in store.running_jobs().unwrap_or_default() {
-        let alive = j
-            .pid
-            .is_some_and(|p| p == std::process::id() as i64 || crate::tui::runs_jobs::pid_alive(p));
-        if !alive
-            && store
-                .finish_job(j.id, "failed", "its process ended before the job did")
-                .is_ok()
-        {
-            n += 1;
-        }
-    }
-    n
-}
-
-// ---- model sources -------------------------------------------------------------------
-
-/// Checkpoints of the workspace's runs (newest first, existing folders only) and the endpoint
-/// profiles of the profiles file ($SENSE_ENDPOINTS or ~/.config/sense/endpoints.toml).
-pub fn model_sources(store: &Store) -> Vec<ModelSource> {
-    let base = store
-        .path()
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    if let Ok(runs) = store.runs() {
-        for r in runs.iter().rev() {
-            let Some(c) = r.checkpoint.as_deref().filter(|c| !c.is_empty()) else {
-                continue;
-            };
-            let p = PathBuf::from(c);
-            let p = if p.is_relative() && base.join(&p).is_dir() {
-                base.join(p)
-            } else {
-                p
-            };
-            let src = ModelSource::Checkpoint(p.clone());
-            if p.is_dir() && !out.contains(&src) {
-                out.push(src);
-            }
-        }
-    }
-    // The profiles file is the user's: unit tests (snapshots) must not depend on it.
-    let path = if cfg!(test) {
-        None
-    } else {
-        profiles::default_path()
-    };
-    if let Some(path) = path {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(all) = profiles::parse(&text) {
-                for (name, p) in all {
-                    if p.endpoint.is_some() && p.model.is_some() {
-                        out.push(ModelSource::Profile(name));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A generator for a model source. Endpoint exchanges are recorded in the workspace.
-pub fn build_generator(src: &ModelSource, ws: &Path) -> Result<Box<dyn SqlGenerator>, String> {
-    match src {
-        ModelSource::Checkpoint(dir) => {
-            if !dir.is_dir() {
-                return Err(format!("no checkpoint folder {}", dir.display()));
-            }
-            // As `sense sample` builds one without sampling flags (an endpoint's settings
-            // come from its profile; a folder has none).
-            sample::local_generator_with(dir, "cpu", &SamplingParams::default())
-                .map_err(|e| e.to_string())
-        }
-        ModelSource::Profile(name) => {
-            let p = profiles::load(name, None)?;
-            let url = p
-                .endpoint
-                .clone()
-                .ok_or_else(|| format!("profile '{name}' has no endpoint"))?;
-            let model = p
-                .model
-                .clone()
-                .ok_or_else(|| format!("profile '{name}' has no model"))?;
-            endpoint_generator(&url, &model, &p, ws)
-        }
-        ModelSource::Endpoint { url, model } => {
-            endpoint_generator(url, model, &Profile::default(), ws)
-        }
-    }
-}
-
-/// The endpoint configuration of a profile (or of the defaults) for `url` and `model`.
-fn endpoint_config(url: &str, model: &str, p: &Profile) -> EndpointConfig {
-    let mut c = EndpointConfig::new(url, model);
-    if let Some(k) = &p.api_key_env {
-        c.api_key_env = k.clone();
-    }
-    c.concurrency = p.concurrency.unwrap_or(8).max(1);
-    c.timeout = Duration::from_secs_f64(p.timeout_s.unwrap_or(120.0).max(0.1));
-    c.max_retries = p.retries.unwrap_or(2);
-    c
-}
-
-/// The strong model of an endpoint source; a local checkpoint is refused.
-pub fn build_strong(src: &ModelSource) -> Result<Strong, String> {
-    let (url, model, p) = match src {
-        ModelSource::Checkpoint(dir) => {
-            return Err(format!(
-                "strong synthesis needs an endpoint model, not the local checkpoint {}",
-                dir.display()
-            ))
-        }
-        ModelSource::Profile(name) => {
-            let p = profiles::load(name, None)?;
-            let url = p
-                .endpoint
-                .clone()
-                .ok_or_else(|| format!("profile '{name}' has no endpoint"))?;
-            let model = p
-                .model
-                .clone()
-                .ok_or_else(|| format!("profile '{name}' has no model"))?;
-            (url, model, p)
-        }
-        ModelSource::Endpoint { url, model } => (url.clone(), model.clone(), Profile::default()),
-    };
-    let client =
-        crate::llm::Client::new(endpoint_config(&url, &model, &p)).map_err(|e| e.to_string())?;
-    let params = SamplingParams {
-        temperature: Some(p.temperature.unwrap_or(0.7)),
-        top_p: p.top_p,
-        max_tokens: Some(p.max_tokens.unwrap_or(8192)),
-        ..Default::default()
-    };
-    let prompts = crate::llm::prompts::Prompts::load(None).map_err(|e| e.to_string())?;
-    Strong::new(client, params, prompts).map_err(|e| e.to_string())
-}
-
-fn endpoint_generator(
-    url: &str,
-    model: &str,
-    p: &Profile,
-    ws: &Path,
-) -> Result<Box<dyn SqlGenerator>, String> {
-    let c = endpoint_config(url, model, p);
-    let params = SamplingParams {
-        temperature: p.temperature,
-        top_p: p.top_p,
-        max_tokens: Some(p.max_tokens.unwrap_or(sample::DEFAULT_MAX_TOKENS)),
-        ..Default::default()
-    };
-    let system = crate::llm::prompts::Prompts::load(None)
-        .ok()
-        .map(|ps| ps.get("sample_system").text.clone());
-    let store = Store::open(ws).ok();
-    EndpointGenerator::new(c, params, system, store)
-        .map(|g| Box::new(g) as Box<dyn SqlGenerator>)
-        .map_err(|e| e.to_string())
 }
 
 // ---- playground generation -------------------------------------------------------------
@@ -402,7 +234,12 @@ fn generate(
     let prompt = playground_prompt(db_path, &req.question)?;
     if cached.as_ref().is_none_or(|(s, _)| *s != req.source) {
         *cached = None;
-        *cached = Some((req.source.clone(), build_generator(&req.source, ws)?));
+        let gen = req
+            .source
+            .settings(None)
+            .and_then(|st| st.open(OpenOptions::workbench(ws)))
+            .map_err(|e| e.to_string())?;
+        *cached = Some((req.source.clone(), gen));
     }
     let Some((_, gen)) = cached.as_mut() else {
         return Err("no model".into());
@@ -522,235 +359,4 @@ pub fn save_example(
         .map_err(|e| e.to_string())?
         .unwrap_or(0);
     Ok((id, inserted > 0))
-}
-
-// ---- menu jobs -----------------------------------------------------------------------
-
-/// Runs a job to its end (or its cancellation), recording it in the workspace's jobs table
-/// and reporting each step.
-pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl FnMut(JobEvent)) {
-    let store = match Store::open(ws) {
-        Ok(s) => s,
-        Err(e) => {
-            report(JobEvent::Finished {
-                status: "failed".into(),
-                message: e.to_string(),
-            });
-            return;
-        }
-    };
-    let kind = spec.kind();
-    let id = match store.create_job(kind, 0, "starting") {
-        Ok(id) => id,
-        Err(e) => {
-            report(JobEvent::Finished {
-                status: "failed".into(),
-                message: e.to_string(),
-            });
-            return;
-        }
-    };
-    report(JobEvent::Started {
-        id,
-        kind: kind.to_string(),
-    });
-    let mut step = |done: i64, total: i64, message: String| {
-        // Progress rows are best effort: a busy workspace must not stop the job.
-        let _ = store.update_job(id, done, total, &message);
-        report(JobEvent::Progress {
-            done,
-            total,
-            message,
-        });
-    };
-    let result = match spec {
-        JobSpec::Templates { dbs, allow_dev } => {
-            templates_job(&store, dbs, *allow_dev, cancel, &mut step)
-        }
-        JobSpec::Strong {
-            source,
-            domains,
-            questions,
-        } => {
-            step(0, 0, format!("connecting to {}", source.label()));
-            build_strong(source)
-                .and_then(|s| strong_job(&store, &s, *domains, *questions, cancel, &mut step))
-        }
-        JobSpec::Sample {
-            source,
-            db,
-            k,
-            temperature,
-            limit,
-            allow_dev,
-        } => {
-            step(0, 0, format!("loading {}", source.label()));
-            // The completion cap is each generator's own, as in `sense sample`: the profile's
-            // or 512 for an endpoint, 256 for a checkpoint.
-            build_generator(source, ws).and_then(|mut gen| {
-                let opts = SampleOptions {
-                    filter: ExampleFilter {
-                        db: db.clone(),
-                        limit: *limit,
-                        // Held-out examples only when the user confirmed it in the menu.
-                        split: (!allow_dev).then(|| crate::store::TRAIN.to_string()),
-                        ..Default::default()
-                    },
-                    k: (*k).max(1),
-                    temperature: *temperature,
-                    batch: 8,
-                    metric: Metric::spider(),
-                };
-                sample::run_sampling(&store, gen.as_mut(), &opts, cancel, |r, total| {
-                    step(
-                        r.sampled_examples as i64,
-                        total as i64,
-                        format!(
-                            "{} samples: {} correct, {} wrong, {} new pairs",
-                            r.recorded, r.correct, r.wrong, r.new_pairs
-                        ),
-                    )
-                })
-                .map(|r| (r.summary(), r.cancelled))
-                .map_err(|e| e.to_string())
-            })
-        }
-    };
-    let (status, message) = match result {
-        Ok((m, true)) => ("cancelled", m),
-        Ok((m, false)) => ("done", m),
-        Err(e) => ("failed", e),
-    };
-    let _ = store.finish_job(id, status, &message);
-    report(JobEvent::Finished {
-        status: status.into(),
-        message,
-    });
-}
-
-/// Template synthesis one database at a time, so a cancel stops between databases and keeps
-/// the finished ones. Returns (summary, cancelled).
-fn templates_job(
-    store: &Store,
-    dbs: &[String],
-    allow_dev: bool,
-    cancel: &AtomicBool,
-    step: &mut impl FnMut(i64, i64, String),
-) -> Result<(String, bool), String> {
-    let names: Vec<String> = if dbs.is_empty() {
-        store
-            .databases()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|d| allow_dev || d.split == crate::store::TRAIN)
-            .map(|d| d.name)
-            .collect()
-    } else {
-        dbs.to_vec()
-    };
-    let total = names.len() as i64;
-    step(0, total, format!("{total} databases"));
-    let opts = TemplateOptions {
-        split: (!allow_dev).then(|| crate::store::TRAIN.to_string()),
-        ..TemplateOptions::default()
-    };
-    let (mut kept, mut inserted, mut done) = (0, 0, 0);
-    for name in &names {
-        if cancel.load(Ordering::SeqCst) {
-            break;
-        }
-        let r = templates::synth_templates(
-            store,
-            std::slice::from_ref(name),
-            &opts,
-            false,
-            |_, _, _| {},
-        )
-        .map_err(|e| e.to_string())?;
-        kept += r.total.kept;
-        inserted += r.inserted;
-        done += 1;
-        step(
-            done,
-            total,
-            format!(
-                "{name}: {} kept; {inserted} new examples so far",
-                r.total.kept
-            ),
-        );
-    }
-    let cancelled = done < total;
-    Ok((
-        format!("{done} of {total} databases, {kept} examples kept, {inserted} new"),
-        cancelled,
-    ))
-}
-
-/// Strong synthesis: `n_domains` new domains, then a database for each domain of the domains
-/// file without one, then `n_questions` questions for each strong database without examples.
-/// One item at a time, so a cancel stops between items and keeps the finished ones. Returns
-/// (summary, cancelled).
-fn strong_job(
-    store: &Store,
-    s: &Strong,
-    n_domains: usize,
-    n_questions: usize,
-    cancel: &AtomicBool,
-    step: &mut impl FnMut(i64, i64, String),
-) -> Result<(String, bool), String> {
-    let err = |e: strong::StrongError| e.to_string();
-    step(0, 1, format!("domains: asking for {n_domains}"));
-    let file = strong::default_domains_file(store);
-    let (kept, report) =
-        strong::synth_domains(store, Some(s), n_domains, None, &file).map_err(err)?;
-    step(1, 1, format!("domains: {} new", kept.len()));
-    let mut summary = vec![report.summary()];
-    if cancel.load(Ordering::SeqCst) {
-        return Ok((summary.join("; "), true));
-    }
-    let all = strong::read_domains(&file).map_err(err)?;
-    let todo = strong::pending_domains(store, &all).map_err(err)?;
-    let total = todo.len() as i64;
-    let (mut built, mut done) = (0, 0);
-    step(
-        0,
-        total,
-        format!("schemas: {total} domains without a database"),
-    );
-    for d in &todo {
-        if cancel.load(Ordering::SeqCst) {
-            summary.push(format!("schemas: {built} of {done} built, cancelled"));
-            return Ok((summary.join("; "), true));
-        }
-        let r = strong::synth_schemas(store, s, std::slice::from_ref(d), None).map_err(err)?;
-        built += r.kept;
-        done += 1;
-        let outcome = if r.kept > 0 {
-            "built".to_string()
-        } else {
-            r.dropped.keys().cloned().collect::<Vec<_>>().join(", ")
-        };
-        step(done, total, format!("schemas: {}: {outcome}", d.name));
-    }
-    summary.push(format!("schemas: {built} of {total} built"));
-    let targets = strong::question_targets(store, &[]).map_err(err)?;
-    let total = targets.len() as i64;
-    let (mut kept_q, mut done) = (0, 0);
-    step(0, total, format!("questions: {total} databases"));
-    for (id, _) in &targets {
-        if cancel.load(Ordering::SeqCst) {
-            summary.push(format!(
-                "questions: {kept_q} kept in {done} databases, cancelled"
-            ));
-            return Ok((summary.join("; "), true));
-        }
-        let name = store.database(*id).map_err(|e| e.to_string())?.name;
-        let r = strong::synth_questions(store, s, std::slice::from_ref(&name), n_questions)
-            .map_err(err)?;
-        kept_q += r.kept;
-        done += 1;
-        step(done, total, format!("questions: {name}: {} kept", r.kept));
-    }
-    summary.push(format!("questions: {kept_q} kept in {total} databases"));
-    Ok((summary.join("; "), false))
 }

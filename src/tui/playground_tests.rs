@@ -743,7 +743,7 @@ fn a_cancelled_template_job_keeps_the_finished_databases() {
     let ws = store.path().to_path_buf();
     let cancel = AtomicBool::new(false);
     let mut events = Vec::new();
-    bg::run_job(
+    crate::jobs::run_job(
         &ws,
         &JobSpec::Templates {
             dbs: vec![],
@@ -1003,7 +1003,7 @@ fn alternatives_group_by_result() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("vet.sqlite");
     make_db(&db, "");
-    let g = |t: &str| crate::synth::generator::Generated {
+    let g = |t: &str| crate::llm::generator::Generated {
         text: t.into(),
         latency_ms: 1.0,
     };
@@ -1070,7 +1070,7 @@ fn sampling_job_records_candidates_and_progress() {
         allow_dev: false,
     };
     let mut events = Vec::new();
-    bg::run_job(store.path(), &spec, &AtomicBool::new(false), |e| {
+    crate::jobs::run_job(store.path(), &spec, &AtomicBool::new(false), |e| {
         events.push(e)
     });
     let Some(JobEvent::Finished { status, message }) = events.last() else {
@@ -1105,7 +1105,7 @@ fn jobs_of_a_dead_process_are_marked_failed() {
         .conn()
         .execute("UPDATE jobs SET pid = 999999999 WHERE id = ?1", [dead])
         .unwrap();
-    assert_eq!(bg::reap_dead_jobs(&store), 1);
+    assert_eq!(crate::jobs::reap_dead_jobs(&store), 1);
     assert_eq!(store.job(dead).unwrap().status, "failed");
     assert_eq!(store.job(mine).unwrap().status, "running");
 }

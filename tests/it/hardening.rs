@@ -638,7 +638,7 @@ fn serve_bounds_requests_and_answers_openai_errors() {
     let store = sense::store::Store::open(&d.path().join("sense.db")).unwrap();
     let ckpt = d.path().join("tiny-ckpt");
     tiny_checkpoint(&ckpt);
-    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
+    let generator = sense::source::local_generator(&ckpt, "cpu", 1).unwrap();
     let app = sense::serve::router(generator, &store).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt

@@ -165,7 +165,7 @@ fn the_compact_prompt_round_trips_every_table_and_column() {
 
 #[test]
 fn a_run_records_its_prompt_layout_and_generation_follows_it() {
-    use sense::synth::generator::SqlGenerator;
+    use sense::llm::generator::SqlGenerator;
     use sense::train::config::{ModelConfig, TrainConfig, TrainKind};
     use sense::train::{checkpoint, runner};
     let (d, store) = sample_store();

@@ -149,7 +149,7 @@ fn serve_tiny(
         None,
     )
     .unwrap();
-    let generator = sense::synth::sample::local_generator(&ckpt, "cpu", 1).unwrap();
+    let generator = sense::source::local_generator(&ckpt, "cpu", 1).unwrap();
     let app = sense::serve::router(generator, store).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt

@@ -1,10 +1,10 @@
 //! Weak sampling from a local checkpoint takes the sampling settings an endpoint takes: through
-//! `sample::local_generator_with` (what `sense sample` and the jobs menu build) and through the
+//! `source::local_generator_with` (what `sense sample` and the jobs menu build) and through the
 //! real binary, on a tiny random checkpoint; flags for the other kind of model are errors.
 
 use crate::bin::{ok, sense};
 use sense::llm::SamplingParams;
-use sense::synth::sample::local_generator_with;
+use sense::source::local_generator_with;
 use sense::train::checkpoint::{save, CheckpointMeta};
 use sense::train::config::ModelConfig;
 use sense::train::model::Model;

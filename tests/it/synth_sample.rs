@@ -6,10 +6,11 @@ use crate::fake;
 
 use fake::{FakeServer, Reply};
 use sense::dataset::samples::{embedded, init_workspace};
+use sense::llm::EndpointGenerator;
 use sense::llm::{EndpointConfig, SamplingParams};
 use sense::schema::{introspect_path, prompt_for, PromptOptions};
 use sense::store::{ExampleFilter, PairStatus, Store};
-use sense::synth::sample::{run_sampling, EndpointGenerator, SampleOptions};
+use sense::synth::sample::{run_sampling, SampleOptions};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;

@@ -214,9 +214,8 @@ fn domains_from_a_file_and_failed_calls() {
 /// jobs table, a cancel between items keeps what finished, and a second run resumes.
 #[test]
 fn strong_job_from_the_workbench_cancels_between_items_and_resumes() {
-    use sense::tui::bg::{build_strong, run_job};
-    use sense::tui::jobs_menu::{JobEvent, JobSpec};
-    use sense::tui::screens::playground::ModelSource;
+    use sense::jobs::{run_job, JobEvent, JobSpec};
+    use sense::source::{defaults, ModelSource};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let d = tempfile::tempdir().unwrap();
@@ -309,8 +308,12 @@ fn strong_job_from_the_workbench_cancels_between_items_and_resumes() {
         JobEvent::Progress { message, .. } if message == "schemas: broken_sql: does not build")));
 
     // A local checkpoint is refused.
-    let err = build_strong(&ModelSource::Checkpoint(d.path().join("ckpt")))
+    let err = ModelSource::Checkpoint(d.path().join("ckpt"))
+        .settings(None)
+        .unwrap()
+        .open_strong(defaults::STRONG_MAX_TOKENS, Prompts::embedded())
         .err()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert!(err.contains("needs an endpoint model"), "{err}");
 }

@@ -10,7 +10,6 @@
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind};
 use crate::tui::state::{Slot, State};
-use std::path::PathBuf;
 
 /// Samples asked for by `s` unless changed with +/-.
 pub const DEFAULT_K: usize = 4;
@@ -19,59 +18,8 @@ pub const SAMPLE_TEMPERATURE: f32 = 0.8;
 /// Longest completion asked of a model, in tokens.
 pub const MAX_TOKENS: usize = 256;
 
-/// Where SQL comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelSource {
-    /// A local checkpoint folder.
-    Checkpoint(PathBuf),
-    /// A named endpoint profile (endpoints.toml).
-    Profile(String),
-    /// An OpenAI-compatible endpoint and a model served there.
-    Endpoint { url: String, model: String },
-}
-
-impl ModelSource {
-    /// Reads what was typed: `http(s)://HOST/v1 MODEL`, `profile:NAME` (or `@NAME`), else a
-    /// checkpoint folder.
-    pub fn parse(text: &str) -> Result<ModelSource, String> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Err("type a checkpoint folder, `URL MODEL` or `profile:NAME`".into());
-        }
-        if t.starts_with("http://") || t.starts_with("https://") {
-            let mut parts = t.split_whitespace();
-            let url = parts.next().unwrap_or_default().to_string();
-            return match parts.next() {
-                Some(model) => Ok(ModelSource::Endpoint {
-                    url,
-                    model: model.to_string(),
-                }),
-                None => Err("an endpoint needs a model: `URL MODEL`".into()),
-            };
-        }
-        if let Some(name) = t.strip_prefix("profile:").or_else(|| t.strip_prefix('@')) {
-            return Ok(ModelSource::Profile(name.trim().to_string()));
-        }
-        Ok(ModelSource::Checkpoint(PathBuf::from(t)))
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            ModelSource::Checkpoint(p) => format!("checkpoint {}", p.display()),
-            ModelSource::Profile(n) => format!("profile {n}"),
-            ModelSource::Endpoint { url, model } => format!("{model} @ {url}"),
-        }
-    }
-
-    /// The text that `parse` reads back.
-    pub fn text(&self) -> String {
-        match self {
-            ModelSource::Checkpoint(p) => p.display().to_string(),
-            ModelSource::Profile(n) => format!("profile:{n}"),
-            ModelSource::Endpoint { url, model } => format!("{url} {model}"),
-        }
-    }
-}
+/// Where SQL comes from (resolved and opened by `source`).
+pub use crate::source::ModelSource;
 
 /// A request for the generation thread.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,158 @@
+//! Opening resolved settings: a generator (endpoint or local checkpoint) or a strong model, and
+//! the list of sources the workbench offers.
+
+use super::layer::{defaults, Settings, SourceError, Target};
+use super::ModelSource;
+use crate::llm::generator::{GenError, SqlGenerator};
+use crate::llm::prompts::Prompts;
+use crate::llm::{profiles, Client, EndpointGenerator, SamplingParams};
+use crate::store::Store;
+use crate::synth::strong::Strong;
+use crate::train::local::LocalGenerator;
+use std::path::{Path, PathBuf};
+
+/// How a generator is opened beyond its settings.
+pub struct OpenOptions {
+    /// Device of a local checkpoint (cpu, cuda).
+    pub device: String,
+    /// System message sent before each endpoint prompt.
+    pub system: Option<String>,
+    /// Where an endpoint's exchanges are recorded.
+    pub store: Option<Store>,
+    /// k requests per prompt instead of one with `n = k` (servers without `n`).
+    pub separate_requests: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            device: defaults::DEVICE.into(),
+            system: None,
+            store: None,
+            separate_requests: false,
+        }
+    }
+}
+
+impl OpenOptions {
+    /// As the workbench opens a model (its jobs and Playground alike): on the CPU, after the
+    /// built-in system message, each endpoint exchange recorded in the workspace `ws`.
+    pub fn workbench(ws: &Path) -> OpenOptions {
+        OpenOptions {
+            system: Some(Prompts::embedded().get("sample_system").text.clone()),
+            store: Store::open(ws).ok(),
+            ..OpenOptions::default()
+        }
+    }
+}
+
+impl Settings {
+    /// The generator of weak sampling, the Playground and `serve`: the same settings reach a
+    /// local checkpoint and an endpoint (`sample_params`).
+    pub fn open(&self, o: OpenOptions) -> Result<Box<dyn SqlGenerator>, SourceError> {
+        let params = self.sample_params();
+        match self.target()? {
+            Target::Checkpoint(dir) => {
+                if !dir.is_dir() {
+                    return Err(SourceError::NoCheckpoint(dir));
+                }
+                local_generator_with(&dir, &o.device, &params).map_err(SourceError::Checkpoint)
+            }
+            Target::Endpoint(cfg) => {
+                let mut g = EndpointGenerator::new(cfg, params, o.system, o.store)?;
+                g.separate_requests = o.separate_requests;
+                Ok(Box::new(g))
+            }
+        }
+    }
+
+    /// The strong model of an endpoint source for a stage whose completion cap defaults to
+    /// `default_max_tokens`; a local checkpoint is refused.
+    pub fn open_strong(
+        &self,
+        default_max_tokens: u32,
+        prompts: Prompts,
+    ) -> Result<Strong, SourceError> {
+        match self.target()? {
+            Target::Checkpoint(dir) => Err(SourceError::NotEndpoint(dir)),
+            Target::Endpoint(cfg) => Ok(Strong::new(
+                Client::new(cfg)?,
+                self.strong_params(default_max_tokens),
+                prompts,
+            )?),
+        }
+    }
+}
+
+/// A local checkpoint folder as a generator with its own defaults and `seed`.
+pub fn local_generator(
+    dir: &Path,
+    device: &str,
+    seed: u64,
+) -> Result<Box<dyn SqlGenerator>, GenError> {
+    LocalGenerator::load(dir, device, seed)
+        .map(|g| Box::new(g) as Box<dyn SqlGenerator>)
+        .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))
+}
+
+/// A local checkpoint as a weak-sampling generator with the settings an endpoint would get:
+/// `params`' top_p, max_tokens, seed and stop (seed 0 when unset; the temperature and k come
+/// with each call). A setting the checkpoint cannot honour (e.g. more tokens than its context)
+/// is an error.
+pub fn local_generator_with(
+    dir: &Path,
+    device: &str,
+    params: &SamplingParams,
+) -> Result<Box<dyn SqlGenerator>, GenError> {
+    let mut g = LocalGenerator::load(dir, device, params.seed.unwrap_or(0))
+        .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))?;
+    g.apply(params).map_err(|e| GenError(format!("{e:#}")))?;
+    Ok(Box::new(g))
+}
+
+/// The sources the workbench offers: checkpoints of the workspace's runs (newest first,
+/// existing folders only) and the endpoint profiles of the profiles file ($SENSE_ENDPOINTS or
+/// ~/.config/sense/endpoints.toml).
+pub fn available(store: &Store) -> Vec<ModelSource> {
+    let base = store
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if let Ok(runs) = store.runs() {
+        for r in runs.iter().rev() {
+            let Some(c) = r.checkpoint.as_deref().filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let p = PathBuf::from(c);
+            let p = if p.is_relative() && base.join(&p).is_dir() {
+                base.join(p)
+            } else {
+                p
+            };
+            let src = ModelSource::Checkpoint(p.clone());
+            if p.is_dir() && !out.contains(&src) {
+                out.push(src);
+            }
+        }
+    }
+    // The profiles file is the user's: unit tests (snapshots) must not depend on it.
+    let path = if cfg!(test) {
+        None
+    } else {
+        profiles::default_path()
+    };
+    if let Some(path) = path {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(all) = profiles::parse(&text) {
+                for (name, p) in all {
+                    if p.endpoint.is_some() && p.model.is_some() {
+                        out.push(ModelSource::Profile(name));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
