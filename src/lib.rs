@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod exec;
 pub mod llm;
 pub mod proc;
+pub mod recipe;
 pub mod schema;
 pub mod series;
 pub mod serve;

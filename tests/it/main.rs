@@ -13,6 +13,7 @@ mod import;
 mod llm_client;
 mod prompt_compact;
 mod read_only;
+mod recipe;
 mod sample_dbs;
 mod serve;
 mod synth_cli;
