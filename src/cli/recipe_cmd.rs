@@ -173,7 +173,11 @@ fn run_child(
     drop(tx);
     let pb = match deadline.filter(|_| stage.timed()) {
         Some(_) => {
-            let secs = (state.options.as_ref().map(|o| o.minutes_for(stage)).unwrap_or(1.0)
+            let secs = (state
+                .options
+                .as_ref()
+                .map(|o| o.minutes_for(stage))
+                .unwrap_or(1.0)
                 * 60.0)
                 .max(1.0);
             let pb = ProgressBar::new(secs as u64);

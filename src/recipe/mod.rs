@@ -31,9 +31,7 @@ pub enum RecipeError {
 pub type Result<T> = std::result::Result<T, RecipeError>;
 
 /// The stages, in the order they run.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Databases,
@@ -357,10 +355,13 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
             }
         }
         Stage::Sample => {
-            let weak = state.weak_checkpoint.clone().ok_or_else(|| RecipeError::Stage {
-                stage: stage.name(),
-                msg: "SFT left no weak checkpoint".into(),
-            })?;
+            let weak = state
+                .weak_checkpoint
+                .clone()
+                .ok_or_else(|| RecipeError::Stage {
+                    stage: stage.name(),
+                    msg: "SFT left no weak checkpoint".into(),
+                })?;
             Step::Run {
                 args: vec![
                     s("sample"),
@@ -385,7 +386,11 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
         Stage::Dpo => {
             let c = store.counts()?;
             // Accepted pairs (Review) when there are any, else the judged pending ones.
-            let pairs = if c.accepted > 0 { "accepted" } else { "pending" };
+            let pairs = if c.accepted > 0 {
+                "accepted"
+            } else {
+                "pending"
+            };
             if c.accepted == 0 && c.pending == 0 {
                 return Ok(Step::Skip(
                     "no pairs: every weak sample was correct or none was drawn".into(),
@@ -485,7 +490,9 @@ pub fn finish(
             match run.status {
                 RunStatus::Done => st.done = true,
                 RunStatus::Stopped if !interrupted => st.done = true,
-                RunStatus::Failed => return Err(fail(format!("run #{id} failed: {}", run.message))),
+                RunStatus::Failed => {
+                    return Err(fail(format!("run #{id} failed: {}", run.message)))
+                }
                 _ => {}
             }
             st.result = serde_json::json!({"run": id, "status": run.status.as_str(),
@@ -510,7 +517,9 @@ pub fn finish(
         }
         Stage::Databases | Stage::HeldoutDatabases => {
             if !success {
-                return Err(fail("`sense synth databases` failed (see the recipe log)".into()));
+                return Err(fail(
+                    "`sense synth databases` failed (see the recipe log)".into(),
+                ));
             }
             let v = last_json(stdout).unwrap_or_default();
             let st = state.stage_mut(stage);
@@ -540,7 +549,14 @@ pub fn finish(
 pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
     let ex = |s: Stage| state.stage(s).result.get("ex").cloned().unwrap_or_default();
     let n = |s: Stage| state.stage(s).result.get("n").cloned().unwrap_or_default();
-    let run = |s: Stage| state.stage(s).result.get("run").cloned().unwrap_or_default();
+    let run = |s: Stage| {
+        state
+            .stage(s)
+            .result
+            .get("run")
+            .cloned()
+            .unwrap_or_default()
+    };
     let sample = state.stage(Stage::Sample).result;
     let q = sample.get("quality").cloned().unwrap_or_default();
     let stages: Vec<serde_json::Value> = Stage::ALL

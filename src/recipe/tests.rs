@@ -13,7 +13,10 @@ fn the_budget_is_shared_and_the_timed_stages_get_most_of_it() {
         ..RecipeOptions::default()
     };
     let total: f64 = Stage::ALL.iter().map(|s| o.minutes_for(*s)).sum();
-    assert!((total - 10.0).abs() < 1e-9, "shares sum to the budget: {total}");
+    assert!(
+        (total - 10.0).abs() < 1e-9,
+        "shares sum to the budget: {total}"
+    );
     assert!((o.minutes_for(Stage::Sft) - 5.0).abs() < 1e-9);
     let timed: f64 = Stage::ALL
         .iter()
@@ -66,8 +69,13 @@ fn finished_stages_are_skipped_and_training_resumes_its_run() {
     };
     assert_eq!(args[..3], ["sample", "--model", "/ck/early"]);
     assert_eq!(deadline_minutes, Some(o.minutes_for(Stage::Sample)));
-    let short = RecipeOptions { minutes: 0.1, ..o.clone() };
-    assert!(matches!(step(&store, &short, &st, Stage::Sample), Ok(Step::Run { deadline_minutes: Some(m), .. }) if m >= 0.25));
+    let short = RecipeOptions {
+        minutes: 0.1,
+        ..o.clone()
+    };
+    assert!(
+        matches!(step(&store, &short, &st, Stage::Sample), Ok(Step::Run { deadline_minutes: Some(m), .. }) if m >= 0.25)
+    );
     let Step::Skip(why) = step(&store, &o, &st, Stage::Dpo).expect("step") else {
         panic!("no pairs, no DPO")
     };
@@ -91,8 +99,14 @@ fn finished_stages_are_skipped_and_training_resumes_its_run() {
 fn state_round_trips_through_its_file() {
     let d = tempfile::tempdir().expect("tempdir");
     let path = state_path(&d.path().join("w.db"));
-    assert_eq!(path.file_name().and_then(|n| n.to_str()), Some("w.db.recipe.json"));
-    assert_eq!(RecipeState::load(&path).expect("missing"), RecipeState::default());
+    assert_eq!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("w.db.recipe.json")
+    );
+    assert_eq!(
+        RecipeState::load(&path).expect("missing"),
+        RecipeState::default()
+    );
     let mut st = RecipeState {
         options: Some(RecipeOptions::default()),
         ..RecipeState::default()
@@ -119,7 +133,8 @@ fn state_round_trips_through_its_file() {
 fn eval_output_becomes_the_stage_result() {
     let (_d, store) = ws();
     let mut st = RecipeState::default();
-    let out = "{\"example_id\":1}\n{\"summary\":true,\"eval_id\":5,\"n\":4,\"correct\":1,\"ex\":0.25}\n";
+    let out =
+        "{\"example_id\":1}\n{\"summary\":true,\"eval_id\":5,\"n\":4,\"correct\":1,\"ex\":0.25}\n";
     finish(&store, &mut st, Stage::EvalSftHeldout, out, true, false).expect("finish");
     let s = st.stage(Stage::EvalSftHeldout);
     assert!(s.done);

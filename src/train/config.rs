@@ -106,7 +106,11 @@ pub const AUTO_CONTEXT_CAP: usize = 2048;
 /// The context that fits sequences of `longest` tokens: rounded up to a multiple of 64, at
 /// least 64, at most `cap`.
 pub fn context_for(longest: usize, cap: usize) -> usize {
-    longest.div_ceil(64).max(1).saturating_mul(64).min(cap.max(8))
+    longest
+        .div_ceil(64)
+        .max(1)
+        .saturating_mul(64)
+        .min(cap.max(8))
 }
 
 /// The tokenizer of a run from scratch (a run from a checkpoint keeps the checkpoint's).
@@ -457,7 +461,11 @@ mod tests {
         let c = TrainConfig::from_file(&p, TrainKind::Sft).expect("parse");
         assert_eq!((c.auto_context, c.model.max_seq_len), (None, 256));
         let old: TrainConfig = serde_json::from_str(r#"{"kind":"sft"}"#).expect("old config");
-        assert_eq!(old.tokenizer, TokenizerKind::Byte, "stored configs ran byte");
+        assert_eq!(
+            old.tokenizer,
+            TokenizerKind::Byte,
+            "stored configs ran byte"
+        );
         assert_eq!(old.auto_context, None);
     }
 

@@ -229,9 +229,15 @@ mod tests {
         assert!((lr_at_time(&c, 10, Some(10.0)) - 0.1).abs() < 1e-9);
         assert!((lr_at_time(&c, 10, Some(99.0)) - 0.1).abs() < 1e-9);
         // Steps further along than time win; no budget: steps alone.
-        let short = TrainConfig { steps: 20, ..c.clone() };
+        let short = TrainConfig {
+            steps: 20,
+            ..c.clone()
+        };
         assert!((lr_at_time(&short, 19, Some(1.0)) - lr_at(&short, 19)).abs() < 1e-12);
-        let none = TrainConfig { max_minutes: None, ..c };
+        let none = TrainConfig {
+            max_minutes: None,
+            ..c
+        };
         assert!((lr_at_time(&none, 10, Some(9.0)) - 1.0).abs() < 1e-3);
     }
 }

@@ -48,13 +48,17 @@ fn check_report(stdout: &str) -> serde_json::Value {
     )
     .unwrap();
     for key in ["ex_heldout_templates", "ex_dev"] {
-        let ex = v["sft"][key].as_f64().unwrap_or_else(|| panic!("sft.{key}: {v}"));
+        let ex = v["sft"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("sft.{key}: {v}"));
         assert!((0.0..=1.0).contains(&ex), "{v}");
         assert!(v["dpo"].get(key).is_some(), "dpo.{key}: {v}");
     }
     assert!(v["weak"]["samples"].as_i64().unwrap_or(0) > 0, "{v}");
     for key in ["executable", "correct"] {
-        let f = v["weak"][key].as_f64().unwrap_or_else(|| panic!("weak.{key}: {v}"));
+        let f = v["weak"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("weak.{key}: {v}"));
         assert!((0.0..=1.0).contains(&f), "{v}");
     }
     assert!(v["minutes"].as_f64().is_some_and(|m| m > 0.0), "{v}");
