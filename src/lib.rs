@@ -8,6 +8,7 @@ pub mod exec;
 pub mod jobs;
 pub mod llm;
 pub mod proc;
+pub mod recipe;
 pub mod schema;
 pub mod series;
 pub mod serve;

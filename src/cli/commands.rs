@@ -146,6 +146,7 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
         })
         .map(|()| 0),
         Command::Train { what } => super::train_cmd::train(ws, what),
+        Command::Recipe(a) => super::recipe_cmd::recipe(ws, a),
     }
 }
 

@@ -9,6 +9,7 @@ mod output;
 mod pairs_cmd;
 mod sample_cmd;
 mod strong_cmd;
+mod recipe_cmd;
 mod synth_cmd;
 pub mod table;
 mod train_cmd;
@@ -155,6 +156,11 @@ pub enum Command {
         #[arg(long)]
         keys: Option<PathBuf>,
     },
+    /// The SENSE loop in miniature within a time budget: procedural databases (train, and
+    /// held-out ones the recipe asks for), SFT from scratch, weak sampling from an early SFT
+    /// checkpoint, pairs judged by execution, DPO, and EX of SFT and DPO on held-out template
+    /// questions and the dev questions. Each stage is a normal run or eval; resumable.
+    Recipe(recipe_cmd::RecipeArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]

@@ -56,9 +56,13 @@ pub struct TrainArgs {
     /// Save a checkpoint every N steps (0: only at the end).
     #[arg(long)]
     pub save_every: Option<usize>,
-    /// Stop and save after this many minutes.
+    /// Stop and save after this many minutes (the learning-rate schedule then decays by time
+    /// or steps, whichever is further along).
     #[arg(long, value_parser = super::flags::minutes)]
     pub max_minutes: Option<f64>,
+    /// Also keep a checkpoint in <out>/early once this many minutes have passed (a weak model).
+    #[arg(long, value_name = "MIN", value_parser = super::flags::minutes)]
+    pub early_checkpoint: Option<f64>,
     /// cpu or cuda (cuda needs a build with --features cuda).
     #[arg(long)]
     pub device: Option<String>,
@@ -71,11 +75,12 @@ pub struct TrainArgs {
     pub heads: Option<usize>,
     #[arg(long)]
     pub d_ff: Option<usize>,
-    /// Model context length in tokens.
+    /// Model context length in tokens (default from scratch: the longest prompt + SQL of the
+    /// data, rounded up to a multiple of 64, at most 2048; the log says how many are cut).
     #[arg(long)]
     pub context: Option<usize>,
-    /// Tokenizer when training from scratch: byte (default) or bpe, a byte-level BPE trained on
-    /// the run's prompts and gold SQL. Ignored with --from and --resume: the checkpoint's
+    /// Tokenizer when training from scratch: bpe (default), a byte-level BPE trained on the
+    /// run's prompts and gold SQL, or byte. Ignored with --from and --resume: the checkpoint's
     /// tokenizer wins.
     #[arg(long, value_enum)]
     pub tokenizer: Option<TokenizerKind>,
@@ -177,6 +182,13 @@ impl TrainArgs {
         }
         if self.max_minutes.is_some() {
             c.max_minutes = self.max_minutes;
+        }
+        if self.early_checkpoint.is_some() {
+            c.early_checkpoint_minutes = self.early_checkpoint;
+        }
+        // A context or length given by hand wins over the one the data would choose.
+        if self.context.is_some() || self.max_len.is_some() {
+            c.auto_context = None;
         }
         if self.split.is_some() {
             c.data.split = self.split.clone();

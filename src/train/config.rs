@@ -100,6 +100,19 @@ impl TrainKind {
     }
 }
 
+/// The largest context `auto_context` picks by default, in tokens.
+pub const AUTO_CONTEXT_CAP: usize = 2048;
+
+/// The context that fits sequences of `longest` tokens: rounded up to a multiple of 64, at
+/// least 64, at most `cap`.
+pub fn context_for(longest: usize, cap: usize) -> usize {
+    longest
+        .div_ceil(64)
+        .max(1)
+        .saturating_mul(64)
+        .min(cap.max(8))
+}
+
 /// The tokenizer of a run from scratch (a run from a checkpoint keeps the checkpoint's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -213,6 +226,15 @@ pub struct TrainConfig {
     pub eval_examples: usize,
     /// SFT: examples' split of the held-out set; `None` = no held-out set.
     pub eval_split: Option<String>,
+    /// From scratch (SFT): choose the context from the data, the longest prompt + completion in
+    /// tokens rounded up to a multiple of 64, at most this many tokens; `max_len` and
+    /// `model.max_seq_len` are then replaced. `None`: use them as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_context: Option<usize>,
+    /// Also save a checkpoint to `<out>/early` once this many minutes of training have passed;
+    /// step rotation never removes it (`sense recipe` samples its weak model from it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_checkpoint_minutes: Option<f64>,
     /// Test hook: pretend the loss is NaN at this step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_nan_at: Option<usize>,
@@ -248,6 +270,8 @@ impl Default for TrainConfig {
             eval_every: 50,
             eval_examples: 64,
             eval_split: Some("dev".into()),
+            auto_context: None,
+            early_checkpoint_minutes: None,
             fault_nan_at: None,
         }
     }
@@ -255,9 +279,13 @@ impl Default for TrainConfig {
 
 impl TrainConfig {
     /// Defaults that suit each kind (DPO: small learning rate, no warm-up-heavy schedule).
+    /// From scratch: a BPE tokenizer and a context chosen from the data. (`Default` keeps the
+    /// byte tokenizer and a fixed context: it is what stored configs without these fields ran.)
     pub fn for_kind(kind: TrainKind) -> Self {
         let mut c = TrainConfig {
             kind,
+            tokenizer: TokenizerKind::Bpe,
+            auto_context: Some(AUTO_CONTEXT_CAP),
             ..TrainConfig::default()
         };
         if kind == TrainKind::Dpo {
@@ -284,6 +312,16 @@ impl TrainConfig {
             serde_json::to_value(t)?
         };
         let mut base = serde_json::to_value(TrainConfig::for_kind(kind))?;
+        // A file that sets the context or max_len means it; the data does not choose.
+        let names_context = value.get("max_len").is_some()
+            || value
+                .get("model")
+                .is_some_and(|m| m.get("max_seq_len").is_some());
+        if names_context && value.get("auto_context").is_none() {
+            if let Some(o) = base.as_object_mut() {
+                o.remove("auto_context");
+            }
+        }
         merge(&mut base, value.take());
         let mut cfg: TrainConfig = serde_json::from_value(base)
             .with_context(|| format!("invalid config in {}", path.display()))?;
@@ -308,6 +346,12 @@ impl TrainConfig {
                 super::tokenizer::MIN_BPE_VOCAB,
                 self.bpe_vocab
             );
+        }
+        if self
+            .early_checkpoint_minutes
+            .is_some_and(|m| !(m.is_finite() && m >= 0.0))
+        {
+            bail!("the early checkpoint time must be a number of minutes, 0 or more");
         }
         if self.max_len < 8 {
             bail!("max_len must be at least 8 tokens");
@@ -391,7 +435,9 @@ mod tests {
             c.batch_size,
             TrainConfig::for_kind(TrainKind::Dpo).batch_size
         );
-        assert_eq!(c.tokenizer, TokenizerKind::Byte, "byte by default");
+        // Issue 15: from scratch, BPE by default (was byte); the data chooses the context.
+        assert_eq!(c.tokenizer, TokenizerKind::Bpe, "BPE by default");
+        assert_eq!(c.auto_context, Some(AUTO_CONTEXT_CAP));
         let bpe = d.path().join("bpe.toml");
         std::fs::write(&bpe, "tokenizer = \"bpe\"\nbpe_vocab = 4096\n").expect("write");
         let c = TrainConfig::from_file(&bpe, TrainKind::Sft).expect("parse");
@@ -405,6 +451,31 @@ mod tests {
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, r#"{"steps": "many"}"#).expect("write");
         assert!(TrainConfig::from_file(&bad, TrainKind::Sft).is_err());
+    }
+
+    #[test]
+    fn a_file_naming_the_context_turns_the_data_choice_off() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = d.path().join("ctx.toml");
+        std::fs::write(&p, "[model]\nmax_seq_len = 256\n").expect("write");
+        let c = TrainConfig::from_file(&p, TrainKind::Sft).expect("parse");
+        assert_eq!((c.auto_context, c.model.max_seq_len), (None, 256));
+        let old: TrainConfig = serde_json::from_str(r#"{"kind":"sft"}"#).expect("old config");
+        assert_eq!(
+            old.tokenizer,
+            TokenizerKind::Byte,
+            "stored configs ran byte"
+        );
+        assert_eq!(old.auto_context, None);
+    }
+
+    #[test]
+    fn context_rounds_up_within_the_cap() {
+        assert_eq!(context_for(0, 2048), 64);
+        assert_eq!(context_for(64, 2048), 64);
+        assert_eq!(context_for(65, 2048), 128);
+        assert_eq!(context_for(300, 2048), 320);
+        assert_eq!(context_for(5000, 2048), 2048);
     }
 
     #[test]

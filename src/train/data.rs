@@ -107,13 +107,17 @@ pub struct DataStats {
     pub sequences: usize,
     pub truncated: usize,
     pub tokens: usize,
+    /// The sequence length the data was cut to (the run's `max_len`).
+    pub max_len: usize,
+    /// The longest sequence before cutting, in tokens.
+    pub longest: usize,
 }
 
 impl DataStats {
     pub fn summary(&self) -> String {
         format!(
-            "{} sequences, {} tokens, {} with the prompt's beginning cut to fit",
-            self.sequences, self.tokens, self.truncated
+            "{} sequences, {} tokens, context {} (longest {}), {} with the prompt's beginning cut to fit",
+            self.sequences, self.tokens, self.max_len, self.longest, self.truncated
         )
     }
 }
@@ -183,13 +187,24 @@ fn encode_examples(
     max_len: usize,
 ) -> Result<(Vec<Seq>, DataStats)> {
     let mut prompter = Prompter::new(format);
-    let mut stats = DataStats::default();
+    let mut stats = DataStats {
+        max_len,
+        ..DataStats::default()
+    };
     let mut out = Vec::with_capacity(examples.len());
     for ex in examples {
         let prompt = prompter.prompt(store, ex)?;
-        let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len);
+        let completion = completion_text(&ex.gold_sql);
+        let (s, cut) = encode(tok, &prompt, &completion, max_len);
         stats.truncated += usize::from(cut);
         stats.tokens += s.tokens.len();
+        // Cut sequences are few: their full length is counted again for the report.
+        let full = if cut {
+            2 + tok.encode(&prompt).len() + tok.encode(&completion).len()
+        } else {
+            s.tokens.len()
+        };
+        stats.longest = stats.longest.max(full);
         out.push(s);
     }
     stats.sequences = out.len();
@@ -211,7 +226,10 @@ pub fn dpo_pairs(
         pairs.extend(store.pairs(Some(PairStatus::Pending))?);
     }
     let mut prompter = Prompter::new(d.prompt);
-    let mut stats = DataStats::default();
+    let mut stats = DataStats {
+        max_len,
+        ..DataStats::default()
+    };
     let mut out = Vec::new();
     for p in &pairs {
         // A flagged pair (disputed, ambiguous gold) teaches only once a person accepted it.
@@ -230,6 +248,7 @@ pub fn dpo_pairs(
         let (r, cut_r) = encode(tok, &prompt, &completion_text(&p.rejected_sql), max_len);
         stats.truncated += usize::from(cut_c || cut_r);
         stats.tokens += c.tokens.len() + r.tokens.len();
+        stats.longest = stats.longest.max(c.tokens.len()).max(r.tokens.len());
         out.push((c, r));
     }
     stats.sequences = 2 * out.len();

@@ -9,12 +9,23 @@ use std::collections::HashMap;
 
 /// Learning rate at optimizer step `step` (0-based).
 pub fn lr_at(c: &TrainConfig, step: usize) -> f64 {
+    lr_at_time(c, step, None)
+}
+
+/// Learning rate at `step` after `elapsed_minutes` of training: with a time budget
+/// (`max_minutes`) the cosine follows whichever is further along, steps or time, so a run that
+/// the budget stops still decays to its floor instead of stopping at a high rate.
+pub fn lr_at_time(c: &TrainConfig, step: usize, elapsed_minutes: Option<f64>) -> f64 {
     let warm = c.warmup_steps.min(c.steps.saturating_sub(1));
     if step < warm {
         return c.lr * (step + 1) as f64 / warm as f64;
     }
     let span = (c.steps - warm).max(1) as f64;
-    let p = ((step - warm) as f64 / span).clamp(0.0, 1.0);
+    let by_time = match (c.max_minutes, elapsed_minutes) {
+        (Some(budget), Some(t)) if budget > 0.0 => t / budget,
+        _ => 0.0,
+    };
+    let p = ((step - warm) as f64 / span).max(by_time).clamp(0.0, 1.0);
     let floor = c.lr * c.min_lr_ratio;
     floor + (c.lr - floor) * 0.5 * (1.0 + (std::f64::consts::PI * p).cos())
 }
@@ -201,5 +212,32 @@ mod tests {
         assert!((lr_at(&c, 4) - 1.0).abs() < 1e-9);
         assert!((lr_at(&c, 54) - 0.55).abs() < 1e-9);
         assert!((lr_at(&c, 103) - 0.1).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_time_budget_drives_the_decay() {
+        let c = TrainConfig {
+            lr: 1.0,
+            warmup_steps: 0,
+            steps: 1_000_000,
+            min_lr_ratio: 0.1,
+            max_minutes: Some(10.0),
+            ..TrainConfig::default()
+        };
+        assert!((lr_at_time(&c, 10, Some(0.0)) - 1.0).abs() < 1e-6);
+        assert!((lr_at_time(&c, 10, Some(5.0)) - 0.55).abs() < 1e-6);
+        assert!((lr_at_time(&c, 10, Some(10.0)) - 0.1).abs() < 1e-9);
+        assert!((lr_at_time(&c, 10, Some(99.0)) - 0.1).abs() < 1e-9);
+        // Steps further along than time win; no budget: steps alone.
+        let short = TrainConfig {
+            steps: 20,
+            ..c.clone()
+        };
+        assert!((lr_at_time(&short, 19, Some(1.0)) - lr_at(&short, 19)).abs() < 1e-12);
+        let none = TrainConfig {
+            max_minutes: None,
+            ..c
+        };
+        assert!((lr_at_time(&none, 10, Some(9.0)) - 1.0).abs() < 1e-3);
     }
 }

@@ -8,7 +8,7 @@ use super::data::{
 };
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
 use super::model::Model;
-use super::optim::{clip, lr_at, Accumulator, AdamW};
+use super::optim::{clip, lr_at_time, Accumulator, AdamW};
 use super::sft::{sft_eval_loss, sft_loss};
 use super::tokenizer::{train_bpe, Tokenizer};
 use crate::store::{NewRun, RunStatus, Store};
@@ -131,6 +131,12 @@ pub fn start(
                 trained_on,
             });
             cfg.model.vocab_size = tok.vocab_size();
+            if let (Some(cap), TrainKind::Sft) = (cfg.auto_context, cfg.kind) {
+                // The context fits the longest sequence so no prompt is cut silently.
+                let (_, s) = sft_sequences(store, &cfg.data, &tok, usize::MAX / 4)?;
+                cfg.model.max_seq_len = super::config::context_for(s.longest, cap);
+                cfg.max_len = cfg.model.max_seq_len;
+            }
             (Model::new(&cfg.model, cfg.seed, &dev)?, tok)
         }
     };
@@ -328,6 +334,8 @@ fn drive(
         Ok(dir)
     };
     let started = Instant::now();
+    let early_dir = out.join("early");
+    let mut early_due = cfg.early_checkpoint_minutes.filter(|_| !early_dir.exists());
     let mut step = first_step;
     let mut saved_at = first_step;
     let mut status = RunStatus::Done;
@@ -362,7 +370,7 @@ fn drive(
                 );
                 return Ok(());
             }
-            let lr = lr_at(cfg, step);
+            let lr = lr_at_time(cfg, step, Some(started.elapsed().as_secs_f64() / 60.0));
             let mut grads = grads;
             clip(&mut grads, norm, cfg.clip_norm)?;
             opt.step(model.params(), &grads, lr)?;
@@ -400,6 +408,18 @@ fn drive(
             if cfg.save_every > 0 && step.is_multiple_of(cfg.save_every) {
                 last_ckpt = Some(save(step, &model, &opt)?);
                 saved_at = step;
+            }
+            if early_due.is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0) {
+                let mut meta = CheckpointMeta::new(
+                    &model.cfg,
+                    &tok,
+                    step,
+                    Some(run_id),
+                    Some(cfg.kind.as_str()),
+                );
+                meta.prompt_version = cfg.data.prompt.version();
+                checkpoint::save(&early_dir, &model, &tok, &meta, None)?;
+                early_due = None;
             }
         }
         Ok(())

@@ -15,6 +15,7 @@ mod llm_client;
 mod prompt_compact;
 mod read_only;
 mod run_killed;
+mod recipe;
 mod sample_dbs;
 mod serve;
 mod synth_cli;

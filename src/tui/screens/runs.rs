@@ -1178,7 +1178,10 @@ mod tests {
             ]
         );
         assert!(a.contains(&"--layers".to_string()) && a.contains(&"--split".to_string()));
-        assert!(!a.contains(&"--tokenizer".to_string()), "bytes by default");
+        assert!(
+            a.windows(2).any(|w| w == ["--tokenizer", "byte"]),
+            "bytes by default, named since train defaults to BPE"
+        );
         assert_eq!(f.fields().last(), Some(&Field::Tokenizer));
         f.bpe = true;
         let a = f.args().unwrap();

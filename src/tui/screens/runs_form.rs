@@ -219,9 +219,9 @@ impl RunForm {
                 ] {
                     a.extend([flag.into(), v.to_string()]);
                 }
-                if self.bpe {
-                    a.extend(["--tokenizer".into(), "bpe".into()]);
-                }
+                // Named either way: `sense train` defaults to BPE since issue 15.
+                let tok = if self.bpe { "bpe" } else { "byte" };
+                a.extend(["--tokenizer".into(), tok.into()]);
             }
         }
         if self.dpo {
