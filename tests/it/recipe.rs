@@ -104,7 +104,7 @@ fn ctrl_c_during_sft_keeps_the_run_and_a_rerun_resumes_it() {
     let ws = d.path().join("sense.db");
     run_ok(sense(&ws).arg("init"));
     let state_file = d.path().join("sense.db.recipe.json");
-    let mut child = recipe(&ws, "1")
+    let child = recipe(&ws, "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -75,7 +75,7 @@ fn a_sigkilled_trainer_shows_as_dead_not_running() {
     assert_eq!(json["runs_by_status"], serde_json::json!({"dead": 1}));
     assert_eq!(json["dead_runs"], serde_json::json!([id]));
     // The Runs screen's poll.
-    let polled = sense::tui::runs_jobs::poll(&store, &Default::default()).unwrap();
+    let polled = sense::jobs::runs::poll(&store, &Default::default()).unwrap();
     let info = polled.runs.iter().find(|r| r.run.id == id).unwrap();
     assert!(info.dead(), "{info:?}");
 }
