@@ -80,7 +80,7 @@ impl Stage {
             Stage::Sft => 0.50,
             Stage::Sample => 0.12,
             Stage::Dpo => 0.14,
-            _ => 0.05,
+            _ => 0.04,
         }
     }
 
@@ -162,7 +162,7 @@ pub struct StageState {
     /// Minutes spent, over every attempt.
     pub minutes: f64,
     /// What the stage measured (EX, sample quality, databases made).
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub result: serde_json::Value,
 }
 
