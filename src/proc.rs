@@ -26,7 +26,7 @@ pub fn pid_alive(pid: i64) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The pid written into a temporary name by `dataset::atomic::temp_path` (`NAME.PID.sense-tmp`).
+/// The pid written into a temporary name by `atomic::temp_path` (`NAME.PID.sense-tmp`).
 fn temp_owner(name: &str) -> Option<i64> {
     let stem = name.strip_suffix(".sense-tmp")?;
     stem.rsplit_once('.')?.1.parse().ok()

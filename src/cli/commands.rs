@@ -227,7 +227,11 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
 
 fn serve(ws: &Path, model: &Path, port: u16, device: &str) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let generator = crate::synth::sample::local_generator(model, device, 0).map_err(bad)?;
+    let generator =
+        crate::synth::sample::open_local(model, device, 0, &super::load_options()).map_err(bad)?;
+    if let Some(w) = generator.warning() {
+        eprintln!("warning: {w}");
+    }
     let app = crate::serve::router(generator, &store)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

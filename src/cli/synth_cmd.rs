@@ -506,7 +506,12 @@ fn sample_generator(
     let mut params = a.endpoint.params()?;
     if local {
         let device = a.device.as_deref().unwrap_or("cpu");
-        return sample::local_generator_with(Path::new(model), device, &params).map_err(bad);
+        let g = sample::open_local_with(Path::new(model), device, &params, &super::load_options())
+            .map_err(bad)?;
+        if let Some(w) = g.warning() {
+            eprintln!("warning: {w}");
+        }
+        return Ok(g);
     }
     params.max_tokens = params.max_tokens.or(Some(sample::DEFAULT_MAX_TOKENS));
     let cfg = a.endpoint.config(model)?;
@@ -806,8 +811,15 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             println!("dataset card: {}", c.display());
         }
         ExportCmd::Hf { checkpoint, out } => {
-            let loaded = crate::train::checkpoint::load(&checkpoint, &candle_core::Device::Cpu)
-                .map_err(|e| bad(format!("{}: {e:#}", checkpoint.display())))?;
+            let loaded = crate::train::checkpoint::load_with(
+                &checkpoint,
+                &candle_core::Device::Cpu,
+                &super::load_options(),
+            )
+            .map_err(|e| bad(format!("{}: {e:#}", checkpoint.display())))?;
+            if let Some(w) = &loaded.warning {
+                eprintln!("warning: {w}");
+            }
             let r = crate::dataset::hf_export::export_hf(
                 &loaded,
                 &out,

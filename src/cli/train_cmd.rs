@@ -3,8 +3,8 @@
 use super::bad;
 use crate::store::{RunStatus, Store};
 use crate::train::config::{TokenizerKind, TrainConfig, TrainKind};
-use crate::train::eval::{evaluate_model, ModelEvalOptions};
-use crate::train::runner::{self, Event};
+use crate::train::eval::{evaluate_loaded, ModelEvalOptions};
+use crate::train::runner::{self, Event, RunOptions};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -239,6 +239,7 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
             ),
             None => eprintln!("tokenizer: {}", tokenizer.describe()),
         },
+        Event::Warning(w) => eprintln!("warning: {w}"),
         Event::Data(s) => eprintln!("data: {}", s.summary()),
         Event::EvalData(s) => eprintln!("eval: {}", s.summary()),
         Event::Started {
@@ -291,6 +292,10 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
     {
         eprintln!("note: --tokenizer/--bpe-vocab apply to runs from scratch; the checkpoint's tokenizer is used");
     }
+    let options = RunOptions {
+        load: super::load_options(),
+        log: std::env::var_os(runner::LOG_ENV).map(|v| v.to_string_lossy().into_owned()),
+    };
     let res = match args.resume {
         Some(id) => {
             let run = store.run(id).map_err(|e| bad(e.to_string()))?;
@@ -301,9 +306,9 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
                     kind.as_str()
                 )));
             }
-            runner::resume(&store, id, &STOP, &mut on)?
+            runner::resume_with(&store, id, &options, &STOP, &mut on)?
         }
-        None => runner::start(&store, args.config(kind)?, &STOP, &mut on)?,
+        None => runner::start_with(&store, args.config(kind)?, &options, &STOP, &mut on)?,
     };
     let ck = res
         .checkpoint
@@ -357,8 +362,13 @@ pub fn eval_model(
             ..crate::exec::Limits::default()
         },
     };
+    let dev = crate::train::config::device(device)?;
+    let loaded = crate::train::checkpoint::load_with(ckpt, &dev, &super::load_options())?;
+    if let Some(w) = &loaded.warning {
+        eprintln!("warning: {w}");
+    }
     let mut pb: Option<indicatif::ProgressBar> = None;
-    let r = evaluate_model(&store, ckpt, &opts, &STOP, &mut |done, total| {
+    let r = evaluate_loaded(&store, &loaded, &opts, &STOP, &mut |done, total| {
         let p = pb.get_or_insert_with(|| super::commands::progress(total as u64, "generating"));
         p.set_position(done as u64);
     })?;

@@ -4,6 +4,7 @@
 pub mod failure;
 pub mod generator;
 pub mod gold;
+pub mod materialize;
 pub mod procedural;
 pub mod sample;
 pub mod strong;

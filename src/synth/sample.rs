@@ -9,11 +9,12 @@ use super::generator::{GenError, Generated, SqlGenerator};
 use super::weak::{CandidateInput, Judge};
 use crate::exec::{Limits, Metric, Verdict};
 use crate::llm::{self, ChatRequest, Client, EndpointConfig, LlmError, Message, SamplingParams};
-use crate::schema::{introspect_path, prompt_for, DbSchema, PromptFormat, PromptOptions};
+/// The one prompt cache (it lives beside `schema::prompt_for`).
+pub use crate::schema::PromptCache;
+use crate::schema::{PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, Store, StoreError};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -35,40 +36,12 @@ impl From<GenError> for SampleError {
     }
 }
 
-/// Prompts for examples, with each database's schema read once.
-#[derive(Default)]
-pub struct PromptCache {
-    schemas: HashMap<i64, DbSchema>,
-    format: PromptFormat,
-}
-
-impl PromptCache {
-    /// Prompts in `format` (the generator's: see `SqlGenerator::prompt_format`).
-    pub fn new(format: PromptFormat) -> Self {
-        PromptCache {
-            schemas: HashMap::new(),
-            format,
+impl From<PromptError> for SampleError {
+    fn from(e: PromptError) -> Self {
+        match e {
+            PromptError::Store(e) => SampleError::Store(e),
+            PromptError::Schema(e) => SampleError::Schema(e),
         }
-    }
-
-    /// The training prompt of an example: `prompt_for(schema, question, evidence, default)`.
-    pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String, SampleError> {
-        let schema = match self.schemas.entry(ex.db_id) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let db = store.database(ex.db_id)?;
-                v.insert(introspect_path(
-                    &db.path,
-                    PromptOptions::default().sample_rows,
-                )?)
-            }
-        };
-        Ok(prompt_for(
-            schema,
-            &ex.question,
-            ex.evidence.as_deref(),
-            PromptOptions::of(self.format),
-        ))
     }
 }
 
@@ -269,7 +242,22 @@ pub fn local_generator(
     device: &str,
     seed: u64,
 ) -> Result<Box<dyn SqlGenerator>, GenError> {
-    crate::train::local::LocalGenerator::load(dir, device, seed)
+    open_local(
+        dir,
+        device,
+        seed,
+        &crate::train::checkpoint::LoadOptions::default(),
+    )
+}
+
+/// [`local_generator`] loaded with `load` (what the front end read from `SENSE_HF_CONTEXT`).
+pub fn open_local(
+    dir: &Path,
+    device: &str,
+    seed: u64,
+    load: &crate::train::checkpoint::LoadOptions,
+) -> Result<Box<dyn SqlGenerator>, GenError> {
+    crate::train::local::LocalGenerator::load_with(dir, device, seed, load)
         .map(|g| Box::new(g) as Box<dyn SqlGenerator>)
         .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))
 }
@@ -306,7 +294,23 @@ pub fn local_generator_with(
     device: &str,
     params: &SamplingParams,
 ) -> Result<Box<dyn SqlGenerator>, GenError> {
-    let mut g = crate::train::local::LocalGenerator::load(dir, device, params.seed.unwrap_or(0))
+    open_local_with(
+        dir,
+        device,
+        params,
+        &crate::train::checkpoint::LoadOptions::default(),
+    )
+}
+
+/// [`local_generator_with`] loaded with `load` (what the front end read from `SENSE_HF_CONTEXT`).
+pub fn open_local_with(
+    dir: &Path,
+    device: &str,
+    params: &SamplingParams,
+    load: &crate::train::checkpoint::LoadOptions,
+) -> Result<Box<dyn SqlGenerator>, GenError> {
+    let seed = params.seed.unwrap_or(0);
+    let mut g = crate::train::local::LocalGenerator::load_with(dir, device, seed, load)
         .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))?;
     g.apply(params).map_err(|e| GenError(format!("{e:#}")))?;
     Ok(Box::new(g))

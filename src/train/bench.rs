@@ -3,12 +3,12 @@
 use super::config::{ModelConfig, TrainConfig};
 use super::data::{make_batch, Seq};
 use super::dpo::{dpo_loss, pair_logps};
+use super::error::Result;
 use super::generate::{generate, GenOptions};
 use super::model::Model;
 use super::optim::{clip, Accumulator, AdamW};
 use super::sft::sft_loss;
 use super::tokenizer::{Tokenizer, BYTE_VOCAB};
-use anyhow::Result;
 use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::AtomicBool;

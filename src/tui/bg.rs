@@ -241,8 +241,11 @@ pub fn build_generator(src: &ModelSource, ws: &Path) -> Result<Box<dyn SqlGenera
                 return Err(format!("no checkpoint folder {}", dir.display()));
             }
             // As `sense sample` builds one without sampling flags (an endpoint's settings
-            // come from its profile; a folder has none).
-            sample::local_generator_with(dir, "cpu", &SamplingParams::default())
+            // come from its profile; a folder has none), and with its `SENSE_HF_CONTEXT`.
+            let load = crate::train::checkpoint::LoadOptions {
+                hf_context: std::env::var(crate::train::hf::CONTEXT_ENV).ok(),
+            };
+            sample::open_local_with(dir, "cpu", &SamplingParams::default(), &load)
                 .map_err(|e| e.to_string())
         }
         ModelSource::Profile(name) => {
@@ -338,7 +341,8 @@ fn gen_loop(ws: &Path, rx: mpsc::Receiver<GenMsg>, out: UnboundedSender<Action>)
     let mut cached: Option<(ModelSource, Box<dyn SqlGenerator>)> = None;
     while let Ok((req, path, cancel)) = rx.recv() {
         let t0 = Instant::now();
-        let result = generate(ws, &mut cached, &req, &path, &cancel);
+        let mut warning = None;
+        let result = generate(ws, &mut cached, &req, &path, &cancel, &mut warning);
         if cancel.load(Ordering::SeqCst) {
             continue;
         }
@@ -373,6 +377,10 @@ fn gen_loop(ws: &Path, rx: mpsc::Receiver<GenMsg>, out: UnboundedSender<Action>)
         {
             return;
         }
+        // After the result, so the status line keeps it.
+        if let Some(w) = warning {
+            let _ = out.send(Action::Loaded(Loaded::Playground(PgLoaded::Warning(w))));
+        }
     }
 }
 
@@ -398,11 +406,15 @@ fn generate(
     req: &GenRequest,
     db_path: &Path,
     cancel: &AtomicBool,
+    warning: &mut Option<String>,
 ) -> Result<Vec<Generated>, String> {
     let prompt = playground_prompt(db_path, &req.question)?;
     if cached.as_ref().is_none_or(|(s, _)| *s != req.source) {
         *cached = None;
-        *cached = Some((req.source.clone(), build_generator(&req.source, ws)?));
+        let gen = build_generator(&req.source, ws)?;
+        // A model just loaded: what it warns about is shown once.
+        *warning = gen.warning();
+        *cached = Some((req.source.clone(), gen));
     }
     let Some((_, gen)) = cached.as_mut() else {
         return Err("no model".into());
@@ -588,6 +600,7 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
             // The completion cap is each generator's own, as in `sense sample`: the profile's
             // or 512 for an endpoint, 256 for a checkpoint.
             build_generator(source, ws).and_then(|mut gen| {
+                let warning = gen.warning();
                 let opts = SampleOptions {
                     filter: ExampleFilter {
                         db: db.clone(),
@@ -611,7 +624,10 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
                         ),
                     )
                 })
-                .map(|r| (r.summary(), r.cancelled))
+                .map(|r| match &warning {
+                    Some(w) => (format!("{} (warning: {w})", r.summary()), r.cancelled),
+                    None => (r.summary(), r.cancelled),
+                })
                 .map_err(|e| e.to_string())
             })
         }
