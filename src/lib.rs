@@ -1,6 +1,7 @@
 //! sense: build text-to-SQL training data the SENSE way (strong synthesis, weak sampling,
 //! execution-checked preference pairs, human review), and train small models on it.
 
+pub mod atomic;
 pub mod cli;
 pub mod dataset;
 pub mod evaluate;

@@ -32,7 +32,7 @@ pub fn run_is_dead(run: &crate::store::Run) -> bool {
     run.status == crate::store::RunStatus::Running && run.pid.is_none_or(|p| !pid_alive(p))
 }
 
-/// The pid written into a temporary name by `dataset::atomic::temp_path` (`NAME.PID.sense-tmp`).
+/// The pid written into a temporary name by `atomic::temp_path` (`NAME.PID.sense-tmp`).
 fn temp_owner(name: &str) -> Option<i64> {
     let stem = name.strip_suffix(".sense-tmp")?;
     stem.rsplit_once('.')?.1.parse().ok()

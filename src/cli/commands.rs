@@ -233,8 +233,11 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
 
 fn serve(ws: &Path, model: &Path, port: u16, device: &str) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    // The checkpoint with its own settings (seed 0); a request's settings come with it.
-    let generator = crate::source::local_generator(model, device, 0).map_err(bad)?;
+    let generator =
+        crate::source::local_generator(model, device, 0).map_err(bad)?;
+    if let Some(w) = generator.warning() {
+        eprintln!("warning: {w}");
+    }
     let app = crate::serve::router(generator, &store)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

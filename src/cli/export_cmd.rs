@@ -243,8 +243,15 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
             println!("dataset card: {}", c.display());
         }
         ExportCmd::Hf { checkpoint, out } => {
-            let loaded = crate::train::checkpoint::load(&checkpoint, &candle_core::Device::Cpu)
-                .map_err(|e| bad(format!("{}: {e:#}", checkpoint.display())))?;
+            let loaded = crate::train::checkpoint::load_with(
+                &checkpoint,
+                &candle_core::Device::Cpu,
+                &super::load_options(),
+            )
+            .map_err(|e| bad(format!("{}: {e:#}", checkpoint.display())))?;
+            if let Some(w) = &loaded.warning {
+                eprintln!("warning: {w}");
+            }
             let r = crate::dataset::hf_export::export_hf(
                 &loaded,
                 &out,

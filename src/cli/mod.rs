@@ -231,6 +231,12 @@ pub enum BenchCmd {
     },
 }
 
+/// How this process loads checkpoints: `SENSE_HF_CONTEXT` as the user set it (checked when a
+/// Hugging Face folder is loaded).
+pub fn load_options() -> crate::train::checkpoint::LoadOptions {
+    crate::source::load_options()
+}
+
 /// Whether an error is the user's input being wrong (exit 2) rather than a failure (exit 1):
 /// a bad file or record is input; the workspace failing under an import or export is not.
 fn is_input_error(e: &anyhow::Error) -> bool {

@@ -3,8 +3,8 @@
 use super::bad;
 use crate::store::{RunStatus, Store};
 use crate::train::config::{TokenizerKind, TrainConfig, TrainKind};
-use crate::train::eval::{evaluate_model, ModelEvalOptions};
-use crate::train::runner::{self, Event};
+use crate::train::eval::{evaluate_loaded, ModelEvalOptions};
+use crate::train::runner::{self, Event, RunOptions};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -245,6 +245,7 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
             ),
             None => eprintln!("tokenizer: {}", tokenizer.describe()),
         },
+        Event::Warning(w) => eprintln!("warning: {w}"),
         Event::Data(s) => eprintln!("data: {}", s.summary()),
         Event::EvalData(s) => eprintln!("eval: {}", s.summary()),
         Event::Started {
@@ -297,6 +298,10 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
     {
         eprintln!("note: --tokenizer/--bpe-vocab apply to runs from scratch; the checkpoint's tokenizer is used");
     }
+    let options = RunOptions {
+        load: super::load_options(),
+        log: std::env::var_os(runner::LOG_ENV).map(|v| v.to_string_lossy().into_owned()),
+    };
     let res = match args.resume {
         Some(id) => {
             let run = store.run(id).map_err(|e| bad(e.to_string()))?;
@@ -307,9 +312,9 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
                     kind.as_str()
                 )));
             }
-            runner::resume(&store, id, &stop, &mut on)?
+            runner::resume_with(&store, id, &options, &stop, &mut on)?
         }
-        None => runner::start(&store, args.config(kind)?, &stop, &mut on)?,
+        None => runner::start_with(&store, args.config(kind)?, &options, &stop, &mut on)?,
     };
     let ck = res
         .checkpoint
@@ -363,8 +368,13 @@ pub fn eval_model(
             ..crate::exec::Limits::default()
         },
     };
+    let dev = crate::train::config::device(device)?;
+    let loaded = crate::train::checkpoint::load_with(ckpt, &dev, &super::load_options())?;
+    if let Some(w) = &loaded.warning {
+        eprintln!("warning: {w}");
+    }
     let mut pb: Option<indicatif::ProgressBar> = None;
-    let r = evaluate_model(&store, ckpt, &opts, &stop, &mut |done, total| {
+    let r = evaluate_loaded(&store, &loaded, &opts, &stop, &mut |done, total| {
         let p = pb.get_or_insert_with(|| super::output::progress(total as u64, "generating"));
         p.set_position(done as u64);
     })?;
@@ -565,7 +575,10 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
             let tokens = fused.tokens() as f64;
             let best = crate::train::bench::alternate(
                 a.steps,
-                &mut [Box::new(|| fused.step()), Box::new(|| t.step())],
+                &mut [
+                    Box::new(|| fused.step()),
+                    Box::new(|| t.step().map_err(|e| crate::train::TrainError::msg(format!("{e:#}")))),
+                ],
             )?;
             let malloc = if crate::train::malloc::keep_freed_buffers() {
                 "tuned"

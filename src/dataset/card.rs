@@ -1,8 +1,8 @@
 //! A dataset card beside every export: what the file holds (counts by split, database, failure
 //! class, source or model), where it came from, and the command that made it.
 
-use super::atomic::write_atomic;
 use super::DatasetError;
+use crate::atomic::write_atomic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

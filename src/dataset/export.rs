@@ -1,15 +1,13 @@
 //! Export for other tools: TRL's preference format (DPO), prompt/completion or chat SFT data,
 //! and a Spider-layout folder (questions, gold SQL, tables.json, database files). Prompts are
 //! `schema::prompt_for` (the training serialization) and completions are the training
-//! completion text (`train::tokenizer::completion_text`). Every file is written atomically.
+//! completion text (`schema::completion_text`). Every file is written atomically.
 
-use super::atomic::{write_atomic, JsonlWriter};
 use super::card::Card;
 use super::DatasetError;
-use crate::schema::{introspect_path, DbSchema};
+use crate::atomic::{write_atomic, JsonlWriter};
+use crate::schema::{completion_text, introspect_path, DbSchema, PromptCache};
 use crate::store::{ExampleFilter, PairStatus, Store};
-use crate::synth::sample::PromptCache;
-use crate::train::tokenizer::completion_text;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -373,7 +371,7 @@ fn copy_atomic(src: &Path, dest: &Path) -> Result<(), DatasetError> {
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
     }
-    let tmp = super::atomic::temp_path(dest);
+    let tmp = crate::atomic::temp_path(dest);
     std::fs::copy(src, &tmp)
         .and_then(|_| std::fs::rename(&tmp, dest))
         .map_err(|e| {

@@ -4,8 +4,8 @@
 //! with the special tokens and a chat template that writes the prompt exactly as training did,
 //! `generation_config.json`, and a model card.
 
-use super::atomic::write_atomic;
 use super::DatasetError;
+use crate::atomic::write_atomic;
 use crate::train::checkpoint::Loaded;
 use serde_json::json;
 use std::path::{Path, PathBuf};

@@ -1,13 +1,17 @@
 //! Getting examples in and out: the bundled sample databases, Spider and BIRD layouts, Spider's
 //! gold-SQL files, and (in `export`) TRL JSONL and Spider JSON.
 
-pub mod atomic;
 pub mod benchmark;
 pub mod card;
 pub mod export;
 pub mod hf_export;
-pub mod materialize;
 pub mod samples;
+
+/// Atomic file writing moved to the crate level (checkpoints and synthesis use it too).
+pub use crate::atomic;
+/// Building a database from a schema script is synthesis's (procedural and strong databases);
+/// the sample databases are built with it too.
+pub use crate::synth::materialize;
 
 use std::path::PathBuf;
 

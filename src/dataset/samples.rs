@@ -126,8 +126,8 @@ pub fn init_workspace(store: &Store, samples: &[SampleDb]) -> Result<ImportRepor
     for s in samples {
         let name = &s.questions.db_id;
         let dest = db_dir.join(format!("{name}.sqlite"));
-        super::materialize::materialize(&s.schema_sql, &dest).map_err(|e| {
-            use super::materialize::MaterializeError as M;
+        crate::synth::materialize::materialize(&s.schema_sql, &dest).map_err(|e| {
+            use crate::synth::materialize::MaterializeError as M;
             // The disk, not the script: a full disk or an I/O error is a failure (exit 1).
             let io = match &e {
                 M::Io(_) => true,

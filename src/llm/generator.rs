@@ -44,6 +44,12 @@ pub trait SqlGenerator: Send {
         None
     }
 
+    /// What the user should be told about the model once it is loaded (a checkpoint's prompt
+    /// version this sense does not know): the caller shows it, the generator never prints.
+    fn warning(&self) -> Option<String> {
+        None
+    }
+
     /// Takes top-p, max tokens, stop sequences and seed for the following calls. A generator
     /// that cannot honour a setting refuses it rather than ignoring it.
     fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {

@@ -1,12 +1,15 @@
-//! Introspection of a target database, and its serialization into the model prompt.
+//! Introspection of a target database, its serialization into the model prompt (with the
+//! completion format beside it), and the cache that builds prompts for workspace examples.
 
+mod cache;
 mod compact;
 mod prompt;
 
+pub use cache::{PromptCache, PromptError};
 pub use compact::{serialize_compact, COMPACT_VALUES};
 pub use prompt::{
-    prompt_for, serialize_schema, PromptFormat, PromptOptions, COMPACT_PROMPT_VERSION,
-    PROMPT_VERSION,
+    completion_text, prompt_for, serialize_schema, PromptFormat, PromptOptions,
+    COMPACT_PROMPT_VERSION, PROMPT_VERSION,
 };
 
 use rusqlite::Connection;

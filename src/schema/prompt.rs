@@ -1,5 +1,6 @@
-//! The one serialization of (schema, question) into a prompt. Training, sampling, evaluation,
-//! serving and export all call `prompt_for`, so a model sees the same text everywhere.
+//! The one serialization of (schema, question) into a prompt, and of gold SQL into the
+//! completion that follows it. Training, sampling, evaluation, serving and export all call
+//! `prompt_for` and `completion_text`, so a model sees the same text everywhere.
 
 use super::DbSchema;
 use serde::{Deserialize, Serialize};
@@ -142,4 +143,10 @@ pub fn prompt_for(
     }
     out.push_str(&format!("-- Question: {}\n-- SQL:\n", question.trim()));
     out
+}
+
+/// The completion a model learns for a gold query: the SQL, `;`, a newline, then end-of-text.
+pub fn completion_text(sql: &str) -> String {
+    let s = sql.trim().trim_end_matches(';').trim_end();
+    format!("{s};\n")
 }

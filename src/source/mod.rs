@@ -12,7 +12,7 @@ mod layer;
 mod open;
 
 pub use layer::{defaults, Layer, Settings, SourceError, Target};
-pub use open::{available, local_generator, local_generator_with, OpenOptions};
+pub use open::{available, load_options, local_generator, local_generator_with, OpenOptions};
 
 use std::path::{Path, PathBuf};
 

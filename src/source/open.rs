@@ -84,13 +84,23 @@ impl Settings {
     }
 }
 
-/// A local checkpoint folder as a generator with its own defaults and `seed`.
+/// How checkpoints load in this process: `SENSE_HF_CONTEXT` as the user set it (checked only
+/// when a Hugging Face folder is loaded). Read here, at the settings layer: `train` never reads
+/// the environment.
+pub fn load_options() -> crate::train::checkpoint::LoadOptions {
+    crate::train::checkpoint::LoadOptions {
+        hf_context: std::env::var(crate::train::hf::CONTEXT_ENV).ok(),
+    }
+}
+
+/// A local checkpoint folder as a generator with its own defaults and `seed`; what the user
+/// should be told about it comes back in `SqlGenerator::warning`.
 pub fn local_generator(
     dir: &Path,
     device: &str,
     seed: u64,
 ) -> Result<Box<dyn SqlGenerator>, GenError> {
-    LocalGenerator::load(dir, device, seed)
+    LocalGenerator::load_with(dir, device, seed, &load_options())
         .map(|g| Box::new(g) as Box<dyn SqlGenerator>)
         .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))
 }
@@ -104,7 +114,8 @@ pub fn local_generator_with(
     device: &str,
     params: &SamplingParams,
 ) -> Result<Box<dyn SqlGenerator>, GenError> {
-    let mut g = LocalGenerator::load(dir, device, params.seed.unwrap_or(0))
+    let seed = params.seed.unwrap_or(0);
+    let mut g = LocalGenerator::load_with(dir, device, seed, &load_options())
         .map_err(|e| GenError(format!("loading checkpoint {}: {e:#}", dir.display())))?;
     g.apply(params).map_err(|e| GenError(format!("{e:#}")))?;
     Ok(Box::new(g))

@@ -3,6 +3,7 @@
 
 pub mod failure;
 pub mod gold;
+pub mod materialize;
 pub mod procedural;
 pub mod sample;
 pub mod strong;

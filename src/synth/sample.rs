@@ -9,10 +9,11 @@ use super::weak::{CandidateInput, Judge};
 use crate::exec::{Limits, Metric, Verdict};
 use crate::llm;
 use crate::llm::generator::{GenError, SqlGenerator};
-use crate::schema::{introspect_path, prompt_for, DbSchema, PromptFormat, PromptOptions};
+/// The one prompt cache (it lives beside `schema::prompt_for`).
+pub use crate::schema::PromptCache;
+use crate::schema::{PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, Store, StoreError};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,40 +33,12 @@ impl From<GenError> for SampleError {
     }
 }
 
-/// Prompts for examples, with each database's schema read once.
-#[derive(Default)]
-pub struct PromptCache {
-    schemas: HashMap<i64, DbSchema>,
-    format: PromptFormat,
-}
-
-impl PromptCache {
-    /// Prompts in `format` (the generator's: see `SqlGenerator::prompt_format`).
-    pub fn new(format: PromptFormat) -> Self {
-        PromptCache {
-            schemas: HashMap::new(),
-            format,
+impl From<PromptError> for SampleError {
+    fn from(e: PromptError) -> Self {
+        match e {
+            PromptError::Store(e) => SampleError::Store(e),
+            PromptError::Schema(e) => SampleError::Schema(e),
         }
-    }
-
-    /// The training prompt of an example: `prompt_for(schema, question, evidence, default)`.
-    pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String, SampleError> {
-        let schema = match self.schemas.entry(ex.db_id) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let db = store.database(ex.db_id)?;
-                v.insert(introspect_path(
-                    &db.path,
-                    PromptOptions::default().sample_rows,
-                )?)
-            }
-        };
-        Ok(prompt_for(
-            schema,
-            &ex.question,
-            ex.evidence.as_deref(),
-            PromptOptions::of(self.format),
-        ))
     }
 }
 

@@ -5,8 +5,8 @@
 //! not a near-duplicate). Each stage reports what it kept and why it dropped the rest. Every
 //! model call is recorded in the workspace; examples point at the exchange they came from.
 
-use crate::dataset::atomic::write_atomic;
-use crate::dataset::materialize::{materialize_with, BuildLimits, MaterializeError};
+use super::materialize::{materialize_with, BuildLimits, MaterializeError};
+use crate::atomic::write_atomic;
 use crate::exec::{Executor, Limits, Value};
 use crate::llm::prompts::{Prompt, Prompts};
 use crate::llm::{ChatRequest, Client, Message, Outcome, SamplingParams};

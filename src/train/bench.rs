@@ -3,12 +3,12 @@
 use super::config::{ModelConfig, TrainConfig};
 use super::data::{make_batch, Batch, Seq};
 use super::dpo::{dpo_loss, pair_logps};
+use super::error::Result;
 use super::generate::{generate, GenOptions};
 use super::model::Model;
 use super::optim::{clip, Accumulator, AdamW};
 use super::sft::sft_loss;
 use super::tokenizer::{Tokenizer, BYTE_VOCAB};
-use anyhow::Result;
 use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::AtomicBool;
@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(best, vec![2.0, 0.5]);
         // An error stops the measurement.
         let mut failing: Vec<Box<dyn FnMut() -> Result<f64>>> =
-            vec![Box::new(|| anyhow::bail!("reference died"))];
+            vec![Box::new(|| Err(crate::train::TrainError::msg("reference died")))];
         assert!(alternate(1, &mut failing).is_err());
     }
 

@@ -4,61 +4,26 @@
 //! A folder is written under a temporary name and renamed into place, so a crash never leaves
 //! a half-written checkpoint; a run's folder holds `step-NNNNNN/` checkpoints and `latest`.
 
-use super::config::ModelConfig;
+use super::error::{bail, Context, Result};
 use super::model::Model;
 use super::tokenizer::{Tokenizer, TokenizerSpec};
-use crate::dataset::atomic::{temp_path, write_atomic};
-use anyhow::{bail, Context, Result};
+use crate::atomic::{temp_path, write_atomic};
 use candle_core::{Device, Tensor};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const FORMAT: &str = "sense-checkpoint";
+/// These moved to `loaded` (shared with `hf`); their old paths stay.
+pub use super::loaded::{CheckpointMeta, Loaded, FORMAT};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointMeta {
-    pub format: String,
-    pub version: u32,
-    pub model: ModelConfig,
-    /// `{"kind": "byte"}` or `{"kind": "bpe", "vocab_size": N}`; a BPE's merges and vocabulary
-    /// are the folder's `tokenizer.json`.
-    pub tokenizer: TokenizerSpec,
-    pub prompt_version: u32,
-    /// Optimizer steps done when saved.
-    pub step: usize,
-    pub run_id: Option<i64>,
-    pub kind: Option<String>,
-}
-
-impl CheckpointMeta {
-    pub fn new(
-        model: &ModelConfig,
-        tokenizer: &Tokenizer,
-        step: usize,
-        run_id: Option<i64>,
-        kind: Option<&str>,
-    ) -> Self {
-        CheckpointMeta {
-            format: FORMAT.into(),
-            version: 1,
-            model: model.clone(),
-            tokenizer: tokenizer.spec(),
-            prompt_version: crate::schema::PROMPT_VERSION,
-            step,
-            run_id,
-            kind: kind.map(str::to_string),
-        }
-    }
-}
-
-/// A loaded checkpoint.
-pub struct Loaded {
-    pub model: Model,
-    /// Built from `meta.tokenizer` (and `tokenizer.json` for a BPE).
-    pub tokenizer: Tokenizer,
-    pub meta: CheckpointMeta,
-    pub dir: PathBuf,
+/// How to load a folder. The front ends fill it from their settings (`train` reads no
+/// environment).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The context cap of a Hugging Face model, as the user wrote it (the value of
+    /// [`super::hf::CONTEXT_ENV`]; `None`: [`super::hf::DEFAULT_CONTEXT`]). It is checked only
+    /// when a Hugging Face folder is loaded, so a bad value fails only where it is used; a
+    /// sense checkpoint keeps the context it was trained with.
+    pub hf_context: Option<String>,
 }
 
 /// Writes a checkpoint folder atomically (replacing an older one of the same name);
@@ -167,13 +132,20 @@ pub fn resolve(path: &Path) -> Result<PathBuf> {
 }
 
 /// Loads a sense checkpoint, a run folder's latest one, or a Hugging Face model folder of the
-/// Qwen2 / Llama family (its `config.json` has `model_type` and no `format`; see `hf.rs`).
+/// Qwen2 / Llama family (its `config.json` has `model_type` and no `format`; see `hf.rs`),
+/// with the default options.
 pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
+    load_with(path, device, &LoadOptions::default())
+}
+
+/// [`load`] with `options`.
+pub fn load_with(path: &Path, device: &Device, options: &LoadOptions) -> Result<Loaded> {
     let dir = resolve(path)?;
     let text = std::fs::read_to_string(dir.join("config.json"))
         .with_context(|| format!("reading {}", dir.join("config.json").display()))?;
     if serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| super::hf::is_hf_config(&v)) {
-        return super::hf::load_hf(&dir, device, super::hf::context_from_env()?);
+        let context = super::hf::parse_context(options.hf_context.as_deref())?;
+        return super::hf::load_hf(&dir, device, context);
     }
     let meta: CheckpointMeta = serde_json::from_str(&text)
         .with_context(|| format!("reading {}", dir.join("config.json").display()))?;
@@ -184,14 +156,17 @@ pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
             meta.format
         );
     }
-    if crate::schema::PromptFormat::from_version(meta.prompt_version).is_none() {
-        eprintln!(
-            "warning: {} was trained on prompt version {}, which this sense does not know; prompts use version {}",
-            dir.display(),
-            meta.prompt_version,
-            crate::schema::PROMPT_VERSION
-        );
-    }
+    // Loading still works (prompts fall back to the default layout); the caller shows this.
+    let warning = crate::schema::PromptFormat::from_version(meta.prompt_version)
+        .is_none()
+        .then(|| {
+            format!(
+                "{} was trained on prompt version {}, which this sense does not know; prompts use version {}",
+                dir.display(),
+                meta.prompt_version,
+                crate::schema::PROMPT_VERSION
+            )
+        });
     let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)
         .with_context(|| format!("reading {}", dir.join("model.safetensors").display()))?;
     let model = Model::from_tensors(&meta.model, tensors, device)?;
@@ -209,6 +184,7 @@ pub fn load(path: &Path, device: &Device) -> Result<Loaded> {
         tokenizer,
         meta,
         dir,
+        warning,
     })
 }
 
@@ -237,6 +213,7 @@ pub fn load_optimizer(dir: &Path, device: &Device) -> Result<Option<HashMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::config::ModelConfig;
     use crate::train::tokenizer::train_bpe;
 
     fn tiny(vocab_size: usize) -> ModelConfig {
@@ -317,5 +294,33 @@ mod tests {
         assert_eq!(l.meta.tokenizer, TokenizerSpec::Byte);
         assert_eq!(l.meta.step, 5);
         assert_eq!(l.tokenizer.encode("é"), vec![0xC3, 0xA9]);
+    }
+
+    #[test]
+    fn an_unknown_prompt_version_loads_with_a_warning_for_the_caller() {
+        use crate::llm::generator::SqlGenerator;
+        let d = tempfile::tempdir().expect("tempdir");
+        let model = Model::new(&tiny(259), 1, &Device::Cpu).expect("model");
+        let meta = CheckpointMeta::new(&model.cfg, &Tokenizer::Byte, 5, None, Some("sft"));
+        let dir = d.path().join("ck");
+        save(&dir, &model, &Tokenizer::Byte, &meta, None).expect("save");
+        assert_eq!(load(&dir, &Device::Cpu).expect("load").warning, None);
+
+        let mut newer = meta.clone();
+        newer.prompt_version = 99;
+        std::fs::write(
+            dir.join("config.json"),
+            serde_json::to_string_pretty(&newer).unwrap(),
+        )
+        .unwrap();
+        let l = load(&dir, &Device::Cpu).expect("a newer checkpoint still loads");
+        let w = l.warning.expect("a warning");
+        assert!(w.contains("prompt version 99"), "{w}");
+        assert!(w.contains(&dir.display().to_string()), "{w}");
+        assert!(w.contains(&format!("use version {}", crate::schema::PROMPT_VERSION)));
+        // A generator built on it hands the warning on instead of printing it.
+        let g = crate::train::local::LocalGenerator::load(&dir, "cpu", 0).expect("generator");
+        assert_eq!(g.warning(), Some(w.as_str()));
+        assert_eq!(SqlGenerator::warning(&g), Some(w));
     }
 }

@@ -1,7 +1,7 @@
 //! Model and training configuration: serialized into the run row and the checkpoint, read from
 //! `--config FILE` (TOML or JSON) and overridden by flags.
 
-use anyhow::{bail, Context, Result};
+use super::error::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -2,14 +2,13 @@
 //! the completion marked, seeded epoch order, and padded batches with loss masks.
 
 use super::config::DataConfig;
-use super::tokenizer::{completion_text, Tokenizer};
-use anyhow::{Context, Result};
+use super::error::{Result, TrainError};
+use super::tokenizer::Tokenizer;
 use candle_core::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use std::collections::HashMap;
 
-use crate::schema::{introspect_path, prompt_for, DbSchema, PromptFormat, PromptOptions};
+use crate::schema::{completion_text, PromptCache, PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, PairStatus, Store};
 
 /// One training sequence: BOS, prompt, completion, EOS. Loss falls on tokens at index
@@ -68,38 +67,15 @@ pub fn encode_prompt(tok: &Tokenizer, prompt: &str, max_len: usize) -> Vec<u32> 
     out
 }
 
-/// Builds prompts for examples in one layout, introspecting each database once.
-#[derive(Default)]
-pub struct Prompter {
-    schemas: HashMap<i64, DbSchema>,
-    format: PromptFormat,
-}
-
-impl Prompter {
-    pub fn new(format: PromptFormat) -> Self {
-        Prompter {
-            schemas: HashMap::new(),
-            format,
+/// The prompt of an example from the shared cache; a schema that cannot be read names its
+/// database.
+pub fn prompt_of(cache: &mut PromptCache, store: &Store, ex: &Example) -> Result<String> {
+    cache.prompt(store, ex).map_err(|e| match e {
+        PromptError::Store(e) => e.into(),
+        PromptError::Schema(e) => {
+            TrainError::from(e).context(format!("schema of database '{}'", ex.db_name))
         }
-    }
-
-    pub fn prompt(&mut self, store: &Store, ex: &Example) -> Result<String> {
-        let schema = match self.schemas.entry(ex.db_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let db = store.database(ex.db_id)?;
-                let s = introspect_path(&db.path, PromptOptions::default().sample_rows)
-                    .with_context(|| format!("schema of database '{}'", db.name))?;
-                v.insert(s)
-            }
-        };
-        Ok(prompt_for(
-            schema,
-            &ex.question,
-            ex.evidence.as_deref(),
-            PromptOptions::of(self.format),
-        ))
-    }
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -148,10 +124,10 @@ pub fn tokenizer_corpus(store: &Store, d: &DataConfig) -> Result<Vec<String>> {
         db: d.db.clone(),
         ..ExampleFilter::default()
     })?;
-    let mut prompter = Prompter::new(d.prompt);
+    let mut prompts = PromptCache::new(d.prompt);
     let mut out = Vec::with_capacity(2 * examples.len());
     for ex in &examples {
-        out.push(prompter.prompt(store, ex)?);
+        out.push(prompt_of(&mut prompts, store, ex)?);
         out.push(completion_text(&ex.gold_sql));
     }
     Ok(out)
@@ -186,21 +162,20 @@ fn encode_examples(
     tok: &Tokenizer,
     max_len: usize,
 ) -> Result<(Vec<Seq>, DataStats)> {
-    let mut prompter = Prompter::new(format);
+    let mut prompts = PromptCache::new(format);
     let mut stats = DataStats {
         max_len,
         ..DataStats::default()
     };
     let mut out = Vec::with_capacity(examples.len());
     for ex in examples {
-        let prompt = prompter.prompt(store, ex)?;
-        let completion = completion_text(&ex.gold_sql);
-        let (s, cut) = encode(tok, &prompt, &completion, max_len);
+        let prompt = prompt_of(&mut prompts, store, ex)?;
+        let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len);
         stats.truncated += usize::from(cut);
         stats.tokens += s.tokens.len();
         // Cut sequences are few: their full length is counted again for the report.
         let full = if cut {
-            2 + tok.encode(&prompt).len() + tok.encode(&completion).len()
+            2 + tok.encode(&prompt).len() + tok.encode(&completion_text(&ex.gold_sql)).len()
         } else {
             s.tokens.len()
         };
@@ -225,7 +200,7 @@ pub fn dpo_pairs(
     if d.pairs == "pending" || d.pairs == "all" {
         pairs.extend(store.pairs(Some(PairStatus::Pending))?);
     }
-    let mut prompter = Prompter::new(d.prompt);
+    let mut prompts = PromptCache::new(d.prompt);
     let mut stats = DataStats {
         max_len,
         ..DataStats::default()
@@ -243,7 +218,7 @@ pub fn dpo_pairs(
         {
             continue;
         }
-        let prompt = prompter.prompt(store, &ex)?;
+        let prompt = prompt_of(&mut prompts, store, &ex)?;
         let (c, cut_c) = encode(tok, &prompt, &completion_text(&p.chosen_sql), max_len);
         let (r, cut_r) = encode(tok, &prompt, &completion_text(&p.rejected_sql), max_len);
         stats.truncated += usize::from(cut_c || cut_r);

@@ -3,8 +3,8 @@
 //! pairs (with optional label smoothing and an SFT term on the chosen completions).
 
 use super::data::{make_batch, Batch, Seq};
+use super::error::Result;
 use super::model::Model;
-use anyhow::Result;
 use candle_core::{Device, Tensor};
 
 /// Summed completion log-probability of each sequence `[B]`.

@@ -1,14 +1,14 @@
 //! `sense eval --model CKPT`: greedy SQL for each example of a split, executed and judged with
 //! the same EX code as file evaluation, stored as an eval row.
 
-use super::checkpoint;
+use super::checkpoint::{self, Loaded};
 use super::config::device;
-use super::data::Prompter;
+use super::data::prompt_of;
+use super::error::{bail, Result};
 use super::generate::{generate, GenOptions};
 use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache, ItemResult, Summary};
 use crate::exec::{Limits, Metric};
 use crate::store::{ExampleFilter, Store};
-use anyhow::{bail, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
@@ -30,6 +30,8 @@ pub struct ModelEval {
     pub results: Vec<ItemResult>,
     /// (example id, predicted SQL) in example order.
     pub predictions: Vec<(i64, String)>,
+    /// The checkpoint's load warning, for the caller to show (see `Loaded::warning`).
+    pub warning: Option<String>,
 }
 
 /// The SQL part of a completion: up to and including the first `;` (without it).
@@ -41,7 +43,7 @@ pub fn sql_of(completion: &str) -> String {
     }
 }
 
-/// Generates, judges and records. `progress(done, total)` is called after each batch.
+/// Loads `ckpt` on `o.device`, then [`evaluate_loaded`].
 pub fn evaluate_model(
     store: &Store,
     ckpt: &Path,
@@ -49,8 +51,21 @@ pub fn evaluate_model(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ModelEval> {
-    let dev = device(&o.device)?;
-    let l = checkpoint::load(ckpt, &dev)?;
+    let l = checkpoint::load(ckpt, &device(&o.device)?)?;
+    let mut r = evaluate_loaded(store, &l, o, cancel, progress)?;
+    r.warning = l.warning;
+    Ok(r)
+}
+
+/// Generates, judges and records for a loaded checkpoint (a caller that loads it itself shows
+/// its warning before the work starts). `progress(done, total)` is called after each batch.
+pub fn evaluate_loaded(
+    store: &Store,
+    l: &Loaded,
+    o: &ModelEvalOptions,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ModelEval> {
     let examples = store.examples(&ExampleFilter {
         split: Some(o.split.clone()),
         db: o.db.clone(),
@@ -60,12 +75,12 @@ pub fn evaluate_model(
     if examples.is_empty() {
         bail!("no examples in split '{}'", o.split);
     }
-    let mut prompter = Prompter::new(
+    let mut cache = crate::schema::PromptCache::new(
         crate::schema::PromptFormat::from_version(l.meta.prompt_version).unwrap_or_default(),
     );
     let mut prompts = Vec::with_capacity(examples.len());
     for ex in &examples {
-        prompts.push(prompter.prompt(store, ex)?);
+        prompts.push(prompt_of(&mut cache, store, ex)?);
     }
     // Similar lengths batch together (less padding); results go back to example order.
     let mut order: Vec<usize> = (0..prompts.len()).collect();
@@ -129,5 +144,6 @@ pub fn evaluate_model(
         summary,
         results,
         predictions: examples.iter().map(|e| e.id).zip(preds).collect(),
+        warning: None,
     })
 }

@@ -2,9 +2,9 @@
 //! end of the SQL (end token, or `;` then a newline).
 
 use super::data::encode_prompt;
+use super::error::Result;
 use super::model::{KvCache, Model};
 use super::tokenizer::Tokenizer;
-use anyhow::Result;
 use candle_core::Tensor;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -8,11 +8,11 @@
 //! starts with it reads as the start of a document); end = `eos_token_id` (the first one when
 //! it is a list); padding = `pad_token_id`, or the end token (padding is masked out anyway).
 
-use super::checkpoint::{CheckpointMeta, Loaded};
 use super::config::ModelConfig;
+use super::error::{bail, Context, Result};
+use super::loaded::{CheckpointMeta, Loaded};
 use super::model::{param_shapes, Model};
 use super::tokenizer::{SpecialIds, Tokenizer};
-use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -20,16 +20,20 @@ use std::path::Path;
 
 /// The context a Hugging Face model gets unless asked otherwise: `max_position_embeddings` is
 /// often 32k or more, and the rotary tables and the generation KV cache (allocated whole per
-/// layer) are sized for the context, so it is capped; `SENSE_HF_CONTEXT` sets another cap.
+/// layer) are sized for the context, so it is capped; [`CONTEXT_ENV`] sets another cap.
 pub const DEFAULT_CONTEXT: usize = 2048;
 
-/// The cap `SENSE_HF_CONTEXT` asks for, if set.
-pub fn context_from_env() -> Result<Option<usize>> {
-    match std::env::var("SENSE_HF_CONTEXT") {
-        Err(_) => Ok(None),
-        Ok(v) => match v.trim().parse::<usize>() {
+/// The environment variable in which a user asks for another context cap. The front ends read
+/// it (`train` reads no environment) and hand the value to [`parse_context`].
+pub const CONTEXT_ENV: &str = "SENSE_HF_CONTEXT";
+
+/// The cap a [`CONTEXT_ENV`] value asks for (`None` when unset).
+pub fn parse_context(value: Option<&str>) -> Result<Option<usize>> {
+    match value {
+        None => Ok(None),
+        Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n >= 2 => Ok(Some(n)),
-            _ => bail!("SENSE_HF_CONTEXT must be a number of tokens (at least 2), got '{v}'"),
+            _ => bail!("{CONTEXT_ENV} must be a number of tokens (at least 2), got '{v}'"),
         },
     }
 }
@@ -225,6 +229,7 @@ pub fn load_hf(dir: &Path, device: &Device, context: Option<usize>) -> Result<Lo
         tokenizer,
         meta,
         dir,
+        warning: None,
     })
 }
 

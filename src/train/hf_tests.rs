@@ -558,3 +558,29 @@ fn is_hf_dir(dir: &Path) -> bool {
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .is_some_and(|v| is_hf_config(&v))
 }
+
+#[test]
+fn the_context_cap_is_a_load_option_checked_only_for_hf_folders() {
+    use crate::train::checkpoint::{load_with, LoadOptions};
+    let d = tempfile::tempdir().unwrap();
+    let cfg = qwen_cfg(320);
+    let hf = d.path().join("hf");
+    write_folder(&hf, &cfg, &random_tensors(&cfg, 3), DType::F32);
+    let opts = |v: &str| LoadOptions {
+        hf_context: Some(v.to_string()),
+    };
+    let l = load_with(&hf, &Device::Cpu, &opts(" 24 ")).unwrap();
+    assert_eq!(l.model.cfg.max_seq_len, 24);
+    for bad in ["1", "lots", ""] {
+        let e = load_with(&hf, &Device::Cpu, &opts(bad)).err().unwrap();
+        assert_eq!(
+            format!("{e:#}"),
+            format!("SENSE_HF_CONTEXT must be a number of tokens (at least 2), got '{bad}'")
+        );
+    }
+    // A sense checkpoint keeps its own context: the setting is not even read.
+    let ck = d.path().join("ck");
+    checkpoint::save(&ck, &l.model, &l.tokenizer, &l.meta, None).unwrap();
+    let back = load_with(&ck, &Device::Cpu, &opts("lots")).unwrap();
+    assert_eq!(back.model.cfg.max_seq_len, 24);
+}

@@ -1,13 +1,13 @@
 //! A local checkpoint as a `SqlGenerator`, so weak sampling can use it like an endpoint.
 
-use super::checkpoint;
+use super::checkpoint::{self, LoadOptions};
 use super::config::device;
+use super::error::{bail, Result, TrainError};
 use super::generate::{generate, GenOptions};
 use super::model::Model;
 use super::tokenizer::Tokenizer;
 use crate::llm::generator::{check_sampling, GenError, Generated, SqlGenerator};
 use crate::llm::SamplingParams;
-use anyhow::{bail, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -24,11 +24,23 @@ pub struct LocalGenerator {
     pub stop: Vec<String>,
     seed: u64,
     prompt: crate::schema::PromptFormat,
+    /// The checkpoint's load warning (see `Loaded::warning`).
+    warning: Option<String>,
 }
 
 impl LocalGenerator {
     pub fn load(ckpt: &Path, device_name: &str, seed: u64) -> Result<Self> {
-        let l = checkpoint::load(ckpt, &device(device_name)?)?;
+        Self::load_with(ckpt, device_name, seed, &LoadOptions::default())
+    }
+
+    /// [`LocalGenerator::load`] with load `options`.
+    pub fn load_with(
+        ckpt: &Path,
+        device_name: &str,
+        seed: u64,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let l = checkpoint::load_with(ckpt, &device(device_name)?, options)?;
         Ok(LocalGenerator {
             name: format!("local:{}", l.dir.display()),
             model: l.model,
@@ -40,7 +52,13 @@ impl LocalGenerator {
             seed,
             prompt: crate::schema::PromptFormat::from_version(l.meta.prompt_version)
                 .unwrap_or_default(),
+            warning: l.warning,
         })
+    }
+
+    /// What the caller should tell the user about the checkpoint, if anything.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
     }
 
     /// The most new tokens one completion can have: the context less the begin token and one
@@ -54,7 +72,7 @@ impl LocalGenerator {
     /// come with each `generate` call). What the checkpoint cannot honour is an error, never
     /// a silent change: a completion cap beyond its context, a `top_p` outside 0..=1, `n`.
     pub fn apply(&mut self, p: &SamplingParams) -> Result<()> {
-        check_sampling(p.temperature.unwrap_or(0.0), p)?;
+        check_sampling(p.temperature.unwrap_or(0.0), p).map_err(|e| TrainError::msg(e.0))?;
         if let Some(n) = p.n {
             bail!("n = {n} cannot be set on a local checkpoint: the number of samples is k");
         }
@@ -110,6 +128,10 @@ impl SqlGenerator for LocalGenerator {
 
     fn count_tokens(&self, text: &str) -> Option<usize> {
         Some(self.tokenizer.encode(text).len())
+    }
+
+    fn warning(&self) -> Option<String> {
+        self.warning.clone()
     }
 
     fn configure(&mut self, p: &SamplingParams) -> Result<(), GenError> {

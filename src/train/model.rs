@@ -7,7 +7,7 @@
 //! (`tie_embeddings`); our own default model uses none of them.
 
 use super::config::ModelConfig;
-use anyhow::{bail, Context, Result};
+use super::error::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor, Var, D};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;

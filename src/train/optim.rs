@@ -2,7 +2,7 @@
 //! and gradient accumulation over micro-batches.
 
 use super::config::TrainConfig;
-use anyhow::Result;
+use super::error::Result;
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 use std::collections::HashMap;

@@ -1,18 +1,18 @@
 //! A training run: its row in the store, per-step metrics, checkpoints, Ctrl-C, NaN, resume.
 
-use super::checkpoint::{self, CheckpointMeta};
+use super::checkpoint::{self, CheckpointMeta, LoadOptions};
 use super::config::{device, TokenizerKind, TrainConfig, TrainKind};
 use super::data::{
     dpo_pairs, indices_for_step, make_batch, sft_eval_sequences, sft_sequences, tokenizer_corpus,
     DataStats, Seq,
 };
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
+use super::error::{bail, Context, Result};
 use super::model::Model;
 use super::optim::{clip, lr_at_time, Accumulator, AdamW};
 use super::sft::{sft_eval_loss, sft_loss};
 use super::tokenizer::{train_bpe, Tokenizer};
 use crate::store::{NewRun, RunStatus, Store};
-use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,9 +21,19 @@ use std::time::Instant;
 /// The metric holding the held-out loss (the Runs screen draws it with `loss`).
 pub const EVAL_LOSS: &str = "eval_loss";
 
-/// Set by whoever redirects this process's output to a file (the workbench): the run records
-/// the path in its config so viewers can show its log.
+/// Set by whoever redirects this process's output to a file (the workbench): the front end
+/// reads it into [`RunOptions::log`], and the run records the path in its config so viewers can
+/// show its log.
 pub const LOG_ENV: &str = "SENSE_LOG_FILE";
+
+/// What a front end tells a run besides its config (`train` reads no environment).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOptions {
+    /// How to load `from` (and a DPO reference).
+    pub load: LoadOptions,
+    /// The file this process's output goes to, recorded as the config's `log` (see [`LOG_ENV`]).
+    pub log: Option<String>,
+}
 
 /// What a step reports to a progress display.
 #[derive(Debug, Clone)]
@@ -65,6 +75,9 @@ pub enum Event<'a> {
         out: &'a std::path::Path,
     },
     Step(&'a StepReport),
+    /// Something the user should know that does not stop the run (a checkpoint's prompt
+    /// version this sense does not know).
+    Warning(&'a str),
 }
 
 enum Data {
@@ -84,10 +97,21 @@ impl Data {
     }
 }
 
-/// Starts a new run.
+/// Starts a new run with the default options.
 pub fn start(
     store: &Store,
+    cfg: TrainConfig,
+    cancel: &AtomicBool,
+    on: &mut dyn FnMut(Event),
+) -> Result<RunResult> {
+    start_with(store, cfg, &RunOptions::default(), cancel, on)
+}
+
+/// Starts a new run.
+pub fn start_with(
+    store: &Store,
     mut cfg: TrainConfig,
+    options: &RunOptions,
     cancel: &AtomicBool,
     on: &mut dyn FnMut(Event),
 ) -> Result<RunResult> {
@@ -95,8 +119,11 @@ pub fn start(
     let dev = device(&cfg.device)?;
     let (model, tok) = match &cfg.from {
         Some(p) => {
-            let l = checkpoint::load(p, &dev)
+            let l = checkpoint::load_with(p, &dev, &options.load)
                 .with_context(|| format!("loading --from {}", p.display()))?;
+            if let Some(w) = &l.warning {
+                on(Event::Warning(w));
+            }
             // The checkpoint's tokenizer and prompt layout win; the stored config says which.
             if let Some(f) = crate::schema::PromptFormat::from_version(l.meta.prompt_version) {
                 cfg.data.prompt = f;
@@ -142,7 +169,7 @@ pub fn start(
     };
     cfg.model = model.cfg.clone();
     cfg.max_len = cfg.max_len.min(model.cfg.max_seq_len);
-    let data = load_data(store, &cfg, &model, &tok, on)?;
+    let data = load_data(store, &cfg, &options.load, &model, &tok, on)?;
     let eval = load_eval(store, &cfg, &tok, on)?;
     if let Some(out) = &cfg.out {
         cfg.out = Some(std::path::absolute(out)?);
@@ -157,8 +184,8 @@ pub fn start(
         )));
     }
     let mut config = serde_json::to_value(&cfg)?;
-    if let (Some(log), Some(obj)) = (std::env::var_os(LOG_ENV), config.as_object_mut()) {
-        obj.insert("log".into(), log.to_string_lossy().into_owned().into());
+    if let (Some(log), Some(obj)) = (&options.log, config.as_object_mut()) {
+        obj.insert("log".into(), log.clone().into());
     }
     let run_id = store.create_run(&NewRun {
         kind: cfg.kind.as_str().into(),
@@ -173,10 +200,22 @@ pub fn start(
     )
 }
 
-/// Continues a run from its last checkpoint with its stored config.
+/// Continues a run from its last checkpoint with its stored config and the default options.
 pub fn resume(
     store: &Store,
     run_id: i64,
+    cancel: &AtomicBool,
+    on: &mut dyn FnMut(Event),
+) -> Result<RunResult> {
+    resume_with(store, run_id, &RunOptions::default(), cancel, on)
+}
+
+/// Continues a run from its last checkpoint with its stored config (`options.log` is not
+/// recorded again: the config keeps the first one).
+pub fn resume_with(
+    store: &Store,
+    run_id: i64,
+    options: &RunOptions,
     cancel: &AtomicBool,
     on: &mut dyn FnMut(Event),
 ) -> Result<RunResult> {
@@ -198,7 +237,10 @@ pub fn resume(
             .with_context(|| format!("removing stale checkpoint temps in {}", run_dir.display()))?;
     }
     let dev = device(&cfg.device)?;
-    let l = checkpoint::load(std::path::Path::new(ck), &dev)?;
+    let l = checkpoint::load_with(std::path::Path::new(ck), &dev, &options.load)?;
+    if let Some(w) = &l.warning {
+        on(Event::Warning(w));
+    }
     let step = l.meta.step;
     if step >= cfg.steps {
         bail!("run #{run_id} already did all its {} steps", cfg.steps);
@@ -211,7 +253,7 @@ pub fn resume(
     if let Some(state) = checkpoint::load_optimizer(&l.dir, &dev)? {
         opt.load_state(l.model.params(), &state, step)?;
     }
-    let data = load_data(store, &cfg, &l.model, &l.tokenizer, on)?;
+    let data = load_data(store, &cfg, &options.load, &l.model, &l.tokenizer, on)?;
     let eval = load_eval(store, &cfg, &l.tokenizer, on)?;
     store.set_run_pid(run_id, i64::from(std::process::id()))?;
     drive(
@@ -232,6 +274,7 @@ pub fn resume(
 fn load_data(
     store: &Store,
     cfg: &TrainConfig,
+    load: &LoadOptions,
     model: &Model,
     tok: &Tokenizer,
     on: &mut dyn FnMut(Event),
@@ -259,7 +302,13 @@ fn load_data(
             }
             // The frozen reference is the starting checkpoint.
             let reference = match &cfg.from {
-                Some(p) => checkpoint::load(p, model.device())?.model,
+                Some(p) => {
+                    let l = checkpoint::load_with(p, model.device(), load)?;
+                    if let Some(w) = &l.warning {
+                        on(Event::Warning(w));
+                    }
+                    l.model
+                }
                 None => bail!("DPO needs --from CKPT"),
             };
             let refs = reference_logps(&reference, &pairs, cfg.batch_size, tok.pad())?;

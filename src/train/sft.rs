@@ -1,8 +1,8 @@
 //! Supervised fine-tuning loss: mean negative log-likelihood of the completion tokens only.
 
 use super::data::{make_batch, Batch, Seq};
+use super::error::Result;
 use super::model::Model;
-use anyhow::Result;
 use candle_core::Tensor;
 
 /// Mean NLL over the batch's completion tokens (prompt and padding are masked out).

@@ -3,7 +3,7 @@
 //! own prompts and SQL, so schemas and SQL keywords take far fewer tokens; it lives in a
 //! checkpoint as `tokenizer.json` (Hugging Face format) and `config.json` records its kind.
 
-use anyhow::{anyhow, bail, Context, Result};
+use super::error::{bail, Context, Result, TrainError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
@@ -140,7 +140,7 @@ impl Tokenizer {
             Tokenizer::Bpe(b) => b
                 .inner
                 .to_string(false)
-                .map_err(|e| anyhow!("serializing the BPE tokenizer: {e}")),
+                .map_err(|e| TrainError::msg(format!("serializing the BPE tokenizer: {e}"))),
         }
     }
 
@@ -174,7 +174,7 @@ impl Tokenizer {
     pub fn bpe_from_json(text: &str) -> Result<Self> {
         let inner: tokenizers::Tokenizer = text
             .parse()
-            .map_err(|e| anyhow!("reading a BPE tokenizer.json: {e}"))?;
+            .map_err(|e| TrainError::msg(format!("reading a BPE tokenizer.json: {e}")))?;
         Ok(Tokenizer::Bpe(Arc::new(Bpe::new(inner)?)))
     }
 
@@ -183,7 +183,7 @@ impl Tokenizer {
     pub fn hf_from_json(text: &str, special: SpecialIds) -> Result<Self> {
         let inner: tokenizers::Tokenizer = text
             .parse()
-            .map_err(|e| anyhow!("reading tokenizer.json: {e}"))?;
+            .map_err(|e| TrainError::msg(format!("reading tokenizer.json: {e}")))?;
         let vocab_size = vocab_size_of(&inner);
         for (what, id) in [
             ("begin", special.bos),
@@ -302,9 +302,9 @@ pub fn train_bpe(texts: impl Iterator<Item = String>, vocab_size: usize) -> Resu
     .with_post_processor(None)
     .with_decoder(Some(ByteLevelDecoder::default()))
     .build()
-    .map_err(|e| anyhow!("building the BPE tokenizer: {e}"))?;
+    .map_err(|e| TrainError::msg(format!("building the BPE tokenizer: {e}")))?;
     t.train(&mut trainer, texts.iter())
-        .map_err(|e| anyhow!("training the BPE tokenizer: {e}"))?;
+        .map_err(|e| TrainError::msg(format!("training the BPE tokenizer: {e}")))?;
     // The trainer also registers the special tokens as "added tokens", which the crate splits
     // out of any text containing them; keep them in the model's vocabulary only.
     let model = t.get_model().clone();
@@ -321,15 +321,12 @@ pub fn train_bpe(texts: impl Iterator<Item = String>, vocab_size: usize) -> Resu
     .with_post_processor(None)
     .with_decoder(Some(ByteLevelDecoder::default()))
     .build()
-    .map_err(|e| anyhow!("building the BPE tokenizer: {e}"))?;
+    .map_err(|e| TrainError::msg(format!("building the BPE tokenizer: {e}")))?;
     Ok(Tokenizer::Bpe(Arc::new(Bpe::new(clean.into())?)))
 }
 
-/// The completion a model learns for a gold query: the SQL, `;`, a newline, then end-of-text.
-pub fn completion_text(sql: &str) -> String {
-    let s = sql.trim().trim_end_matches(';').trim_end();
-    format!("{s};\n")
-}
+/// The completion text lives beside the prompt format (`schema`); its old name stays here.
+pub use crate::schema::completion_text;
 
 #[cfg(test)]
 mod tests {

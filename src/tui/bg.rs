@@ -170,7 +170,8 @@ fn gen_loop(ws: &Path, rx: mpsc::Receiver<GenMsg>, out: UnboundedSender<Action>)
     let mut cached: Option<(ModelSource, Box<dyn SqlGenerator>)> = None;
     while let Ok((req, path, cancel)) = rx.recv() {
         let t0 = Instant::now();
-        let result = generate(ws, &mut cached, &req, &path, &cancel);
+        let mut warning = None;
+        let result = generate(ws, &mut cached, &req, &path, &cancel, &mut warning);
         if cancel.load(Ordering::SeqCst) {
             continue;
         }
@@ -205,6 +206,10 @@ fn gen_loop(ws: &Path, rx: mpsc::Receiver<GenMsg>, out: UnboundedSender<Action>)
         {
             return;
         }
+        // After the result, so the status line keeps it.
+        if let Some(w) = warning {
+            let _ = out.send(Action::Loaded(Loaded::Playground(PgLoaded::Warning(w))));
+        }
     }
 }
 
@@ -230,6 +235,7 @@ fn generate(
     req: &GenRequest,
     db_path: &Path,
     cancel: &AtomicBool,
+    warning: &mut Option<String>,
 ) -> Result<Vec<Generated>, String> {
     let prompt = playground_prompt(db_path, &req.question)?;
     if cached.as_ref().is_none_or(|(s, _)| *s != req.source) {
@@ -239,6 +245,8 @@ fn generate(
             .settings(None)
             .and_then(|st| st.open(OpenOptions::workbench(ws)))
             .map_err(|e| e.to_string())?;
+        // A model just loaded: what it warns about is shown once.
+        *warning = gen.warning();
         *cached = Some((req.source.clone(), gen));
     }
     let Some((_, gen)) = cached.as_mut() else {

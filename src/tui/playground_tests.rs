@@ -1403,3 +1403,51 @@ fn the_prompt_view_scrolls_to_the_question() {
     update(&mut s, code(KeyCode::Esc));
     assert!(s.playground.prompt_view.is_none());
 }
+
+#[test]
+fn a_checkpoints_load_warning_shows_in_the_status_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = workspace(dir.path(), 1);
+    let ckpt = tiny_checkpoint(dir.path());
+    // As a newer sense would have written it: a prompt version this one does not know.
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ckpt.join("config.json")).unwrap()).unwrap();
+    meta["prompt_version"] = 99.into();
+    std::fs::write(ckpt.join("config.json"), meta.to_string()).unwrap();
+    let (mut rt, mut rx) = Runtime::new(store);
+    let mut s = new_state();
+    rt.start(&mut s);
+    rt.dispatch(&mut s, key('5'));
+    rt.dispatch(&mut s, key('t'));
+    rt.dispatch(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    for c in ckpt.display().to_string().chars() {
+        rt.dispatch(&mut s, key(c));
+    }
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    rt.dispatch(&mut s, key('i'));
+    for c in "How many pets?".chars() {
+        rt.dispatch(&mut s, key(c));
+    }
+    rt.dispatch(&mut s, code(KeyCode::Enter));
+    let warned = |s: &State| {
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("prompt version 99"))
+    };
+    assert!(pump(
+        &mut rt,
+        &mut s,
+        &mut rx,
+        Duration::from_secs(120),
+        |s| { s.playground.running.is_none() && warned(s) }
+    ));
+    let m = s.message.as_ref().unwrap();
+    assert!(m.text.starts_with("warning: ") && !m.error, "{}", m.text);
+    assert!(
+        s.playground.generation.is_some(),
+        "the model still generates"
+    );
+}

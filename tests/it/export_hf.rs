@@ -111,3 +111,54 @@ fn a_bpe_checkpoint_round_trips_through_a_hugging_face_folder_with_identical_log
     assert!(err.contains("--tokenizer bpe"), "{err}");
     assert!(!out.join("config.json").exists());
 }
+
+/// The CLI is where `SENSE_HF_CONTEXT` is read (the library takes it as a load option) and
+/// where a checkpoint's load warning is printed (the library returns it).
+#[test]
+fn the_cli_reads_sense_hf_context_and_prints_load_warnings() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    sense::store::Store::open(&ws).unwrap();
+    let texts = (0..200).map(|i| format!("SELECT name FROM pets WHERE age > {i};\n"));
+    let tok = train_bpe(texts, 300).unwrap();
+    let ck = d.path().join("ck");
+    checkpoint(&ck, &tok, true);
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ck.join("config.json")).unwrap()).unwrap();
+    meta["prompt_version"] = 99.into();
+    std::fs::write(ck.join("config.json"), meta.to_string()).unwrap();
+    let export = |from: &std::path::Path, to: &str, context: Option<&str>| {
+        let mut c = sense(&ws);
+        c.env_remove("SENSE_HF_CONTEXT");
+        if let Some(v) = context {
+            c.env("SENSE_HF_CONTEXT", v);
+        }
+        c.args(["export", "hf"])
+            .arg(from)
+            .arg(d.path().join(to))
+            .output()
+            .unwrap()
+    };
+    // A sense checkpoint ignores the setting, even a bad one; its warning is printed once.
+    let o = export(&ck, "hf", Some("lots"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("prompt version 99").count(), 1, "{err}");
+    assert!(err.contains("warning: "), "{err}");
+
+    let hf = d.path().join("hf");
+    let o = export(&hf, "hf-32", Some("32"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("hf-32/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["max_position_embeddings"], 32);
+
+    let o = export(&hf, "hf-bad", Some("1"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("SENSE_HF_CONTEXT must be a number of tokens (at least 2), got '1'"),
+        "{err}"
+    );
+}

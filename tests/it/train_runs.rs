@@ -237,3 +237,44 @@ fn eval_config_defaults_for_old_runs_and_is_validated() {
         "no examples needed when evaluation is off"
     );
 }
+
+#[test]
+fn front_end_options_reach_the_run_and_load_warnings_come_as_events() {
+    let (d, store) = workspace();
+    let never = AtomicBool::new(false);
+    let mut cfg = tiny_cfg(d.path(), "first");
+    cfg.steps = 2;
+    cfg.eval_every = 0;
+    let first = runner::start(&store, cfg, &never, &mut |_| {}).unwrap();
+    let config = |id: i64| -> serde_json::Value {
+        serde_json::from_str(&store.run(id).unwrap().config).unwrap()
+    };
+    assert!(config(first.run_id).get("log").is_none(), "no log named");
+
+    // The first run's checkpoint as a newer sense would have written it.
+    let ck = first.checkpoint.unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ck.join("config.json")).unwrap()).unwrap();
+    meta["prompt_version"] = 99.into();
+    std::fs::write(ck.join("config.json"), meta.to_string()).unwrap();
+
+    let mut cfg = tiny_cfg(d.path(), "second");
+    cfg.steps = 2;
+    cfg.eval_every = 0;
+    cfg.from = Some(ck);
+    let options = runner::RunOptions {
+        log: Some("/var/log/sense-run.log".into()),
+        ..Default::default()
+    };
+    let mut warnings = Vec::new();
+    let second = runner::start_with(&store, cfg, &options, &never, &mut |e| {
+        if let Event::Warning(w) = e {
+            warnings.push(w.to_string());
+        }
+    })
+    .unwrap();
+    assert_eq!(second.status, RunStatus::Done);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("prompt version 99"), "{warnings:?}");
+    assert_eq!(config(second.run_id)["log"], "/var/log/sense-run.log");
+}

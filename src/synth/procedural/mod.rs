@@ -9,9 +9,9 @@
 
 pub mod domains;
 
-use crate::dataset::materialize::{materialize, MaterializeError};
 use crate::schema::introspect_path;
 use crate::store::{NewDatabase, NewExample, Store, StoreError};
+use crate::synth::materialize::{materialize, MaterializeError};
 use crate::synth::templates::{self, TemplateError, TemplateOptions, TemplateStats};
 use chrono::{Days, NaiveDate};
 use rand::rngs::StdRng;

@@ -120,6 +120,8 @@ pub enum PgLoaded {
     },
     /// (example id, newly inserted) or why not.
     Saved(Result<(i64, bool), String>),
+    /// What a model just loaded warns about (a checkpoint's unknown prompt version).
+    Warning(String),
 }
 
 #[derive(Debug, Clone)]
@@ -620,6 +622,10 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 }
                 Err(e) => p.error = Some(e),
             }
+            Vec::new()
+        }
+        Loaded::Playground(PgLoaded::Warning(w)) => {
+            s.info(format!("warning: {w}"));
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Saved(r)) => {

@@ -83,7 +83,7 @@ pub fn materialize_with(
     if let Some(dir) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| MaterializeError::Io(e.to_string()))?;
     }
-    let tmp = super::atomic::temp_path(dest);
+    let tmp = crate::atomic::temp_path(dest);
     let _ = std::fs::remove_file(&tmp);
     let result = build(script, &tmp, limits);
     match result {
