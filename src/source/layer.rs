@@ -131,7 +131,7 @@ pub enum Target {
 pub struct Settings {
     layer: Layer,
     /// Named as a checkpoint (the workbench's list), whether or not the folder exists yet.
-    checkpoint: bool,
+    checkpoint: Option<PathBuf>,
 }
 
 impl Settings {
@@ -139,7 +139,7 @@ impl Settings {
     pub fn new(flags: Layer, profile: Layer) -> Settings {
         Settings {
             layer: flags.over(profile),
-            checkpoint: false,
+            checkpoint: None,
         }
     }
 
@@ -150,7 +150,7 @@ impl Settings {
                 model: Some(dir.display().to_string()),
                 ..Layer::default()
             },
-            checkpoint: true,
+            checkpoint: Some(dir.to_path_buf()),
         }
     }
 
@@ -165,7 +165,7 @@ impl Settings {
 
     /// Whether the model is a local checkpoint: named as one, or an existing folder.
     pub fn is_local(&self) -> bool {
-        self.checkpoint
+        self.checkpoint.is_some()
             || self
                 .layer
                 .model
@@ -175,6 +175,9 @@ impl Settings {
 
     /// The checkpoint folder, or the endpoint with its settings.
     pub fn target(&self) -> Result<Target, SourceError> {
+        if let Some(dir) = &self.checkpoint {
+            return Ok(Target::Checkpoint(dir.clone()));
+        }
         let model = self.model()?;
         if self.is_local() {
             return Ok(Target::Checkpoint(PathBuf::from(model)));
