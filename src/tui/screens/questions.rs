@@ -29,6 +29,8 @@ pub struct QuestionsState {
     pub cursor: usize,
     pub rows: HashMap<i64, Example>,
     pub detail: Option<(Example, Vec<Candidate>)>,
+    /// The detail's provenance in words, decoded from its JSON when the detail loads.
+    pub detail_provenance: String,
     pub detail_error: Option<String>,
     pub gold: Pane,
     pub token: u64,
@@ -275,6 +277,7 @@ pub fn on_loaded(q: &mut QuestionsState, cx: &mut Ctx, l: Loaded) -> Vec<Effect>
                         sql: ex.gold_sql.clone(),
                     }];
                     q.detail_error = None;
+                    q.detail_provenance = provenance_text(&ex.provenance);
                     q.detail = Some((ex, cands));
                     fx
                 }
@@ -491,7 +494,7 @@ fn render_detail(f: &mut Frame, area: Rect, q: &QuestionsState, v: &ViewCtx) {
         Constraint::Length((cands.len() as u16 + 2).clamp(3, if big { 10 } else { 5 })),
     ])
     .split(area);
-    let prov = provenance_text(&ex.provenance);
+    let prov = &q.detail_provenance;
     let meta = format!(
         "{} · {} · {} · {}{}",
         ex.db_name,
