@@ -589,6 +589,43 @@ fn questions_follow_the_cursor_with_rows_and_detail() {
 }
 
 #[test]
+fn a_questions_provenance_is_put_in_words_when_its_detail_loads() {
+    let mut s = new_state();
+    s.screen = Screen::Questions;
+    update(
+        &mut s,
+        Action::Loaded(Loaded::QuestionIds(ExampleQuery::default(), Ok(vec![7]))),
+    );
+    let ex = crate::store::Example {
+        id: 7,
+        db_id: 1,
+        db_name: "vet".into(),
+        question: "How many pets?".into(),
+        gold_sql: "SELECT count(*) FROM pets".into(),
+        evidence: None,
+        difficulty: None,
+        split: "train".into(),
+        source: "template".into(),
+        exchange_id: None,
+        wrong_candidates: 0,
+        provenance: r#"{"template": "count_all", "seed": 42, "model": null, "note": ""}"#.into(),
+    };
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Question(7, Ok((ex, Vec::new())))),
+    );
+    assert_eq!(
+        s.questions.detail_provenance,
+        "seed 42 · template count_all"
+    );
+    let text = render(&s, 160, 48).backend().to_string();
+    assert!(
+        text.contains("vet · train · – · template · seed 42 · template count_all"),
+        "{text}"
+    );
+}
+
+#[test]
 fn questions_search_prompt_searches_as_you_type() {
     let mut s = new_state();
     s.screen = Screen::Questions;
