@@ -9,12 +9,13 @@ use crate::jobs::{self, JobEvent};
 use crate::llm::generator::{Generated, SqlGenerator};
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::source::{ModelSource, OpenOptions};
-use crate::store::{NewExample, Store};
-use crate::tui::jobs_menu::JobEffect;
-use crate::tui::screens::playground::{
+use crate::store::Store;
+use crate::tui::msg::jobs::JobEffect;
+use crate::tui::msg::playground::{
     AltGroup, GenKind, GenRequest, Generation, PgEffect, PgLoaded,
 };
-use crate::tui::state::{Action, Loaded};
+use crate::tui::msg::{Action, Loaded};
+pub use crate::tui::playground_save::save_example;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -308,63 +309,4 @@ pub fn group_alternatives(
             .then(b.count.cmp(&a.count))
     });
     Ok(groups)
-}
-
-/// Inserts a Playground question as an example (source `playground`, the database's split);
-/// its SQL must run and return rows. A held-out (dev) database takes it only with `allow_dev`.
-/// Returns (example id, newly inserted).
-pub fn save_example(
-    store: &Store,
-    db: &str,
-    question: &str,
-    sql: &str,
-    allow_dev: bool,
-    from: Option<(&str, &str)>,
-) -> Result<(i64, bool), String> {
-    let row = store
-        .databases()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|d| d.name == db)
-        .ok_or_else(|| format!("no database '{db}' in the workspace"))?;
-    if row.split != crate::store::TRAIN && !allow_dev {
-        return Err(crate::store::StoreError::HeldOut(format!("database '{db}'")).to_string());
-    }
-    let question = question.trim();
-    if question.is_empty() {
-        return Err("the question is empty".into());
-    }
-    let rows = Executor::open(&row.path, Limits::default())
-        .and_then(|ex| ex.run(sql))
-        .map_err(|e| e.to_string())?
-        .rows
-        .len();
-    if rows == 0 {
-        return Err("the SQL returns no rows".into());
-    }
-    let split = row.split.clone();
-    let (inserted, _) = store
-        .insert_examples(&[NewExample {
-            db_id: row.id,
-            question: question.to_string(),
-            gold_sql: sql.trim().to_string(),
-            evidence: None,
-            difficulty: None,
-            split,
-            source: "playground".into(),
-            // Which model wrote the SQL that was corrected into this gold, and what it wrote.
-            provenance: match from {
-                Some((model, model_sql)) => serde_json::json!({
-                    "from": "tui playground", "model": model, "model_sql": model_sql
-                }),
-                None => serde_json::json!({"from": "tui playground"}),
-            },
-            exchange_id: None,
-        }])
-        .map_err(|e| e.to_string())?;
-    let id = store
-        .find_example(db, question)
-        .map_err(|e| e.to_string())?
-        .unwrap_or(0);
-    Ok((id, inserted > 0))
 }

@@ -5,28 +5,19 @@
 //! shows it) and reports over the action channel; `c` in the menu cancels it, keeping what
 //! finished.
 
-pub use crate::jobs::{JobEvent, JobSpec};
-use crate::source::ModelSource;
+use crate::store::{DatabaseRow, Run};
+use crate::tui::ctx::{AppMsg, Ctx, ViewCtx};
 use crate::tui::keymap::Cmd;
-use crate::tui::screens::block;
-use crate::tui::screens::playground::SAMPLE_TEMPERATURE;
-use crate::tui::state::{move_cursor, on_cmd as state_cmd, Effect, State};
-use crate::tui::widgets::{centered, fit};
+use crate::tui::model_names::source_name;
+pub use crate::tui::msg::jobs::{JobEffect, JobEvent, JobSpec, STRONG_DOMAINS, STRONG_QUESTIONS};
+use crate::tui::msg::playground::{ModelSource, PgEffect, SAMPLE_TEMPERATURE};
+use crate::tui::msg::Effect;
+use crate::tui::widgets::{block, centered, fit, move_cursor};
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
-
-/// Domains asked for, and questions per database, by the strong synthesis job.
-pub const STRONG_DOMAINS: usize = 3;
-pub const STRONG_QUESTIONS: usize = 10;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobEffect {
-    Start(JobSpec),
-    Cancel,
-}
 
 /// The job started from this workbench, while it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,28 +83,28 @@ impl JobsMenu {
 
 /// The databases row: 0 = every train database, 1..=n one database, n+1 = every database
 /// with the held-out ones.
-fn scope_db(s: &State) -> Option<String> {
-    match s.jobs_menu.scope {
+fn scope_db(m: &JobsMenu, dbs: &[DatabaseRow]) -> Option<String> {
+    match m.scope {
         0 => None,
-        i => s.databases_list.get(i - 1).map(|d| d.name.clone()),
+        i => dbs.get(i - 1).map(|d| d.name.clone()),
     }
 }
 
 /// Whether the scope reaches held-out (dev) databases.
-fn scope_touches_dev(s: &State) -> bool {
-    match s.jobs_menu.scope {
+fn scope_touches_dev(m: &JobsMenu, dbs: &[DatabaseRow]) -> bool {
+    match m.scope {
         0 => false,
-        i => match s.databases_list.get(i - 1) {
+        i => match dbs.get(i - 1) {
             Some(d) => d.split != crate::store::TRAIN,
             None => true,
         },
     }
 }
 
-fn scope_label(s: &State) -> String {
-    match s.jobs_menu.scope {
+fn scope_label(m: &JobsMenu, dbs: &[DatabaseRow]) -> String {
+    match m.scope {
         0 => "every train database (dev held out)".into(),
-        i => match s.databases_list.get(i - 1) {
+        i => match dbs.get(i - 1) {
             Some(d) => format!("{} [{}]", d.name, d.split),
             None => "every database, dev included (held out!)".into(),
         },
@@ -121,10 +112,9 @@ fn scope_label(s: &State) -> String {
 }
 
 /// Opens (or closes) the menu; the model sources are the playground's, read again on opening.
-pub fn toggle(s: &mut State) -> Vec<Effect> {
-    s.jobs_menu.open = !s.jobs_menu.open;
-    if s.jobs_menu.open {
-        use crate::tui::screens::playground::PgEffect;
+pub fn toggle(m: &mut JobsMenu) -> Vec<Effect> {
+    m.open = !m.open;
+    if m.open {
         return vec![
             Effect::Playground(PgEffect::LoadSources),
             Effect::Playground(PgEffect::LoadRuns),
@@ -133,20 +123,21 @@ pub fn toggle(s: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The spec of the job on the cursor's row.
-pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
-    let m = &s.jobs_menu;
-    let db = scope_db(s);
-    let allow_dev = scope_touches_dev(s);
+/// The spec of the job on the cursor's row; `sources` are the Playground's model sources.
+pub fn spec_at_cursor(
+    m: &JobsMenu,
+    dbs: &[DatabaseRow],
+    sources: &[ModelSource],
+) -> Result<JobSpec, String> {
+    let db = scope_db(m, dbs);
+    let allow_dev = scope_touches_dev(m, dbs);
     match m.cursor {
         ROW_SCOPE | ROW_TEMPLATES => Ok(JobSpec::Templates {
             dbs: db.into_iter().collect(),
             allow_dev,
         }),
         ROW_STRONG => {
-            let source = s
-                .playground
-                .sources
+            let source = sources
                 .get(m.model)
                 .cloned()
                 .ok_or("no model: add an endpoint on the Playground (t), then pick it here")?;
@@ -163,7 +154,7 @@ pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
             })
         }
         _ => {
-            let source = s.playground.sources.get(m.model).cloned().ok_or(
+            let source = sources.get(m.model).cloned().ok_or(
                 "no model: add a checkpoint or an endpoint on the Playground (t), then pick it here",
             )?;
             Ok(JobSpec::Sample {
@@ -178,7 +169,7 @@ pub fn spec_at_cursor(s: &State) -> Result<JobSpec, String> {
     }
 }
 
-fn change_value(s: &mut State, forward: bool) {
+fn change_value(m: &mut JobsMenu, n_dbs: usize, n_models: usize, forward: bool) {
     let step = |v: usize, len: usize| {
         if len == 0 {
             0
@@ -188,9 +179,6 @@ fn change_value(s: &mut State, forward: bool) {
             (v + len - 1) % len
         }
     };
-    let n_dbs = s.databases_list.len();
-    let n_models = s.playground.sources.len();
-    let m = &mut s.jobs_menu;
     match m.cursor {
         ROW_SCOPE => m.scope = step(m.scope, n_dbs + 2),
         ROW_MODEL => m.model = step(m.model, n_models),
@@ -206,49 +194,56 @@ fn change_value(s: &mut State, forward: bool) {
     }
 }
 
-/// Keys while the menu is open.
-pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(cmd) = s.keymap.lookup("jobs", &key) else {
+/// Keys while the menu is open (`sources`: the Playground's model sources); global keys go
+/// up to the app.
+pub fn on_key(
+    m: &mut JobsMenu,
+    cx: &mut Ctx,
+    sources: &[ModelSource],
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(cmd) = cx.keymap.lookup("jobs", &key) else {
         return Vec::new();
     };
-    let confirmed = std::mem::take(&mut s.jobs_menu.confirm_dev);
+    let confirmed = std::mem::take(&mut m.confirm_dev);
     match cmd {
         Cmd::CloseMenu | Cmd::JobsMenu => {
-            s.jobs_menu.open = false;
+            m.open = false;
             Vec::new()
         }
         Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-            move_cursor(&mut s.jobs_menu.cursor, ROWS, cmd, ROWS);
+            move_cursor(&mut m.cursor, ROWS, cmd, ROWS);
             Vec::new()
         }
         Cmd::NextValue => {
-            change_value(s, true);
+            change_value(m, cx.databases.len(), sources.len(), true);
             Vec::new()
         }
         Cmd::PrevValue => {
-            change_value(s, false);
+            change_value(m, cx.databases.len(), sources.len(), false);
             Vec::new()
         }
         Cmd::StartJob => {
-            if s.jobs_menu.running.is_some() {
-                s.info(format!(
+            if m.running.is_some() {
+                cx.info(format!(
                     "a job is running ({} cancels it)",
-                    s.keymap.hint("jobs", Cmd::CancelJob)
+                    cx.keymap.hint("jobs", Cmd::CancelJob)
                 ));
                 return Vec::new();
             }
-            match spec_at_cursor(s) {
+            match spec_at_cursor(m, cx.databases, sources) {
                 Ok(spec) if spec.touches_dev() && !confirmed => {
-                    s.jobs_menu.confirm_dev = true;
-                    s.error(format!(
+                    m.confirm_dev = true;
+                    let msg = format!(
                         "{} is held out (dev): {} again writes into it, any other key cancels",
-                        scope_label(s),
-                        s.keymap.hint("jobs", Cmd::StartJob)
-                    ));
+                        scope_label(m, cx.databases),
+                        cx.keymap.hint("jobs", Cmd::StartJob)
+                    );
+                    cx.error(msg);
                     Vec::new()
                 }
                 Ok(spec) => {
-                    s.jobs_menu.running = Some(RunningJob {
+                    m.running = Some(RunningJob {
                         kind: spec.kind().to_string(),
                         id: None,
                         done: 0,
@@ -256,32 +251,35 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                         message: "starting".into(),
                         cancelling: false,
                     });
-                    s.jobs_menu.last = None;
+                    m.last = None;
                     vec![Effect::Job(JobEffect::Start(spec))]
                 }
                 Err(e) => {
-                    s.error(e);
+                    cx.error(e);
                     Vec::new()
                 }
             }
         }
-        Cmd::CancelJob => match s.jobs_menu.running.as_mut() {
+        Cmd::CancelJob => match m.running.as_mut() {
             Some(r) if !r.cancelling => {
                 r.cancelling = true;
-                s.info("cancelling the job: what finished is kept");
+                cx.info("cancelling the job: what finished is kept");
                 vec![Effect::Job(JobEffect::Cancel)]
             }
             _ => Vec::new(),
         },
         // Global keys (quit, help, screens) still work under the menu.
-        other => state_cmd(s, other),
+        other => {
+            cx.send(AppMsg::Cmd(other));
+            Vec::new()
+        }
     }
 }
 
-pub fn on_loaded(s: &mut State, e: JobEvent) -> Vec<Effect> {
+pub fn on_loaded(m: &mut JobsMenu, cx: &mut Ctx, e: JobEvent) -> Vec<Effect> {
     match e {
         JobEvent::Started { id, kind } => {
-            let r = s.jobs_menu.running.get_or_insert(RunningJob {
+            let r = m.running.get_or_insert(RunningJob {
                 kind: kind.clone(),
                 id: None,
                 done: 0,
@@ -298,7 +296,7 @@ pub fn on_loaded(s: &mut State, e: JobEvent) -> Vec<Effect> {
             total,
             message,
         } => {
-            if let Some(r) = s.jobs_menu.running.as_mut() {
+            if let Some(r) = m.running.as_mut() {
                 r.done = done;
                 r.total = total;
                 r.message = message;
@@ -307,19 +305,18 @@ pub fn on_loaded(s: &mut State, e: JobEvent) -> Vec<Effect> {
             vec![Effect::LoadActivity, Effect::LoadCounts]
         }
         JobEvent::Finished { status, message } => {
-            let kind = s
-                .jobs_menu
+            let kind = m
                 .running
                 .take()
                 .map(|r| r.kind)
                 .unwrap_or_else(|| "job".into());
             let text = format!("{kind} {status}: {message}");
             if status == "failed" {
-                s.error(text.clone());
+                cx.error(text.clone());
             } else {
-                s.info(text.clone());
+                cx.info(text.clone());
             }
-            s.jobs_menu.last = Some(text);
+            m.last = Some(text);
             vec![Effect::LoadActivity, Effect::LoadCounts, Effect::LoadFacets]
         }
     }
@@ -327,18 +324,24 @@ pub fn on_loaded(s: &mut State, e: JobEvent) -> Vec<Effect> {
 
 // ---- view ----------------------------------------------------------------------------
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let m = &s.jobs_menu;
-    let k = &s.keymap;
+/// The menu over the screen; `sources` and `runs` are the Playground's (a checkpoint is named
+/// by its run).
+pub fn render(
+    f: &mut Frame,
+    area: Rect,
+    m: &JobsMenu,
+    v: &ViewCtx,
+    sources: &[ModelSource],
+    runs: &[Run],
+) {
+    let t = v.theme;
+    let k = v.keymap;
     let w = area.width.min(76);
     let inner_w = w.saturating_sub(4) as usize;
-    let scope = scope_label(s);
-    let model = s
-        .playground
-        .sources
+    let scope = scope_label(m, v.databases);
+    let model = sources
         .get(m.model)
-        .map(|src| crate::tui::screens::playground_more::source_name(s, src))
+        .map(|src| source_name(runs, src))
         .unwrap_or_else(|| "(none: add one on the Playground with t)".into());
     let limit = m
         .limit()

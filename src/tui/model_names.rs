@@ -3,6 +3,7 @@
 //! (an endpoint model, a folder no run wrote) is shown as given.
 
 use crate::store::Run;
+use crate::tui::msg::playground::ModelSource;
 use std::path::Path;
 
 /// The step a checkpoint folder holds, from its name (`step-000013`).
@@ -43,6 +44,21 @@ pub fn model_name<'a>(runs: impl IntoIterator<Item = &'a Run>, model: &str) -> S
         Some(r) if checkpoint_step(model).is_some() => run_checkpoint_name(r, model),
         Some(r) => format!("run #{} {}", r.id, r.kind),
         None => given.to_string(),
+    }
+}
+
+/// How a model source is shown: a run's checkpoint by its run ("run #2 sft · step 13"),
+/// anything else by its label.
+pub fn source_name(runs: &[Run], m: &ModelSource) -> String {
+    match m {
+        ModelSource::Checkpoint(p) => {
+            let path = p.display().to_string();
+            match run_of(runs, &path) {
+                Some(_) => model_name(runs, &path),
+                None => m.label(),
+            }
+        }
+        _ => m.label(),
     }
 }
 

@@ -1,10 +1,11 @@
-//! "Save as pair" from the Playground: the question becomes an example whose gold is the SQL
-//! corrected by hand, and the model's SQL is recorded and judged as a candidate of it (with the
-//! model's name as provenance); when the judge finds it wrong, that makes the pending pair
-//! (model's SQL rejected, corrected SQL chosen) Review then shows.
+//! Saving from the Playground. "Save as example": the question with its SQL (which must run
+//! and return rows) becomes an example. "Save as pair": the question becomes an example whose
+//! gold is the SQL corrected by hand, and the model's SQL is recorded and judged as a
+//! candidate of it (with the model's name as provenance); when the judge finds it wrong, that
+//! makes the pending pair (model's SQL rejected, corrected SQL chosen) Review then shows.
 
-use crate::exec::{Limits, Metric};
-use crate::store::Store;
+use crate::exec::{Executor, Limits, Metric};
+use crate::store::{NewExample, Store};
 use crate::synth::weak::{CandidateInput, Judge};
 
 /// What saving a pair did.
@@ -35,7 +36,7 @@ pub fn save_pair(
     if model_sql.trim() == corrected_sql.trim() {
         return Err("the corrected SQL is the model's: change it first, or save as example".into());
     }
-    let (example_id, new_example) = crate::tui::bg::save_example(
+    let (example_id, new_example) = save_example(
         store,
         db,
         question,
@@ -64,4 +65,63 @@ pub fn save_pair(
         pair_id: r.pair_id,
         verdict: r.verdict.label().to_string(),
     })
+}
+
+/// Inserts a Playground question as an example (source `playground`, the database's split);
+/// its SQL must run and return rows. A held-out (dev) database takes it only with `allow_dev`.
+/// Returns (example id, newly inserted).
+pub fn save_example(
+    store: &Store,
+    db: &str,
+    question: &str,
+    sql: &str,
+    allow_dev: bool,
+    from: Option<(&str, &str)>,
+) -> Result<(i64, bool), String> {
+    let row = store
+        .databases()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|d| d.name == db)
+        .ok_or_else(|| format!("no database '{db}' in the workspace"))?;
+    if row.split != crate::store::TRAIN && !allow_dev {
+        return Err(crate::store::StoreError::HeldOut(format!("database '{db}'")).to_string());
+    }
+    let question = question.trim();
+    if question.is_empty() {
+        return Err("the question is empty".into());
+    }
+    let rows = Executor::open(&row.path, Limits::default())
+        .and_then(|ex| ex.run(sql))
+        .map_err(|e| e.to_string())?
+        .rows
+        .len();
+    if rows == 0 {
+        return Err("the SQL returns no rows".into());
+    }
+    let split = row.split.clone();
+    let (inserted, _) = store
+        .insert_examples(&[NewExample {
+            db_id: row.id,
+            question: question.to_string(),
+            gold_sql: sql.trim().to_string(),
+            evidence: None,
+            difficulty: None,
+            split,
+            source: "playground".into(),
+            // Which model wrote the SQL that was corrected into this gold, and what it wrote.
+            provenance: match from {
+                Some((model, model_sql)) => serde_json::json!({
+                    "from": "tui playground", "model": model, "model_sql": model_sql
+                }),
+                None => serde_json::json!({"from": "tui playground"}),
+            },
+            exchange_id: None,
+        }])
+        .map_err(|e| e.to_string())?;
+    let id = store
+        .find_example(db, question)
+        .map_err(|e| e.to_string())?
+        .unwrap_or(0);
+    Ok((id, inserted > 0))
 }

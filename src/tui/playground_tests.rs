@@ -312,13 +312,13 @@ fn playground_samples_k_and_moves_through_alternatives() {
     // Another database: the results belong to the old one and go.
     update(&mut s, key('d'));
     assert_eq!(
-        crate::tui::screens::playground::current_db(&s).as_deref(),
+        crate::tui::screens::playground::current_db(&s.playground, &s.databases_list).as_deref(),
         Some("zoo")
     );
     assert!(s.playground.alternatives.is_empty() && s.playground.generation.is_none());
     update(&mut s, key('d'));
     assert_eq!(
-        crate::tui::screens::playground::current_db(&s).as_deref(),
+        crate::tui::screens::playground::current_db(&s.playground, &s.databases_list).as_deref(),
         Some("vet")
     );
 }

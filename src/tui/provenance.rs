@@ -5,10 +5,12 @@
 
 use crate::llm::prompts::Prompt;
 use crate::store::{Example, Exchange, Store};
+use crate::tui::ctx::{AppMsg, Ctx, ViewCtx};
 use crate::tui::keymap::Cmd;
-use crate::tui::screens::block;
-use crate::tui::state::{Effect, State};
-use crate::tui::widgets::centered;
+pub use crate::tui::msg::provenance::{ProvEffect, ProvLoaded};
+use crate::tui::msg::Effect;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{block, centered};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -51,18 +53,6 @@ impl Overlay {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProvEffect {
-    LoadExchange(i64),
-    LoadPrompts,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProvLoaded {
-    Exchange(i64, Box<Result<Exchange, String>>),
-    Prompts(Result<Vec<Prompt>, String>),
-}
-
 /// Performed by the runtime: a store read, or the prompt files (embedded, laid over by the
 /// folder `$SENSE_PROMPTS` names).
 pub fn perform(store: &Store, e: ProvEffect) -> ProvLoaded {
@@ -81,24 +71,10 @@ pub fn perform(store: &Store, e: ProvEffect) -> ProvLoaded {
     }
 }
 
-/// The selected example of the Questions screen (its detail when loaded, else its list row).
-fn selected_example(s: &State) -> Option<Example> {
-    let q = &s.questions;
-    let id = *q.ids.get(q.cursor)?;
-    match &q.detail {
-        Some((ex, _)) if ex.id == id => Some(ex.clone()),
-        _ => q.rows.get(&id).cloned(),
-    }
-}
-
 /// `x` on Questions: the exchange behind the selected example.
-pub fn open_exchange(s: &mut State) -> Vec<Effect> {
-    let Some(example) = selected_example(s) else {
-        s.info("no question selected");
-        return Vec::new();
-    };
+pub fn open_exchange(o: &mut Overlay, example: Example) -> Vec<Effect> {
     let xid = example.exchange_id;
-    s.provenance = Overlay::Exchange(Box::new(ExchangeView {
+    *o = Overlay::Exchange(Box::new(ExchangeView {
         example,
         exchange: None,
         scroll: 0,
@@ -110,13 +86,13 @@ pub fn open_exchange(s: &mut State) -> Vec<Effect> {
 }
 
 /// `P`: the prompt templates.
-pub fn open_prompts(s: &mut State) -> Vec<Effect> {
-    s.provenance = Overlay::Prompts(PromptsView::default());
+pub fn open_prompts(o: &mut Overlay) -> Vec<Effect> {
+    *o = Overlay::Prompts(PromptsView::default());
     vec![Effect::Provenance(ProvEffect::LoadPrompts)]
 }
 
-pub fn on_loaded(s: &mut State, l: ProvLoaded) -> Vec<Effect> {
-    match (&mut s.provenance, l) {
+pub fn on_loaded(o: &mut Overlay, l: ProvLoaded) -> Vec<Effect> {
+    match (o, l) {
         (Overlay::Exchange(v), ProvLoaded::Exchange(id, r))
             if v.example.exchange_id == Some(id) =>
         {
@@ -134,8 +110,8 @@ pub fn on_loaded(s: &mut State, l: ProvLoaded) -> Vec<Effect> {
 }
 
 /// Lines the scrolled text has (before wrapping): an upper bound for the scroll offset.
-fn text_lines(s: &State) -> usize {
-    match &s.provenance {
+fn text_lines(o: &Overlay) -> usize {
+    match o {
         Overlay::Closed => 0,
         Overlay::Exchange(v) => match &v.exchange {
             Some(Ok(x)) => {
@@ -158,24 +134,24 @@ fn text_lines(s: &State) -> usize {
 
 /// Keys while an overlay is open: esc/q close (the opening key too), movement scrolls the
 /// text; on the prompts overlay h/l (left/right, tab) pick the prompt.
-pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
+pub fn on_key(o: &mut Overlay, cx: &mut Ctx, key: KeyEvent) -> Vec<Effect> {
     if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
-        s.provenance = Overlay::Closed;
+        *o = Overlay::Closed;
         return Vec::new();
     }
-    let mode = s.screen.mode();
-    let cmd = s.keymap.lookup(mode, &key);
+    let mode = cx.screen.mode();
+    let cmd = cx.keymap.lookup(mode, &key);
     if matches!(cmd, Some(Cmd::Provenance) | Some(Cmd::Prompts)) {
-        s.provenance = Overlay::Closed;
+        *o = Overlay::Closed;
         return Vec::new();
     }
     if matches!(cmd, Some(Cmd::Help)) {
-        s.help = true;
+        cx.send(AppMsg::Help);
         return Vec::new();
     }
-    let max = text_lines(s);
-    let page = s.page();
-    if let Overlay::Prompts(v) = &mut s.provenance {
+    let max = text_lines(o);
+    let page = cx.page;
+    if let Overlay::Prompts(v) = o {
         let n = match &v.prompts {
             Some(Ok(list)) => list.len(),
             _ => 0,
@@ -197,12 +173,12 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
     }
-    let scroll = match &mut s.provenance {
+    let scroll = match o {
         Overlay::Exchange(v) => &mut v.scroll,
         Overlay::Prompts(v) => &mut v.scroll,
         Overlay::Closed => return Vec::new(),
     };
-    *scroll = match s.keymap.lookup("move", &key) {
+    *scroll = match cx.keymap.lookup("move", &key) {
         Some(Cmd::Down) => *scroll + 1,
         Some(Cmd::Up) => scroll.saturating_sub(1),
         Some(Cmd::PageDown) => *scroll + page,
@@ -216,9 +192,9 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Mouse wheel over an open overlay scrolls its text.
-pub fn on_scroll(s: &mut State, n: i32) {
-    let max = text_lines(s);
-    let scroll = match &mut s.provenance {
+pub fn on_scroll(o: &mut Overlay, n: i32) {
+    let max = text_lines(o);
+    let scroll = match o {
         Overlay::Exchange(v) => &mut v.scroll,
         Overlay::Prompts(v) => &mut v.scroll,
         Overlay::Closed => return,
@@ -240,26 +216,24 @@ pub fn source_note(source: &str) -> String {
     format!("source: {source} — {what}: no model call behind it")
 }
 
-fn field(name: &str, value: String, s: &State) -> Line<'static> {
-    let t = &s.theme;
+fn field(name: &str, value: String, t: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:<10} "), t.dim()),
         Span::styled(value, t.text()),
     ])
 }
 
-fn section(title: &str, s: &State) -> Line<'static> {
-    Line::styled(format!("── {title} "), s.theme.title())
+fn section(title: &str, t: &Theme) -> Line<'static> {
+    Line::styled(format!("── {title} "), t.title())
 }
 
-fn text_block(text: &str, s: &State) -> Vec<Line<'static>> {
+fn text_block(text: &str, t: &Theme) -> Vec<Line<'static>> {
     text.lines()
-        .map(|l| Line::styled(l.to_string(), s.theme.text()))
+        .map(|l| Line::styled(l.to_string(), t.text()))
         .collect()
 }
 
-fn exchange_lines(v: &ExchangeView, s: &State) -> Vec<Line<'static>> {
-    let t = &s.theme;
+fn exchange_lines(v: &ExchangeView, t: &Theme) -> Vec<Line<'static>> {
     let ex = &v.example;
     let mut lines = vec![
         Line::from(vec![
@@ -283,12 +257,12 @@ fn exchange_lines(v: &ExchangeView, s: &State) -> Vec<Line<'static>> {
             t.error(),
         )),
         Some(Ok(x)) => {
-            lines.push(field("exchange", format!("#{}", x.id), s));
-            lines.push(field("purpose", x.purpose.clone(), s));
-            lines.push(field("model", x.model.clone(), s));
-            lines.push(field("endpoint", x.endpoint.clone(), s));
-            lines.push(field("params", x.params.to_string(), s));
-            lines.push(field("latency", format!("{:.0} ms", x.latency_ms), s));
+            lines.push(field("exchange", format!("#{}", x.id), t));
+            lines.push(field("purpose", x.purpose.clone(), t));
+            lines.push(field("model", x.model.clone(), t));
+            lines.push(field("endpoint", x.endpoint.clone(), t));
+            lines.push(field("params", x.params.to_string(), t));
+            lines.push(field("latency", format!("{:.0} ms", x.latency_ms), t));
             let tok = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(|| "–".into());
             lines.push(field(
                 "tokens",
@@ -297,12 +271,12 @@ fn exchange_lines(v: &ExchangeView, s: &State) -> Vec<Line<'static>> {
                     tok(x.prompt_tokens),
                     tok(x.completion_tokens)
                 ),
-                s,
+                t,
             ));
-            lines.push(field("time", x.created_at.clone(), s));
+            lines.push(field("time", x.created_at.clone(), t));
             if let Some(e) = &x.error {
                 lines.push(Line::raw(""));
-                lines.push(section("error", s));
+                lines.push(section("error", t));
                 lines.extend(
                     e.lines()
                         .map(|l| Line::styled(l.to_string(), t.error()))
@@ -310,12 +284,12 @@ fn exchange_lines(v: &ExchangeView, s: &State) -> Vec<Line<'static>> {
                 );
             }
             lines.push(Line::raw(""));
-            lines.push(section("prompt", s));
-            lines.extend(text_block(&x.prompt, s));
+            lines.push(section("prompt", t));
+            lines.extend(text_block(&x.prompt, t));
             lines.push(Line::raw(""));
-            lines.push(section("reply", s));
+            lines.push(section("reply", t));
             match &x.reply {
-                Some(r) => lines.extend(text_block(r, s)),
+                Some(r) => lines.extend(text_block(r, t)),
                 None => lines.push(Line::styled("(no reply)", t.dim())),
             }
         }
@@ -323,8 +297,7 @@ fn exchange_lines(v: &ExchangeView, s: &State) -> Vec<Line<'static>> {
     lines
 }
 
-fn prompts_lines(v: &PromptsView, s: &State) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let t = &s.theme;
+fn prompts_lines(v: &PromptsView, t: &Theme) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let list = match &v.prompts {
         None => return (vec![Line::styled("loading prompts…", t.dim())], Vec::new()),
         Some(Err(e)) => {
@@ -360,13 +333,12 @@ fn prompts_lines(v: &PromptsView, s: &State) -> (Vec<Line<'static>>, Vec<Line<'s
                 t.warning()
             },
         ));
-        body = text_block(&p.text, s);
+        body = text_block(&p.text, t);
     }
     (head, body)
 }
 
-fn footer(s: &State, prompts: bool) -> Line<'static> {
-    let t = &s.theme;
+fn footer(t: &Theme, prompts: bool) -> Line<'static> {
     let mut spans = vec![
         Span::styled("j/k", t.accent()),
         Span::styled(" scroll  ", t.dim()),
@@ -386,24 +358,24 @@ fn footer(s: &State, prompts: bool) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
+pub fn render(f: &mut Frame, area: Rect, o: &Overlay, v: &ViewCtx) {
+    let t = v.theme;
     let w = area.width.saturating_sub(4).min(120);
     let h = area.height;
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
-    let (title, head, body, scroll, prompts) = match &s.provenance {
+    let (title, head, body, scroll, prompts) = match o {
         Overlay::Closed => return,
-        Overlay::Exchange(v) => (
+        Overlay::Exchange(x) => (
             "Provenance",
             Vec::new(),
-            exchange_lines(v, s),
-            v.scroll,
+            exchange_lines(x, t),
+            x.scroll,
             false,
         ),
-        Overlay::Prompts(v) => {
-            let (head, body) = prompts_lines(v, s);
-            ("Prompts", head, body, v.scroll, true)
+        Overlay::Prompts(p) => {
+            let (head, body) = prompts_lines(p, t);
+            ("Prompts", head, body, p.scroll, true)
         }
     };
     let b = block(title, true, t).style(t.base());
@@ -432,7 +404,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
             .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         body_r,
     );
-    f.render_widget(Paragraph::new(footer(s, prompts)), foot_r);
+    f.render_widget(Paragraph::new(footer(t, prompts)), foot_r);
 }
 
 #[cfg(test)]
@@ -441,7 +413,7 @@ mod tests {
     use crate::store::{NewDatabase, NewExample, NewExchange};
     use crate::tui::keymap::Keymap;
     use crate::tui::runtime::Runtime;
-    use crate::tui::state::{update, Action, Pane, Screen};
+    use crate::tui::state::{update, Action, Pane, Screen, State};
     use crate::tui::theme::Theme;
     use crossterm::event::KeyModifiers;
     use ratatui::backend::TestBackend;
@@ -619,7 +591,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut rt, mut s, _rx) = loaded(dir.path());
         rt.dispatch(&mut s, key('x'));
-        let max = text_lines(&s);
+        let max = text_lines(&s.provenance);
         assert!(max > 30, "{max}");
         rt.dispatch(&mut s, key('j'));
         rt.dispatch(&mut s, key('j'));

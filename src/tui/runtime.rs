@@ -6,7 +6,9 @@
 use crate::exec::{Executor, Limits, Metric};
 use crate::store::{Store, StoreError};
 use crate::synth::weak::Judge;
-use crate::tui::state::{update, Action, Effect, Loaded, Slot, State};
+use crate::tui::msg::playground::PgEffect;
+use crate::tui::msg::{Action, Effect, Loaded, Slot};
+use crate::tui::state::{update, State};
 use crate::tui::widgets::grid::GridData;
 use rusqlite::InterruptHandle;
 use std::collections::{HashMap, VecDeque};
@@ -423,10 +425,8 @@ impl Runtime {
             Effect::Runs(req) => Loaded::Runs(crate::tui::runs_jobs::perform(s, req)),
             Effect::Playground(e) => {
                 let path = match &e {
-                    crate::tui::screens::playground::PgEffect::Generate(r) => self.path_of(&r.db),
-                    crate::tui::screens::playground::PgEffect::ShowPrompt { db, .. } => {
-                        self.path_of(db)
-                    }
+                    PgEffect::Generate(r) => self.path_of(&r.db),
+                    PgEffect::ShowPrompt { db, .. } => self.path_of(db),
                     _ => None,
                 };
                 return self.bg.playground(&self.store, e, path);

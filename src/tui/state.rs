@@ -1,203 +1,30 @@
-//! The model of the workbench (State), what can happen to it (Action), what it asks the outside
-//! world to do (Effect), and `update`, the only function that changes it.
+//! The app: its own state (screen, keymap, theme, status bar, prompt, help, the workspace's
+//! databases and schemas) composed with each screen's and overlay's state, what it asks the
+//! outside world to do at start, and `update`, the only function that changes the state. It
+//! dispatches each action to the component it belongs to, which updates its own state given a
+//! [`Ctx`] of the app around it, and acts on the [`AppMsg`]s the components send up.
 
-use crate::exec::Verdict;
+pub use crate::tui::ctx::{Message, Prompt, PromptKind, Screen};
+pub use crate::tui::msg::{Action, Effect, Loaded, Slot};
+pub use crate::tui::widgets::grid::Pane;
+pub use crate::tui::widgets::input::LineInput;
+pub use crate::tui::widgets::{move_cursor, step_within};
+
 use crate::schema::DbSchema;
-use crate::store::{
-    Activity, Candidate, Counts, DatabaseRow, Example, ExampleQuery, Facets, Pair, PairStatus,
-};
+use crate::store::{Activity, Counts, DatabaseRow, ExampleQuery};
+use crate::tui::ctx::{AppMsg, Ctx, ViewCtx};
+use crate::tui::jobs_menu::{self, JobsMenu};
 use crate::tui::keymap::{Cmd, Keymap};
-use crate::tui::screens::{databases, playground, questions, review, runs};
+use crate::tui::provenance::{self, Overlay};
+use crate::tui::runs_jobs::Reply;
+use crate::tui::screens::databases::{self, DatabasesState};
+use crate::tui::screens::playground::{self, PlaygroundState};
+use crate::tui::screens::questions::{self, QuestionsState};
+use crate::tui::screens::review::{self, ReviewState};
+use crate::tui::screens::runs::{self, RunsState};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::grid::GridData;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Screen {
-    Databases,
-    Questions,
-    Review,
-    Runs,
-    Playground,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 5] = [
-        Screen::Databases,
-        Screen::Questions,
-        Screen::Review,
-        Screen::Runs,
-        Screen::Playground,
-    ];
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Databases => "Databases",
-            Screen::Questions => "Questions",
-            Screen::Review => "Review",
-            Screen::Runs => "Runs",
-            Screen::Playground => "Playground",
-        }
-    }
-    /// The keymap table of this screen.
-    pub fn mode(self) -> &'static str {
-        match self {
-            Screen::Databases => "databases",
-            Screen::Questions => "questions",
-            Screen::Review => "review",
-            Screen::Runs => "runs",
-            Screen::Playground => "playground",
-        }
-    }
-    fn index(self) -> usize {
-        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-}
-
-/// Where a SQL result goes (results for a slot carry a token; stale ones are dropped).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Slot {
-    ReviewChosen,
-    ReviewRejected,
-    QuestionGold,
-    QuestionCandidate,
-    TablePreview,
-    Playground,
-    PlaygroundCheck,
-}
-
-/// A result pane's state.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Pane {
-    #[default]
-    Empty,
-    Loading,
-    Ready(GridData),
-    Failed(String),
-}
-
-/// A one-line text input (notes, edited SQL, searches).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LineInput {
-    pub text: String,
-    /// Cursor position in chars.
-    pub cursor: usize,
-}
-
-impl LineInput {
-    pub fn new(text: &str) -> LineInput {
-        LineInput {
-            text: text.to_string(),
-            cursor: text.chars().count(),
-        }
-    }
-    fn byte(&self, char_pos: usize) -> usize {
-        self.text
-            .char_indices()
-            .nth(char_pos)
-            .map(|(i, _)| i)
-            .unwrap_or(self.text.len())
-    }
-    /// Applies an editing key; returns false when the key is not an editing key.
-    pub fn edit(&mut self, key: &KeyEvent) -> bool {
-        let n = self.text.chars().count();
-        match key.code {
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                let b = self.byte(self.cursor);
-                self.text.insert(b, c);
-                self.cursor += 1;
-            }
-            KeyCode::Char('u') => {
-                self.text.clear();
-                self.cursor = 0;
-            }
-            KeyCode::Backspace if self.cursor > 0 => {
-                let b = self.byte(self.cursor - 1);
-                self.text.remove(b);
-                self.cursor -= 1;
-            }
-            KeyCode::Delete if self.cursor < n => {
-                let b = self.byte(self.cursor);
-                self.text.remove(b);
-            }
-            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Right => self.cursor = (self.cursor + 1).min(n),
-            KeyCode::Home => self.cursor = 0,
-            KeyCode::End => self.cursor = n,
-            KeyCode::Backspace | KeyCode::Delete => {}
-            _ => return false,
-        }
-        true
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PromptKind {
-    Note {
-        pair_id: i64,
-    },
-    EditChosen {
-        pair_id: i64,
-        example_id: i64,
-    },
-    /// A new gold SQL for an example (Review or Questions).
-    EditGold {
-        example_id: i64,
-    },
-    /// Read-only SQL on a workspace database (Databases).
-    DbQuery {
-        db: String,
-    },
-    Search,
-    Filter,
-    PgQuestion,
-    PgModel,
-    PgSql,
-}
-
-/// A text prompt over the current screen; keys go to it until Enter or Esc.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub input: LineInput,
-    /// For EditChosen: the verdict of the text as last judged (text, verdict or error).
-    pub judged: Option<(String, Result<Verdict, String>)>,
-    pub judging: bool,
-}
-
-impl Prompt {
-    pub fn new(kind: PromptKind, text: &str) -> Prompt {
-        Prompt {
-            kind,
-            input: LineInput::new(text),
-            judged: None,
-            judging: false,
-        }
-    }
-    pub fn title(&self) -> &'static str {
-        match self.kind {
-            PromptKind::Note { .. } => "note · enter saves · esc cancels",
-            PromptKind::EditChosen { .. } => "chosen SQL · enter judges, then saves · esc cancels",
-            PromptKind::EditGold { .. } => {
-                "gold SQL · enter runs it and re-judges every candidate · esc cancels"
-            }
-            PromptKind::DbQuery { .. } => {
-                "read-only SQL (time, row and size limits) · enter runs · esc cancels"
-            }
-            PromptKind::Search => "search · enter keeps · esc clears",
-            PromptKind::Filter => "filter tables and columns · enter keeps · esc clears",
-            PromptKind::PgQuestion => "question · enter generates · esc cancels",
-            PromptKind::PgModel => "checkpoint folder, URL MODEL, or profile:NAME · enter picks",
-            PromptKind::PgSql => "SQL of the new example · enter runs, then saves · esc cancels",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub text: String,
-    pub error: bool,
-}
 
 /// Everything the workbench shows.
 #[derive(Debug, Clone)]
@@ -220,14 +47,14 @@ pub struct State {
     pub size: (u16, u16),
     pub databases_list: Vec<DatabaseRow>,
     pub schemas: HashMap<String, Result<DbSchema, String>>,
-    pub databases: databases::DatabasesState,
-    pub questions: questions::QuestionsState,
-    pub review: review::ReviewState,
-    pub runs: runs::RunsState,
-    pub playground: playground::PlaygroundState,
-    pub jobs_menu: crate::tui::jobs_menu::JobsMenu,
+    pub databases: DatabasesState,
+    pub questions: QuestionsState,
+    pub review: ReviewState,
+    pub runs: RunsState,
+    pub playground: PlaygroundState,
+    pub jobs_menu: JobsMenu,
     /// The provenance overlay (exchange behind an example, prompt templates), when open.
-    pub provenance: crate::tui::provenance::Overlay,
+    pub provenance: Overlay,
 }
 
 impl State {
@@ -283,123 +110,108 @@ impl State {
     pub fn page(&self) -> usize {
         (self.size.1 as usize).saturating_sub(10).max(5)
     }
+
+    /// What the components see of the app while drawing.
+    pub fn view_ctx(&self) -> ViewCtx<'_> {
+        ViewCtx {
+            theme: &self.theme,
+            keymap: &self.keymap,
+            counts: self.counts.as_ref(),
+            databases: &self.databases_list,
+            schemas: &self.schemas,
+            prompt: self.prompt.as_ref(),
+            ticks: self.ticks,
+        }
+    }
 }
 
-/// The effects `update` asks for. Store reads and writes are quick and done at once by the
-/// runtime (a decision is committed before the next key is read); SQL and introspection of
-/// target databases run on a worker thread and come back as actions.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    LoadCounts,
-    LoadActivity,
-    LoadDatabases,
-    /// Review's queue: the ids of the pairs the filter selects.
-    LoadQueue(crate::store::PairQuery),
-    LoadPairFacets,
-    /// The workspace's annotation guidelines (a Markdown file beside it).
-    LoadGuidelines,
-    LoadPair(i64),
-    Decide(i64, PairStatus),
-    /// A bulk decision on every pair shown, undone as one step.
-    DecideMany(Vec<i64>, PairStatus),
-    Undo,
-    SetNote(i64, String),
-    SaveChosen(i64, String),
-    LoadFacets,
-    LoadQuestionIds(ExampleQuery),
-    LoadQuestionRows(Vec<i64>),
-    LoadQuestion(i64),
-    LoadSchema(String),
-    RunSql {
-        slot: Slot,
-        token: u64,
-        db: String,
-        sql: String,
-    },
-    Judge {
-        token: u64,
-        example_id: i64,
-        sql: String,
-    },
-    /// The pair whose rejected SQL is a candidate's.
-    FindPair(i64),
-    /// Corrects an example's gold SQL (executed and re-judged on the worker).
-    SetGold {
-        example_id: i64,
-        sql: String,
-    },
-    /// Runs screen: read runs and new metric points, start or stop processes.
-    Runs(crate::tui::runs_jobs::Request),
-    /// Playground: generation on a background thread, model sources, saving an example.
-    Playground(playground::PgEffect),
-    /// Jobs menu: start or cancel a background job.
-    Job(crate::tui::jobs_menu::JobEffect),
-    /// Provenance overlays: an exchange, the prompt templates.
-    Provenance(crate::tui::provenance::ProvEffect),
+/// The components' states, borrowed apart from the app's own fields.
+struct Parts<'a> {
+    databases: &'a mut DatabasesState,
+    questions: &'a mut QuestionsState,
+    review: &'a mut ReviewState,
+    runs: &'a mut RunsState,
+    playground: &'a mut PlaygroundState,
+    jobs_menu: &'a mut JobsMenu,
+    provenance: &'a mut Overlay,
 }
 
-/// Results of effects.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Loaded {
-    Counts(Counts),
-    Activity(Vec<Activity>),
-    Databases(Vec<DatabaseRow>),
-    Queue(Vec<i64>),
-    Pair(i64, Result<Pair, String>),
-    Decided(Result<Pair, String>),
-    Undone(Result<Option<Pair>, String>),
-    NoteSaved(Result<Pair, String>),
-    ChosenSaved(Result<Pair, String>),
-    Facets(Facets),
-    QuestionIds(ExampleQuery, Result<Vec<i64>, String>),
-    QuestionRows(Vec<Example>),
-    Question(i64, Result<(Example, Vec<Candidate>), String>),
-    Schema(String, Result<DbSchema, String>),
-    Sql {
-        slot: Slot,
-        token: u64,
-        result: Result<GridData, String>,
-    },
-    Judged {
-        token: u64,
-        sql: String,
-        verdict: Result<Verdict, String>,
-    },
-    PairFacets(crate::store::PairFacets),
-    /// The pair of a candidate, if it has one.
-    PairOf(i64, Option<i64>),
-    /// (file, text) of the guidelines.
-    Guidelines(Result<(String, String), String>),
-    /// A bulk decision: the pairs decided.
-    BulkDecided(Result<Vec<i64>, String>),
-    /// An undo that took back a bulk decision: the pairs restored.
-    BatchUndone(Result<Vec<i64>, String>),
-    /// A gold correction: what it did to the pairs, or why it was refused.
-    GoldSet(i64, Result<crate::store::GoldOutcome, String>),
-    /// An undo that restored a corrected gold.
-    GoldUndone(Result<crate::store::GoldUndone, String>),
-    /// A store operation failed.
-    Failed(String),
-    Runs(crate::tui::runs_jobs::Reply),
-    Playground(playground::PgLoaded),
-    Job(crate::tui::jobs_menu::JobEvent),
-    Provenance(crate::tui::provenance::ProvLoaded),
+/// The app's fields as a component's [`Ctx`], and the components' states beside it.
+fn split(s: &mut State) -> (Ctx<'_>, Parts<'_>) {
+    let page = s.page();
+    let State {
+        screen,
+        keymap,
+        message,
+        prompt,
+        ticks,
+        size,
+        databases_list,
+        schemas,
+        databases,
+        questions,
+        review,
+        runs,
+        playground,
+        jobs_menu,
+        provenance,
+        ..
+    } = s;
+    (
+        Ctx {
+            screen: *screen,
+            keymap,
+            page,
+            ticks: *ticks,
+            size: *size,
+            databases: databases_list,
+            schemas,
+            prompt,
+            message,
+            sent: Vec::new(),
+        },
+        Parts {
+            databases,
+            questions,
+            review,
+            runs,
+            playground,
+            jobs_menu,
+            provenance,
+        },
+    )
 }
 
-// Actions pass one at a time through a queue, never stored in bulk: boxing `Loaded` would
-// only add an allocation per result.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Key(KeyEvent),
-    Cmd(Cmd),
-    /// Mouse wheel: positive scrolls down.
-    Scroll(i32),
-    Resize(u16, u16),
-    Tick,
-    /// Background jobs running now.
-    Jobs(usize),
-    Loaded(Loaded),
+/// Runs a component's update with the app around it, then acts on what it sent up; the
+/// effects of both, in that order.
+fn with_ctx(s: &mut State, f: impl FnOnce(&mut Ctx, Parts) -> Vec<Effect>) -> Vec<Effect> {
+    let (mut cx, parts) = split(s);
+    let mut fx = f(&mut cx, parts);
+    let sent = std::mem::take(&mut cx.sent);
+    for m in sent {
+        fx.extend(on_app_msg(s, m));
+    }
+    fx
+}
+
+/// What a component asked of the app.
+fn on_app_msg(s: &mut State, m: AppMsg) -> Vec<Effect> {
+    match m {
+        AppMsg::ShowQuestions(query) => {
+            s.screen = Screen::Questions;
+            questions::show(&mut s.questions, query)
+        }
+        AppMsg::ShowPair(id) => {
+            s.screen = Screen::Review;
+            review::show_pair(&mut s.review, id)
+        }
+        AppMsg::OpenExchange(example) => provenance::open_exchange(&mut s.provenance, *example),
+        AppMsg::Help => {
+            s.help = true;
+            Vec::new()
+        }
+        AppMsg::Cmd(cmd) => on_cmd(s, cmd),
+    }
 }
 
 /// The effects to run when the workbench opens.
@@ -419,7 +231,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Key(key) => on_key(s, key),
         Action::Cmd(cmd) => on_cmd(s, cmd),
         Action::Scroll(n) if s.provenance.is_open() => {
-            crate::tui::provenance::on_scroll(s, n);
+            provenance::on_scroll(&mut s.provenance, n);
             Vec::new()
         }
         Action::Scroll(n) => {
@@ -450,7 +262,9 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
                 Vec::new()
             };
             // The Runs screen follows runs live: new points every tick.
-            fx.extend(runs::on_tick(s));
+            if s.screen == Screen::Runs {
+                fx.extend(runs::on_tick(&s.runs));
+            }
             fx
         }
         Action::Jobs(n) => {
@@ -466,26 +280,18 @@ fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
         return on_prompt_key(s, key);
     }
     if s.provenance.is_open() && !s.help {
-        return crate::tui::provenance::on_key(s, key);
+        return with_ctx(s, |cx, p| provenance::on_key(p.provenance, cx, key));
     }
     if s.jobs_menu.open && !s.help {
-        return crate::tui::jobs_menu::on_key(s, key);
+        return with_ctx(s, |cx, p| {
+            jobs_menu::on_key(p.jobs_menu, cx, &p.playground.sources, key)
+        });
     }
     if s.screen == Screen::Runs && s.runs.form.is_some() {
-        return runs::on_form_key(s, key);
+        return runs::on_form_key(&mut s.runs, key);
     }
-    if s.screen == Screen::Review && !s.help {
-        if s.review.guidelines.is_some() {
-            // Any key closes the guidelines.
-            s.review.guidelines = None;
-            return Vec::new();
-        }
-        if s.review.confirm.is_some() {
-            return review::on_confirm_key(s, key);
-        }
-        if s.review.picker.open {
-            return crate::tui::screens::review_filter::on_key(s, key);
-        }
+    if s.screen == Screen::Review && !s.help && review::has_overlay(&s.review) {
+        return with_ctx(s, |cx, p| review::on_overlay_key(p.review, cx, key));
     }
     if s.help {
         // Any key closes help; the help key itself too.
@@ -511,9 +317,9 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             let kind = p.kind.clone();
             s.prompt = None;
             match kind {
-                PromptKind::Search => questions::set_search(s, String::new()),
+                PromptKind::Search => questions::set_search(&mut s.questions, String::new()),
                 PromptKind::Filter => {
-                    databases::set_filter(s, String::new());
+                    databases::set_filter(&mut s.databases, String::new());
                     Vec::new()
                 }
                 _ => Vec::new(),
@@ -529,7 +335,7 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
                 PromptKind::DbQuery { db } => {
                     s.prompt = None;
-                    databases::run_query(s, db, text)
+                    databases::run_query(&mut s.databases, db, text)
                 }
                 PromptKind::EditGold { example_id } => {
                     if text.trim().is_empty() {
@@ -553,12 +359,7 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                         Vec::new()
                     } else {
                         p.judging = true;
-                        s.review.token += 1;
-                        vec![Effect::Judge {
-                            token: s.review.token,
-                            example_id,
-                            sql: text,
-                        }]
+                        review::judge(&mut s.review, example_id, text)
                     }
                 }
                 PromptKind::Search | PromptKind::Filter => {
@@ -566,7 +367,9 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Vec::new()
                 }
                 k @ (PromptKind::PgQuestion | PromptKind::PgModel | PromptKind::PgSql) => {
-                    playground::on_prompt_enter(s, k, text)
+                    with_ctx(s, |cx, p| {
+                        playground::on_prompt_enter(p.playground, cx, k, text)
+                    })
                 }
             }
         }
@@ -576,9 +379,9 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             let text = p.input.text.clone();
             match p.kind {
-                PromptKind::Search => questions::set_search(s, text),
+                PromptKind::Search => questions::set_search(&mut s.questions, text),
                 PromptKind::Filter => {
-                    databases::set_filter(s, text);
+                    databases::set_filter(&mut s.databases, text);
                     Vec::new()
                 }
                 _ => Vec::new(),
@@ -590,11 +393,11 @@ fn on_prompt_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn go(s: &mut State, screen: Screen) -> Vec<Effect> {
     s.screen = screen;
     match screen {
-        Screen::Databases => databases::on_enter(s),
-        Screen::Questions => questions::on_enter(s),
-        Screen::Review => review::on_enter(s),
-        Screen::Runs => runs::on_enter(s),
-        Screen::Playground => playground::on_enter(s),
+        Screen::Databases => with_ctx(s, |cx, p| databases::on_enter(p.databases, cx)),
+        Screen::Questions => questions::on_enter(&mut s.questions),
+        Screen::Review => review::on_enter(&mut s.review),
+        Screen::Runs => runs::on_enter(&s.runs),
+        Screen::Playground => playground::on_enter(),
     }
 }
 
@@ -618,14 +421,14 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::GoReview => go(s, Screen::Review),
         Cmd::GoRuns => go(s, Screen::Runs),
         Cmd::GoPlayground => go(s, Screen::Playground),
-        Cmd::JobsMenu => crate::tui::jobs_menu::toggle(s),
-        Cmd::Prompts => crate::tui::provenance::open_prompts(s),
+        Cmd::JobsMenu => jobs_menu::toggle(&mut s.jobs_menu),
+        Cmd::Prompts => provenance::open_prompts(&mut s.provenance),
         other => match s.screen {
-            Screen::Databases => databases::on_cmd(s, other),
-            Screen::Questions => questions::on_cmd(s, other),
-            Screen::Review => review::on_cmd(s, other),
-            Screen::Runs => runs::on_cmd(s, other),
-            Screen::Playground => playground::on_cmd(s, other),
+            Screen::Databases => with_ctx(s, |cx, p| databases::on_cmd(p.databases, cx, other)),
+            Screen::Questions => with_ctx(s, |cx, p| questions::on_cmd(p.questions, cx, other)),
+            Screen::Review => with_ctx(s, |cx, p| review::on_cmd(p.review, cx, other)),
+            Screen::Runs => with_ctx(s, |cx, p| runs::on_cmd(p.runs, cx, other)),
+            Screen::Playground => with_ctx(s, |cx, p| playground::on_cmd(p.playground, cx, other)),
         },
     }
 }
@@ -636,13 +439,9 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             // Pairs made by another process (an import, weak sampling, a job) join the queue
             // live; a finished queue picks up pending pairs that appeared since.
             let grew = s.counts.as_ref().is_some_and(|old| old.pairs != c.pairs);
-            let reload = s.review.loaded && (grew || (c.pending > 0 && !s.review.has_pending()));
+            let fx = review::on_counts(&s.review, grew, c.pending);
             s.counts = Some(c);
-            if reload {
-                vec![Effect::LoadQueue(s.review.filter.clone())]
-            } else {
-                Vec::new()
-            }
+            fx
         }
         Loaded::Activity(a) => {
             s.activity = a;
@@ -650,35 +449,43 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         }
         Loaded::Databases(list) => {
             s.databases_list = list;
-            s.databases.loaded = true;
-            s.databases.error = None;
-            databases::after_list(s)
+            with_ctx(s, |cx, p| databases::on_list(p.databases, cx))
         }
         Loaded::Schema(db, schema) => {
             s.schemas.insert(db, schema);
-            databases::after_schema(s)
+            with_ctx(s, |cx, p| databases::after_schema(p.databases, cx))
         }
         Loaded::Failed(e) => {
             s.error(e);
             Vec::new()
         }
-        Loaded::Runs(_) => runs::on_loaded(s, l),
-        Loaded::Playground(_) => playground::on_loaded(s, l),
-        Loaded::Job(e) => crate::tui::jobs_menu::on_loaded(s, e),
-        Loaded::Provenance(l) => crate::tui::provenance::on_loaded(s, l),
-        Loaded::Facets(f) => {
-            s.questions.facets = f;
-            Vec::new()
+        Loaded::Runs(reply) => {
+            let polled = matches!(reply, Reply::Polled(_));
+            let fx = with_ctx(s, |cx, p| runs::on_loaded(p.runs, cx, reply));
+            if polled {
+                runs::sync_activity(&s.runs, &mut s.activity);
+            }
+            fx
         }
-        Loaded::QuestionIds(..)
+        Loaded::Playground(_) => with_ctx(s, |cx, p| playground::on_loaded(p.playground, cx, l)),
+        Loaded::Job(e) => with_ctx(s, |cx, p| jobs_menu::on_loaded(p.jobs_menu, cx, e)),
+        Loaded::Provenance(l) => provenance::on_loaded(&mut s.provenance, l),
+        Loaded::Facets(_)
+        | Loaded::QuestionIds(..)
         | Loaded::QuestionRows(_)
         | Loaded::Question(..)
-        | Loaded::PairOf(..) => questions::on_loaded(s, l),
+        | Loaded::PairOf(..) => with_ctx(s, |cx, p| questions::on_loaded(p.questions, cx, l)),
         Loaded::Sql { slot, .. } => match slot {
-            Slot::ReviewChosen | Slot::ReviewRejected => review::on_loaded(s, l),
-            Slot::QuestionGold | Slot::QuestionCandidate => questions::on_loaded(s, l),
-            Slot::TablePreview => databases::on_loaded(s, l),
-            Slot::Playground | Slot::PlaygroundCheck => playground::on_loaded(s, l),
+            Slot::ReviewChosen | Slot::ReviewRejected => {
+                with_ctx(s, |cx, p| review::on_loaded(p.review, cx, l))
+            }
+            Slot::QuestionGold | Slot::QuestionCandidate => {
+                with_ctx(s, |cx, p| questions::on_loaded(p.questions, cx, l))
+            }
+            Slot::TablePreview => databases::on_loaded(&mut s.databases, l),
+            Slot::Playground | Slot::PlaygroundCheck => {
+                with_ctx(s, |cx, p| playground::on_loaded(p.playground, cx, l))
+            }
         },
         Loaded::Queue(_)
         | Loaded::PairFacets(_)
@@ -690,7 +497,7 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         | Loaded::Undone(_)
         | Loaded::NoteSaved(_)
         | Loaded::ChosenSaved(_)
-        | Loaded::Judged { .. } => review::on_loaded(s, l),
+        | Loaded::Judged { .. } => with_ctx(s, |cx, p| review::on_loaded(p.review, cx, l)),
         Loaded::GoldSet(..) | Loaded::GoldUndone(_) => gold_changed(s, l),
     }
 }
@@ -699,6 +506,7 @@ fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
 /// message; Review's queue and the Questions detail are read again.
 fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
     let mut fx = vec![Effect::LoadCounts];
+    let mut focus = None;
     match l {
         Loaded::GoldSet(example_id, Ok(out)) => {
             if matches!(
@@ -737,7 +545,7 @@ fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
                 u.pairs.len()
             ));
             // Show the restored pair, as an undone decision does.
-            s.review.focus = u.pairs.first().copied();
+            focus = Some(u.pairs.first().copied());
         }
         Loaded::GoldUndone(Err(e)) => {
             s.error(e);
@@ -745,44 +553,7 @@ fn gold_changed(s: &mut State, l: Loaded) -> Vec<Effect> {
         }
         _ => return Vec::new(),
     }
-    if s.review.loaded {
-        fx.push(Effect::LoadQueue(s.review.filter.clone()));
-    }
-    if let Some(id) = s.questions.ids.get(s.questions.cursor) {
-        fx.push(Effect::LoadQuestion(*id));
-    }
+    fx.extend(review::after_gold(&mut s.review, focus));
+    fx.extend(questions::reload_current(&s.questions));
     fx
-}
-
-impl Pane {
-    /// (rows, columns) of a ready result, for bounding scroll offsets.
-    pub fn extent(&self) -> (usize, usize) {
-        match self {
-            Pane::Ready(g) => (g.rows.len(), g.columns.len()),
-            _ => (0, 0),
-        }
-    }
-}
-
-/// One step further, but never past the last of `len` items.
-pub fn step_within(v: usize, len: usize) -> usize {
-    (v + 1).min(len.saturating_sub(1))
-}
-
-/// Moves a cursor by a movement command within `len` items; returns whether it moved.
-pub fn move_cursor(cursor: &mut usize, len: usize, cmd: Cmd, page: usize) -> bool {
-    if len == 0 {
-        return false;
-    }
-    let old = *cursor;
-    *cursor = match cmd {
-        Cmd::Up => cursor.saturating_sub(1),
-        Cmd::Down => (*cursor + 1).min(len - 1),
-        Cmd::PageUp => cursor.saturating_sub(page),
-        Cmd::PageDown => (*cursor + page).min(len - 1),
-        Cmd::Top => 0,
-        Cmd::Bottom => len - 1,
-        _ => *cursor,
-    };
-    *cursor != old
 }

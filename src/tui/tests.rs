@@ -589,6 +589,43 @@ fn questions_follow_the_cursor_with_rows_and_detail() {
 }
 
 #[test]
+fn a_questions_provenance_is_put_in_words_when_its_detail_loads() {
+    let mut s = new_state();
+    s.screen = Screen::Questions;
+    update(
+        &mut s,
+        Action::Loaded(Loaded::QuestionIds(ExampleQuery::default(), Ok(vec![7]))),
+    );
+    let ex = crate::store::Example {
+        id: 7,
+        db_id: 1,
+        db_name: "vet".into(),
+        question: "How many pets?".into(),
+        gold_sql: "SELECT count(*) FROM pets".into(),
+        evidence: None,
+        difficulty: None,
+        split: "train".into(),
+        source: "template".into(),
+        exchange_id: None,
+        wrong_candidates: 0,
+        provenance: r#"{"template": "count_all", "seed": 42, "model": null, "note": ""}"#.into(),
+    };
+    update(
+        &mut s,
+        Action::Loaded(Loaded::Question(7, Ok((ex, Vec::new())))),
+    );
+    assert_eq!(
+        s.questions.detail_provenance,
+        "seed 42 · template count_all"
+    );
+    let text = render(&s, 160, 48).backend().to_string();
+    assert!(
+        text.contains("vet · train · – · template · seed 42 · template count_all"),
+        "{text}"
+    );
+}
+
+#[test]
 fn questions_search_prompt_searches_as_you_type() {
     let mut s = new_state();
     s.screen = Screen::Questions;
@@ -612,10 +649,18 @@ fn questions_search_prompt_searches_as_you_type() {
 fn databases_tree_expands_and_previews_the_selected_table() {
     let dir = tempfile::tempdir().unwrap();
     let (mut rt, mut s) = loaded(dir.path(), '1');
-    assert_eq!(crate::tui::screens::databases::visible_rows(&s).len(), 1);
+    assert_eq!(
+        crate::tui::screens::databases::visible_rows(&s.databases, &s.databases_list, &s.schemas)
+            .len(),
+        1
+    );
     let fx = update(&mut s, key('l'));
     assert!(fx.is_empty());
-    assert_eq!(crate::tui::screens::databases::visible_rows(&s).len(), 3);
+    assert_eq!(
+        crate::tui::screens::databases::visible_rows(&s.databases, &s.databases_list, &s.schemas)
+            .len(),
+        3
+    );
     let fx = update(&mut s, key('j'));
     let Effect::RunSql { slot, sql, .. } = &fx[0] else {
         panic!("{fx:?}")
@@ -626,7 +671,11 @@ fn databases_tree_expands_and_previews_the_selected_table() {
         rt.perform(e);
     }
     update(&mut s, key('l'));
-    assert_eq!(crate::tui::screens::databases::visible_rows(&s).len(), 6);
+    assert_eq!(
+        crate::tui::screens::databases::visible_rows(&s.databases, &s.databases_list, &s.schemas)
+            .len(),
+        6
+    );
     update(&mut s, key('j'));
     update(&mut s, key('h'));
     assert_eq!(
@@ -634,15 +683,20 @@ fn databases_tree_expands_and_previews_the_selected_table() {
         "collapse on a column goes to its table"
     );
     update(&mut s, key('h'));
-    assert_eq!(crate::tui::screens::databases::visible_rows(&s).len(), 3);
+    assert_eq!(
+        crate::tui::screens::databases::visible_rows(&s.databases, &s.databases_list, &s.schemas)
+            .len(),
+        3
+    );
     update(&mut s, Action::Cmd(Cmd::Filter));
     for c in "spec".chars() {
         update(&mut s, key(c));
     }
-    let labels: Vec<String> = crate::tui::screens::databases::visible_rows(&s)
-        .into_iter()
-        .map(|r| r.label)
-        .collect();
+    let labels: Vec<String> =
+        crate::tui::screens::databases::visible_rows(&s.databases, &s.databases_list, &s.schemas)
+            .into_iter()
+            .map(|r| r.label)
+            .collect();
     assert_eq!(labels, vec!["vet", "pets", "species"]);
     update(&mut s, code(KeyCode::Esc));
     assert_eq!(s.databases.filter, "");
@@ -989,7 +1043,7 @@ fn review_filters_by_class_then_rejects_all_shown_and_undoes_it_as_one_step() {
         rt.dispatch(&mut s, key('j'));
     }
     rt.dispatch(&mut s, code(KeyCode::Enter));
-    let classes = crate::tui::screens::review_filter::values(&s, 4);
+    let classes = crate::tui::screens::review_filter::values(&s.review.facets, 4);
     assert!(classes.contains(&Some("extra_rows".into())), "{classes:?}");
     let at = classes
         .iter()
@@ -1210,7 +1264,7 @@ fn questions_show_a_candidates_result_jump_to_its_pair_and_mark_search_matches()
     assert_eq!(pair.rejected_sql, "SELECT name FROM pets WHERE age >= 3");
     // Search matches are drawn reversed in the list.
     rt.dispatch(&mut s, key('2'));
-    let fx = crate::tui::screens::questions::set_search(&mut s, "pets".into());
+    let fx = crate::tui::screens::questions::set_search(&mut s.questions, "pets".into());
     for e in fx {
         if let Some(a) = rt.perform(e) {
             rt.dispatch(&mut s, a);

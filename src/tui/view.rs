@@ -1,10 +1,12 @@
 //! The whole frame, drawn from the state alone: tabs, the current screen, the status bar, and
 //! over them the prompt and the help overlay.
 
+use crate::store::Run;
+use crate::tui::ctx::{PromptKind, Screen};
 use crate::tui::keymap::Cmd;
-use crate::tui::screens::{self, block};
-use crate::tui::state::{PromptKind, Screen, State};
-use crate::tui::widgets::{centered, fit};
+use crate::tui::screens;
+use crate::tui::state::State;
+use crate::tui::widgets::{block, centered, fit};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
@@ -40,19 +42,30 @@ pub fn render(f: &mut Frame, s: &State) {
     ])
     .split(area);
     render_tabs(f, rows[0], s);
+    let v = s.view_ctx();
     match s.screen {
-        Screen::Databases => screens::databases::render(f, rows[1], s),
-        Screen::Questions => screens::questions::render(f, rows[1], s),
-        Screen::Review => screens::review::render(f, rows[1], s),
-        Screen::Runs => screens::runs::render(f, rows[1], s),
-        Screen::Playground => screens::playground::render(f, rows[1], s),
+        Screen::Databases => screens::databases::render(f, rows[1], &s.databases, &v),
+        Screen::Questions => screens::questions::render(f, rows[1], &s.questions, &v),
+        Screen::Review => {
+            // A checkpoint that wrote a pair's rejected SQL is named by its run.
+            let runs: Vec<&Run> = s
+                .playground
+                .runs
+                .iter()
+                .chain(s.runs.runs.iter().map(|x| &x.run))
+                .collect();
+            screens::review::render(f, rows[1], &s.review, &v, &runs)
+        }
+        Screen::Runs => screens::runs::render(f, rows[1], &s.runs, &v),
+        Screen::Playground => screens::playground::render(f, rows[1], &s.playground, &v),
     }
     render_status(f, rows[2], s);
     if s.jobs_menu.open {
-        crate::tui::jobs_menu::render(f, rows[1], s);
+        let p = &s.playground;
+        crate::tui::jobs_menu::render(f, rows[1], &s.jobs_menu, &v, &p.sources, &p.runs);
     }
     if s.provenance.is_open() {
-        crate::tui::provenance::render(f, rows[1], s);
+        crate::tui::provenance::render(f, rows[1], &s.provenance, &v);
     }
     if s.prompt.is_some() {
         render_prompt(f, rows[1], s);
@@ -158,7 +171,7 @@ fn render_prompt(f: &mut Frame, area: Rect, s: &State) {
     if edit {
         lines.push(Line::raw(""));
         let status = if p.kind == PromptKind::PgSql {
-            screens::playground::check_line(s)
+            screens::playground::check_line(&s.playground, &s.view_ctx())
         } else if p.judging {
             Line::styled("running and judging…", t.dim())
         } else {

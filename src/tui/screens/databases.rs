@@ -2,17 +2,19 @@
 //! key target), filtered with `/`, and beside it the rows of the selected table.
 
 use super::{block, render_note, render_pane};
+use crate::schema::DbSchema;
+use crate::store::DatabaseRow;
+use crate::tui::ctx::{AppMsg, Ctx, Prompt, PromptKind, Screen, ViewCtx};
 use crate::tui::keymap::Cmd;
-use crate::tui::state::{
-    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
-};
+use crate::tui::msg::{Effect, Loaded, Slot};
+use crate::tui::widgets::grid::Pane;
 use crate::tui::widgets::tree::{self, Node, TreeRow};
-use crate::tui::widgets::{fit, scroll_offset};
+use crate::tui::widgets::{fit, move_cursor, scroll_offset, step_within};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Rows shown in the table preview.
 pub const PREVIEW_ROWS: usize = 1000;
@@ -37,62 +39,70 @@ pub struct DatabasesState {
     pub sort: Option<(usize, bool)>,
 }
 
-pub fn visible_rows(s: &State) -> Vec<TreeRow> {
-    let dbs: Vec<(String, i64)> = s
-        .databases_list
-        .iter()
-        .map(|d| (d.name.clone(), d.examples))
-        .collect();
-    let mut rows = tree::rows(&dbs, &s.schemas, &s.databases.expanded, &s.databases.filter);
+/// The tree's rows as shown: the workspace's databases (`list`) with the schemas read so far,
+/// expanded and filtered as the state says.
+pub fn visible_rows(
+    d: &DatabasesState,
+    list: &[DatabaseRow],
+    schemas: &HashMap<String, Result<DbSchema, String>>,
+) -> Vec<TreeRow> {
+    let dbs: Vec<(String, i64)> = list.iter().map(|d| (d.name.clone(), d.examples)).collect();
+    let mut rows = tree::rows(&dbs, schemas, &d.expanded, &d.filter);
     // Every database carries its split: dev databases are held out.
     for r in rows.iter_mut().filter(|r| r.depth == 0) {
-        if let Some(d) = s.databases_list.iter().find(|d| d.name == r.label) {
+        if let Some(d) = list.iter().find(|d| d.name == r.label) {
             r.detail = format!("{} · {}", d.split, r.detail);
         }
     }
     rows
 }
 
-pub fn on_enter(s: &mut State) -> Vec<Effect> {
+pub fn on_enter(d: &mut DatabasesState, cx: &mut Ctx) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if !s.databases.loaded {
+    if !d.loaded {
         fx.push(Effect::LoadDatabases);
     }
-    fx.extend(after_list(s));
+    fx.extend(after_list(d, cx));
     fx
+}
+
+/// The workspace's databases were read (the app holds the list).
+pub fn on_list(d: &mut DatabasesState, cx: &mut Ctx) -> Vec<Effect> {
+    d.loaded = true;
+    d.error = None;
+    after_list(d, cx)
 }
 
 /// Reads every schema not read yet (the filter searches them all).
-pub fn after_list(s: &mut State) -> Vec<Effect> {
-    if s.screen != crate::tui::state::Screen::Databases {
+pub fn after_list(d: &mut DatabasesState, cx: &mut Ctx) -> Vec<Effect> {
+    if cx.screen != Screen::Databases {
         return Vec::new();
     }
-    let mut fx: Vec<Effect> = s
-        .databases_list
+    let mut fx: Vec<Effect> = cx
+        .databases
         .iter()
-        .filter(|d| !s.schemas.contains_key(&d.name))
+        .filter(|d| !cx.schemas.contains_key(&d.name))
         .map(|d| Effect::LoadSchema(d.name.clone()))
         .collect();
-    fx.extend(follow_cursor(s));
+    fx.extend(follow_cursor(d, cx));
     fx
 }
 
-pub fn after_schema(s: &mut State) -> Vec<Effect> {
-    if s.screen != crate::tui::state::Screen::Databases {
+pub fn after_schema(d: &mut DatabasesState, cx: &mut Ctx) -> Vec<Effect> {
+    if cx.screen != Screen::Databases {
         return Vec::new();
     }
-    follow_cursor(s)
+    follow_cursor(d, cx)
 }
 
-pub fn set_filter(s: &mut State, text: String) {
-    s.databases.filter = text;
-    s.databases.cursor = 0;
+pub fn set_filter(d: &mut DatabasesState, text: String) {
+    d.filter = text;
+    d.cursor = 0;
 }
 
 /// Previews the table under the cursor when it changed.
-fn follow_cursor(s: &mut State) -> Vec<Effect> {
-    let rows = visible_rows(s);
-    let d = &mut s.databases;
+fn follow_cursor(d: &mut DatabasesState, cx: &Ctx) -> Vec<Effect> {
+    let rows = visible_rows(d, cx.databases, cx.schemas);
     d.cursor = d.cursor.min(rows.len().saturating_sub(1));
     let Some(row) = rows.get(d.cursor) else {
         return Vec::new();
@@ -101,7 +111,7 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
     let Some(ti) = row.node.table() else {
         return Vec::new();
     };
-    let Some(Ok(schema)) = s.schemas.get(&db) else {
+    let Some(Ok(schema)) = cx.schemas.get(&db) else {
         return Vec::new();
     };
     let Some(table) = schema.tables.get(ti) else {
@@ -116,7 +126,7 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
     d.sort = None;
     d.grid_row = 0;
     d.grid_col = 0;
-    run_grid(s)
+    run_grid(d)
 }
 
 /// The SQL behind the grid: the typed query or the selected table, sorted when asked (by
@@ -142,8 +152,7 @@ fn grid_sql(d: &DatabasesState) -> Option<(String, String)> {
     Some((db, sql))
 }
 
-fn run_grid(s: &mut State) -> Vec<Effect> {
-    let d = &mut s.databases;
+fn run_grid(d: &mut DatabasesState) -> Vec<Effect> {
     let Some((db, sql)) = grid_sql(d) else {
         return Vec::new();
     };
@@ -158,42 +167,39 @@ fn run_grid(s: &mut State) -> Vec<Effect> {
 }
 
 /// Runs SQL typed on the Databases screen (read-only, under the executor's limits).
-pub fn run_query(s: &mut State, db: String, sql: String) -> Vec<Effect> {
+pub fn run_query(d: &mut DatabasesState, db: String, sql: String) -> Vec<Effect> {
     if sql.trim().is_empty() {
         return Vec::new();
     }
-    let d = &mut s.databases;
     d.query = Some((db, sql));
     d.sort = None;
     d.grid_row = 0;
     d.grid_col = 0;
-    run_grid(s)
+    run_grid(d)
 }
 
-pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+pub fn on_cmd(d: &mut DatabasesState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-            let len = visible_rows(s).len();
-            let page = s.page();
-            if move_cursor(&mut s.databases.cursor, len, cmd, page) {
-                return follow_cursor(s);
+            let len = visible_rows(d, cx.databases, cx.schemas).len();
+            if move_cursor(&mut d.cursor, len, cmd, cx.page) {
+                return follow_cursor(d, cx);
             }
             Vec::new()
         }
         Cmd::Expand | Cmd::Collapse => {
-            let rows = visible_rows(s);
-            let Some(row) = rows.get(s.databases.cursor) else {
+            let rows = visible_rows(d, cx.databases, cx.schemas);
+            let Some(row) = rows.get(d.cursor) else {
                 return Vec::new();
             };
             let key = match &row.node {
                 Node::Db { db } => Some(db.clone()),
-                Node::Table { db, table } => match s.schemas.get(db) {
+                Node::Table { db, table } => match cx.schemas.get(db) {
                     Some(Ok(sc)) => sc.tables.get(*table).map(|t| format!("{db}/{}", t.name)),
                     _ => None,
                 },
                 Node::Column { .. } => None,
             };
-            let d = &mut s.databases;
             match (cmd, key) {
                 (Cmd::Expand, Some(k)) => {
                     d.expanded.insert(k);
@@ -212,28 +218,25 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 }
                 _ => {}
             }
-            follow_cursor(s)
+            follow_cursor(d, cx)
         }
         Cmd::Filter => {
-            s.prompt = Some(Prompt::new(PromptKind::Filter, &s.databases.filter));
+            *cx.prompt = Some(Prompt::new(PromptKind::Filter, &d.filter));
             Vec::new()
         }
         Cmd::Query => {
-            let rows = visible_rows(s);
-            let db = rows
-                .get(s.databases.cursor)
-                .map(|r| r.node.db().to_string());
+            let rows = visible_rows(d, cx.databases, cx.schemas);
+            let db = rows.get(d.cursor).map(|r| r.node.db().to_string());
             if let Some(db) = db {
-                let last = match &s.databases.query {
+                let last = match &d.query {
                     Some((qdb, sql)) if *qdb == db => sql.clone(),
                     _ => String::new(),
                 };
-                s.prompt = Some(Prompt::new(PromptKind::DbQuery { db }, &last));
+                *cx.prompt = Some(Prompt::new(PromptKind::DbQuery { db }, &last));
             }
             Vec::new()
         }
         Cmd::SortColumn => {
-            let d = &mut s.databases;
             if d.grid.extent().1 == 0 {
                 return Vec::new();
             }
@@ -252,58 +255,55 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 ),
                 _ => "unsorted".to_string(),
             };
-            s.info(what);
-            run_grid(s)
+            cx.info(what);
+            run_grid(d)
         }
         Cmd::TableQuestions => {
-            let rows = visible_rows(s);
-            let Some(row) = rows.get(s.databases.cursor) else {
+            let rows = visible_rows(d, cx.databases, cx.schemas);
+            let Some(row) = rows.get(d.cursor) else {
                 return Vec::new();
             };
             let db = row.node.db().to_string();
-            let table = row.node.table().and_then(|ti| match s.schemas.get(&db) {
+            let table = row.node.table().and_then(|ti| match cx.schemas.get(&db) {
                 Some(Ok(sc)) => sc.tables.get(ti).map(|t| t.name.clone()),
                 _ => None,
             });
             // The questions of this database whose question or gold SQL names the table.
-            s.questions.query = crate::store::ExampleQuery {
+            cx.send(AppMsg::ShowQuestions(crate::store::ExampleQuery {
                 db: Some(db),
                 search: table.unwrap_or_default(),
                 ..Default::default()
-            };
-            s.screen = crate::tui::state::Screen::Questions;
-            vec![Effect::LoadQuestionIds(s.questions.query.clone())]
+            }));
+            Vec::new()
         }
         Cmd::ClearFilter => {
-            set_filter(s, String::new());
-            follow_cursor(s)
+            set_filter(d, String::new());
+            follow_cursor(d, cx)
         }
         Cmd::GridDown => {
-            let d = &mut s.databases;
             d.grid_row = step_within(d.grid_row, d.grid.extent().0);
             Vec::new()
         }
         Cmd::GridUp => {
-            s.databases.grid_row = s.databases.grid_row.saturating_sub(1);
+            d.grid_row = d.grid_row.saturating_sub(1);
             Vec::new()
         }
         Cmd::GridRight => {
-            let d = &mut s.databases;
             d.grid_col = step_within(d.grid_col, d.grid.extent().1);
             Vec::new()
         }
         Cmd::GridLeft => {
-            s.databases.grid_col = s.databases.grid_col.saturating_sub(1);
+            d.grid_col = d.grid_col.saturating_sub(1);
             Vec::new()
         }
         _ => Vec::new(),
     }
 }
 
-pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+pub fn on_loaded(d: &mut DatabasesState, l: Loaded) -> Vec<Effect> {
     if let Loaded::Sql { token, result, .. } = l {
-        if token == s.databases.token {
-            s.databases.grid = match result {
+        if token == d.token {
+            d.grid = match result {
                 Ok(g) => Pane::Ready(g),
                 Err(e) => Pane::Failed(e),
             };
@@ -314,11 +314,10 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
 
 // ---- view ----------------------------------------------------------------------------
 
-fn render_tree(f: &mut Frame, area: Rect, s: &State, rows: &[TreeRow]) {
-    let t = &s.theme;
-    let d = &s.databases;
+fn render_tree(f: &mut Frame, area: Rect, d: &DatabasesState, v: &ViewCtx, rows: &[TreeRow]) {
+    let t = v.theme;
     let title = if d.filter.is_empty() {
-        format!("Schema · {} databases", s.databases_list.len())
+        format!("Schema · {} databases", v.databases.len())
     } else {
         format!("Schema · filter \"{}\"", d.filter)
     };
@@ -373,9 +372,8 @@ fn render_tree(f: &mut Frame, area: Rect, s: &State, rows: &[TreeRow]) {
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let d = &s.databases;
+pub fn render(f: &mut Frame, area: Rect, d: &DatabasesState, v: &ViewCtx) {
+    let t = v.theme;
     if let Some(e) = &d.error {
         f.render_widget(
             Paragraph::new(Line::styled(e.clone(), t.error()))
@@ -394,7 +392,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         );
         return;
     }
-    if s.databases_list.is_empty() {
+    if v.databases.is_empty() {
         render_note(
             f,
             area,
@@ -411,14 +409,14 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         );
         return;
     }
-    let rows = visible_rows(s);
+    let rows = visible_rows(d, v.databases, v.schemas);
     let tree_w = if area.width >= 140 {
         56
     } else {
         area.width * 2 / 5
     };
     let cols = Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(20)]).split(area);
-    render_tree(f, cols[0], s, &rows);
+    render_tree(f, cols[0], d, v, &rows);
     let sort = match (&d.sort, &d.grid) {
         (Some((c, desc)), Pane::Ready(g)) => format!(
             " · by {} {}",

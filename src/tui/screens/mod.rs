@@ -1,4 +1,6 @@
-//! One module per screen: its own state, its reaction to commands and loaded data, its view.
+//! One module per screen: its own state, its reaction to commands and loaded data (given a
+//! [`Ctx`](crate::tui::ctx::Ctx) of the app around it), its view. No screen sees the app's
+//! state: `tui::state` composes them and dispatches to them.
 
 pub mod databases;
 pub mod playground;
@@ -9,25 +11,15 @@ pub mod review;
 pub mod review_filter;
 mod review_view;
 pub mod runs;
-pub mod runs_form;
-pub mod runs_log;
 
-use crate::tui::state::Pane;
 use crate::tui::theme::Theme;
+pub use crate::tui::widgets::block;
 use crate::tui::widgets::fit;
-use crate::tui::widgets::grid::Grid;
+use crate::tui::widgets::grid::{Grid, Pane};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
-
-/// A bordered block with a title in the theme's colours.
-pub fn block<'a>(title: impl Into<String>, focused: bool, t: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border(focused))
-        .title(Span::styled(format!(" {} ", title.into()), t.title()))
-}
 
 /// A result pane: the grid, or what is happening instead.
 pub fn render_pane(

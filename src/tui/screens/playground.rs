@@ -7,122 +7,20 @@
 //! back as `Loaded::Playground` actions carrying the token of their request, so a cancelled
 //! or superseded request's answer is dropped.
 
+use crate::store::DatabaseRow;
+use crate::tui::ctx::{Ctx, Prompt, PromptKind};
 use crate::tui::keymap::Cmd;
-use crate::tui::state::{move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind};
-use crate::tui::state::{Slot, State};
+pub use crate::tui::msg::playground::{
+    AltGroup, GenKind, GenRequest, Generation, ModelSource, PgEffect, PgLoaded, SAMPLE_TEMPERATURE,
+};
+use crate::tui::msg::{Effect, Loaded, Slot};
+use crate::tui::widgets::grid::Pane;
+use crate::tui::widgets::{move_cursor, step_within};
 
 /// Samples asked for by `s` unless changed with +/-.
 pub const DEFAULT_K: usize = 4;
-/// Temperature of the k alternatives (the first answer is greedy).
-pub const SAMPLE_TEMPERATURE: f32 = 0.8;
 /// Longest completion asked of a model, in tokens.
 pub const MAX_TOKENS: usize = 256;
-
-/// Where SQL comes from (resolved and opened by `source`).
-pub use crate::source::ModelSource;
-
-/// A request for the generation thread.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenRequest {
-    pub token: u64,
-    pub db: String,
-    pub source: ModelSource,
-    pub question: String,
-    /// One greedy answer, or k samples.
-    pub kind: GenKind,
-    pub k: usize,
-    pub temperature: f32,
-    pub max_tokens: usize,
-    /// For samples: the generated SQL to compare them with.
-    pub main_sql: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GenKind {
-    One,
-    Sample,
-}
-
-/// One generated answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Generation {
-    pub sql: String,
-    /// The model's reply as it came.
-    pub raw: String,
-    /// Time the model took.
-    pub latency_ms: f64,
-    /// Time the request took, loading included.
-    pub wall_ms: f64,
-    pub model: String,
-}
-
-/// Alternatives that agree in result (same fingerprint), or that all fail to run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AltGroup {
-    /// (fingerprint, rows) of the shared result, or the first error.
-    pub outcome: Result<(String, usize), String>,
-    /// Distinct SQL texts with how often each was sampled.
-    pub sqls: Vec<(String, usize)>,
-    pub count: usize,
-    /// Same result as the generated SQL.
-    pub with_main: bool,
-}
-
-/// Effects of this screen, run by `tui::bg` and the runtime.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PgEffect {
-    /// Checkpoints of runs in the store, and endpoint profiles.
-    LoadSources,
-    /// The workspace's runs, to name checkpoints by run ("run #2 sft · step 13").
-    LoadRuns,
-    /// Saves the question with `sql` as gold and the model's SQL as its rejected candidate.
-    SavePair {
-        db: String,
-        question: String,
-        sql: String,
-        model: String,
-        model_sql: String,
-        allow_dev: bool,
-    },
-    /// The prompt `question` becomes on `db`, for the prompt view.
-    ShowPrompt {
-        db: String,
-        question: String,
-    },
-    Generate(GenRequest),
-    Cancel,
-    Save {
-        db: String,
-        question: String,
-        sql: String,
-        /// The user confirmed saving into a held-out (dev) database.
-        allow_dev: bool,
-        /// The model whose SQL was corrected, and that SQL (the example's provenance).
-        from: Option<(String, String)>,
-    },
-}
-
-/// What comes back.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PgLoaded {
-    Sources(Vec<ModelSource>),
-    Runs(Result<Vec<crate::store::Run>, String>),
-    Prompt(Result<String, String>),
-    PairSaved(Result<crate::tui::playground_save::PairSaved, String>),
-    Generated {
-        token: u64,
-        result: Result<Generation, String>,
-    },
-    Sampled {
-        token: u64,
-        result: Result<Vec<AltGroup>, String>,
-        wall_ms: f64,
-    },
-    /// (example id, newly inserted) or why not.
-    Saved(Result<(i64, bool), String>),
-    /// What a model just loaded warns about (a checkpoint's unknown prompt version).
-    Warning(String),
-}
 
 #[derive(Debug, Clone)]
 pub struct PlaygroundState {
@@ -225,17 +123,16 @@ impl PlaygroundState {
     }
 }
 
-/// The database the playground works on: the chosen one, else the first of the workspace.
-pub fn current_db(s: &State) -> Option<String> {
-    s.playground
-        .db
-        .clone()
-        .filter(|d| s.databases_list.iter().any(|x| &x.name == d))
-        .or_else(|| s.databases_list.first().map(|d| d.name.clone()))
+/// The database the playground works on: the chosen one, else the first of the workspace's
+/// `databases`.
+pub fn current_db(p: &PlaygroundState, databases: &[DatabaseRow]) -> Option<String> {
+    p.db.clone()
+        .filter(|d| databases.iter().any(|x| &x.name == d))
+        .or_else(|| databases.first().map(|d| d.name.clone()))
 }
 
 /// Each visit reads the model sources again (a run may have saved a checkpoint since).
-pub fn on_enter(_s: &mut State) -> Vec<Effect> {
+pub fn on_enter() -> Vec<Effect> {
     vec![
         Effect::Playground(PgEffect::LoadSources),
         Effect::Playground(PgEffect::LoadRuns),
@@ -253,26 +150,25 @@ fn cycle(i: usize, len: usize, forward: bool) -> usize {
 }
 
 /// Starts a generation of `kind`, or says what is missing.
-fn start(s: &mut State, kind: GenKind) -> Vec<Effect> {
-    if s.playground.running.is_some() {
-        s.info("already generating (esc cancels)");
+fn start(p: &mut PlaygroundState, cx: &mut Ctx, kind: GenKind) -> Vec<Effect> {
+    if p.running.is_some() {
+        cx.info("already generating (esc cancels)");
         return Vec::new();
     }
-    if s.playground.question.trim().is_empty() {
-        s.prompt = Some(Prompt::new(PromptKind::PgQuestion, ""));
+    if p.question.trim().is_empty() {
+        *cx.prompt = Some(Prompt::new(PromptKind::PgQuestion, ""));
         return Vec::new();
     }
-    let Some(db) = current_db(s) else {
-        s.error("no database in the workspace");
+    let Some(db) = current_db(p, cx.databases) else {
+        cx.error("no database in the workspace");
         return Vec::new();
     };
-    let Some(source) = s.playground.source().cloned() else {
-        s.error("no model: t types a checkpoint folder, `URL MODEL` or `profile:NAME`");
+    let Some(source) = p.source().cloned() else {
+        cx.error("no model: t types a checkpoint folder, `URL MODEL` or `profile:NAME`");
         return Vec::new();
     };
-    let p = &mut s.playground;
     p.gen_token += 1;
-    p.running = Some((kind, s.ticks));
+    p.running = Some((kind, cx.ticks));
     p.error = None;
     let (k, temperature, main_sql) = match kind {
         GenKind::One => {
@@ -303,11 +199,10 @@ fn start(s: &mut State, kind: GenKind) -> Vec<Effect> {
 }
 
 /// Shows the result of `sql` in the grid.
-fn show_sql(s: &mut State, sql: String) -> Vec<Effect> {
-    let Some(db) = current_db(s) else {
+fn show_sql(p: &mut PlaygroundState, cx: &Ctx, sql: String) -> Vec<Effect> {
+    let Some(db) = current_db(p, cx.databases) else {
         return Vec::new();
     };
-    let p = &mut s.playground;
     p.grid_token += 1;
     p.grid = Pane::Loading;
     p.grid_row = 0;
@@ -321,63 +216,57 @@ fn show_sql(s: &mut State, sql: String) -> Vec<Effect> {
     }]
 }
 
-pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
+pub fn on_cmd(p: &mut PlaygroundState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::Ask => {
             // A fresh question: the last one's SQL and result would read as this one's.
-            let p = &mut s.playground;
             p.question.clear();
             p.clear_results();
             p.check = None;
             p.confirm_dev = None;
-            s.prompt = Some(Prompt::new(PromptKind::PgQuestion, ""));
+            *cx.prompt = Some(Prompt::new(PromptKind::PgQuestion, ""));
             if p.running.take().is_some() {
                 p.gen_token += 1;
                 return vec![Effect::Playground(PgEffect::Cancel)];
             }
             Vec::new()
         }
-        Cmd::Generate => start(s, GenKind::One),
-        Cmd::SampleK => start(s, GenKind::Sample),
-        Cmd::CancelGeneration if s.playground.prompt_view.is_some() => {
-            s.playground.prompt_view = None;
+        Cmd::Generate => start(p, cx, GenKind::One),
+        Cmd::SampleK => start(p, cx, GenKind::Sample),
+        Cmd::CancelGeneration if p.prompt_view.is_some() => {
+            p.prompt_view = None;
             Vec::new()
         }
         Cmd::CancelGeneration => {
-            if s.playground.running.take().is_some() {
+            if p.running.take().is_some() {
                 // A late answer carries the old token and is dropped.
-                s.playground.gen_token += 1;
-                s.info("generation cancelled");
+                p.gen_token += 1;
+                cx.info("generation cancelled");
                 return vec![Effect::Playground(PgEffect::Cancel)];
             }
             Vec::new()
         }
         Cmd::NextDb | Cmd::PrevDb => {
-            let names: Vec<String> = s.databases_list.iter().map(|d| d.name.clone()).collect();
-            let cur = current_db(s)
+            let names: Vec<String> = cx.databases.iter().map(|d| d.name.clone()).collect();
+            let cur = current_db(p, cx.databases)
                 .and_then(|d| names.iter().position(|n| *n == d))
                 .unwrap_or(0);
             let next = names
                 .get(cycle(cur, names.len(), cmd == Cmd::NextDb))
                 .cloned();
-            if next != current_db(s) {
-                s.playground.db = next;
-                s.playground.clear_results();
+            if next != current_db(p, cx.databases) {
+                p.db = next;
+                p.clear_results();
             }
             Vec::new()
         }
         Cmd::NextModel | Cmd::PrevModel => {
-            let p = &mut s.playground;
             p.source = cycle(p.source, p.sources.len(), cmd == Cmd::NextModel);
             Vec::new()
         }
         Cmd::TypeModel => {
-            let text = s
-                .playground
-                .source()
-                .map(ModelSource::text)
-                .unwrap_or_default();
-            s.prompt = Some(Prompt::new(PromptKind::PgModel, &text));
+            let text = p.source().map(ModelSource::text).unwrap_or_default();
+            *cx.prompt = Some(Prompt::new(PromptKind::PgModel, &text));
             Vec::new()
         }
         Cmd::Hotter
@@ -385,67 +274,58 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         | Cmd::MoreTokens
         | Cmd::FewerTokens
         | Cmd::ShowPrompt
-        | Cmd::SavePair => super::playground_more::on_cmd(s, cmd),
-        Cmd::GridDown | Cmd::GridUp | Cmd::Down | Cmd::Up if s.playground.prompt_view.is_some() => {
-            super::playground_more::on_cmd(s, cmd)
+        | Cmd::SavePair => super::playground_more::on_cmd(p, cx, cmd),
+        Cmd::GridDown | Cmd::GridUp | Cmd::Down | Cmd::Up if p.prompt_view.is_some() => {
+            super::playground_more::on_cmd(p, cx, cmd)
         }
         Cmd::MoreK => {
-            s.playground.k = (s.playground.k + 1).min(32);
+            p.k = (p.k + 1).min(32);
             Vec::new()
         }
         Cmd::FewerK => {
-            s.playground.k = s.playground.k.saturating_sub(1).max(1);
+            p.k = p.k.saturating_sub(1).max(1);
             Vec::new()
         }
         Cmd::SaveExample => {
-            if s.playground.question.trim().is_empty() || current_db(s).is_none() {
-                s.info("type a question first (i)");
+            if p.question.trim().is_empty() || current_db(p, cx.databases).is_none() {
+                cx.info("type a question first (i)");
                 return Vec::new();
             }
-            let sql = s
-                .playground
+            let sql = p
                 .shown_sql
                 .clone()
-                .or_else(|| s.playground.generation.as_ref().map(|g| g.sql.clone()))
+                .or_else(|| p.generation.as_ref().map(|g| g.sql.clone()))
                 .unwrap_or_default();
             let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            s.playground.saving_pair = false;
-            s.playground.check = None;
-            s.playground.checking = None;
-            s.prompt = Some(Prompt::new(PromptKind::PgSql, &one_line));
+            p.saving_pair = false;
+            p.check = None;
+            p.checking = None;
+            *cx.prompt = Some(Prompt::new(PromptKind::PgSql, &one_line));
             Vec::new()
         }
         Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-            let len = s.playground.alt_sqls().len();
-            let page = s.page();
-            if move_cursor(&mut s.playground.alt_cursor, len, cmd, page) {
-                if let Some(sql) = s
-                    .playground
-                    .alt_sqls()
-                    .get(s.playground.alt_cursor)
-                    .map(|x| x.to_string())
-                {
-                    return show_sql(s, sql);
+            let len = p.alt_sqls().len();
+            if move_cursor(&mut p.alt_cursor, len, cmd, cx.page) {
+                if let Some(sql) = p.alt_sqls().get(p.alt_cursor).map(|x| x.to_string()) {
+                    return show_sql(p, cx, sql);
                 }
             }
             Vec::new()
         }
         Cmd::GridDown => {
-            let p = &mut s.playground;
             p.grid_row = step_within(p.grid_row, p.grid.extent().0);
             Vec::new()
         }
         Cmd::GridUp => {
-            s.playground.grid_row = s.playground.grid_row.saturating_sub(1);
+            p.grid_row = p.grid_row.saturating_sub(1);
             Vec::new()
         }
         Cmd::GridRight => {
-            let p = &mut s.playground;
             p.grid_col = step_within(p.grid_col, p.grid.extent().1);
             Vec::new()
         }
         Cmd::GridLeft => {
-            s.playground.grid_col = s.playground.grid_col.saturating_sub(1);
+            p.grid_col = p.grid_col.saturating_sub(1);
             Vec::new()
         }
         _ => Vec::new(),
@@ -453,20 +333,24 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
 }
 
 /// Enter in one of this screen's prompts.
-pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Effect> {
+pub fn on_prompt_enter(
+    p: &mut PlaygroundState,
+    cx: &mut Ctx,
+    kind: PromptKind,
+    text: String,
+) -> Vec<Effect> {
     match kind {
         PromptKind::PgQuestion => {
-            s.prompt = None;
-            s.playground.question = text.trim().to_string();
-            if s.playground.question.is_empty() {
+            *cx.prompt = None;
+            p.question = text.trim().to_string();
+            if p.question.is_empty() {
                 return Vec::new();
             }
-            start(s, GenKind::One)
+            start(p, cx, GenKind::One)
         }
         PromptKind::PgModel => match ModelSource::parse(&text) {
             Ok(src) => {
-                s.prompt = None;
-                let p = &mut s.playground;
+                *cx.prompt = None;
                 if !p.typed.contains(&src) {
                     p.typed.push(src.clone());
                 }
@@ -480,34 +364,33 @@ pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Eff
                 Vec::new()
             }
             Err(e) => {
-                s.error(e);
+                cx.error(e);
                 Vec::new()
             }
         },
         PromptKind::PgSql => {
-            let Some(db) = current_db(s) else {
+            let Some(db) = current_db(p, cx.databases) else {
                 return Vec::new();
             };
             let sql = text.trim().to_string();
             if sql.is_empty() {
                 return Vec::new();
             }
-            let held_out = s
-                .databases_list
+            let held_out = cx
+                .databases
                 .iter()
                 .find(|d| d.name == db)
                 .is_some_and(|d| d.split != crate::store::TRAIN);
-            let p = &mut s.playground;
             if matches!(&p.check, Some((t, Ok(n))) if *t == sql && *n > 0) {
                 let confirmed = p.confirm_dev.take().is_some_and(|c| c == sql);
                 if held_out && !confirmed {
                     p.confirm_dev = Some(sql);
-                    s.error(format!(
+                    cx.error(format!(
                         "{db} is a held-out (dev) database: enter again saves this example into dev, esc cancels"
                     ));
                     return Vec::new();
                 }
-                s.prompt = None;
+                *cx.prompt = None;
                 if p.saving_pair {
                     let (model, model_sql) = p
                         .generation
@@ -551,10 +434,9 @@ pub fn on_prompt_enter(s: &mut State, kind: PromptKind, text: String) -> Vec<Eff
     }
 }
 
-pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+pub fn on_loaded(p: &mut PlaygroundState, cx: &mut Ctx, l: Loaded) -> Vec<Effect> {
     match l {
         Loaded::Playground(PgLoaded::Sources(list)) => {
-            let p = &mut s.playground;
             let current = p.source().cloned();
             // Typed sources stay; the store's and the profiles' are refreshed.
             let mut all = list;
@@ -569,37 +451,39 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 .unwrap_or(0);
             Vec::new()
         }
-        Loaded::Playground(PgLoaded::PairSaved(r)) => super::playground_more::on_pair_saved(s, r),
+        Loaded::Playground(PgLoaded::PairSaved(r)) => {
+            super::playground_more::on_pair_saved(p, cx, r)
+        }
         Loaded::Playground(PgLoaded::Prompt(r)) => {
-            if s.playground.prompt_view.is_some() {
-                s.playground.prompt_view = Some(Some(r));
+            if p.prompt_view.is_some() {
+                p.prompt_view = Some(Some(r));
             }
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Runs(r)) => {
             match r {
-                Ok(runs) => s.playground.runs = runs,
-                Err(e) => s.error(format!("reading the runs to name checkpoints: {e}")),
+                Ok(runs) => p.runs = runs,
+                Err(e) => cx.error(format!("reading the runs to name checkpoints: {e}")),
             }
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Generated { token, result }) => {
-            if token != s.playground.gen_token {
+            if token != p.gen_token {
                 return Vec::new();
             }
-            s.playground.running = None;
+            p.running = None;
             match result {
                 Ok(g) => {
                     let sql = g.sql.clone();
-                    s.playground.generation = Some(g);
+                    p.generation = Some(g);
                     if sql.trim().is_empty() {
-                        s.playground.error = Some("the model's reply holds no SQL".into());
+                        p.error = Some("the model's reply holds no SQL".into());
                         return Vec::new();
                     }
-                    show_sql(s, sql)
+                    show_sql(p, cx, sql)
                 }
                 Err(e) => {
-                    s.playground.error = Some(e);
+                    p.error = Some(e);
                     Vec::new()
                 }
             }
@@ -609,10 +493,9 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             result,
             wall_ms,
         }) => {
-            if token != s.playground.gen_token {
+            if token != p.gen_token {
                 return Vec::new();
             }
-            let p = &mut s.playground;
             p.running = None;
             match result {
                 Ok(groups) => {
@@ -625,17 +508,17 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Warning(w)) => {
-            s.info(format!("warning: {w}"));
+            cx.info(format!("warning: {w}"));
             Vec::new()
         }
         Loaded::Playground(PgLoaded::Saved(r)) => {
             match r {
                 Ok((id, true)) => {
-                    s.info(format!("saved as example #{id} (source playground)"));
+                    cx.info(format!("saved as example #{id} (source playground)"));
                     return vec![Effect::LoadCounts, Effect::LoadFacets];
                 }
-                Ok((id, false)) => s.info(format!("already in the workspace as example #{id}")),
-                Err(e) => s.error(format!("cannot save: {e}")),
+                Ok((id, false)) => cx.info(format!("already in the workspace as example #{id}")),
+                Err(e) => cx.error(format!("cannot save: {e}")),
             }
             Vec::new()
         }
@@ -644,8 +527,8 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             token,
             result,
         } => {
-            if token == s.playground.grid_token {
-                s.playground.grid = match result {
+            if token == p.grid_token {
+                p.grid = match result {
                     Ok(g) => Pane::Ready(g),
                     Err(e) => Pane::Failed(e),
                 };
@@ -657,7 +540,6 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             token,
             result,
         } => {
-            let p = &mut s.playground;
             if token == p.check_token {
                 if let Some(sql) = p.checking.take() {
                     p.check = Some((sql, result.map(|g| g.rows.len())));

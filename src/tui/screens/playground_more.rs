@@ -1,10 +1,10 @@
 //! Playground generation controls: temperature and the token limit (keys, their bounds and
 //! the header's text), kept apart from `playground.rs` which holds the screen's main loop.
 
-use super::playground::PgEffect;
-use super::playground::SAMPLE_TEMPERATURE;
+use super::playground::{PgEffect, PlaygroundState, SAMPLE_TEMPERATURE};
+use crate::tui::ctx::{Ctx, ViewCtx};
 use crate::tui::keymap::Cmd;
-use crate::tui::state::{Effect, State};
+use crate::tui::msg::Effect;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
@@ -26,8 +26,7 @@ pub fn sample_temperature(t: f32) -> f32 {
 }
 
 /// "temp 0.3 · 256 tok" (temperature 0 reads "greedy").
-pub fn controls_text(s: &State) -> String {
-    let p = &s.playground;
+pub fn controls_text(p: &PlaygroundState) -> String {
     let temp = if p.temperature <= 0.0 {
         "greedy".to_string()
     } else {
@@ -36,8 +35,7 @@ pub fn controls_text(s: &State) -> String {
     format!("{temp} · {} tok", p.max_tokens)
 }
 
-pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
-    let p = &mut s.playground;
+pub fn on_cmd(p: &mut PlaygroundState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::Hotter | Cmd::Cooler => {
             let step = if cmd == Cmd::Hotter {
@@ -77,11 +75,11 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 .as_ref()
                 .is_none_or(|g| g.sql.trim().is_empty())
             {
-                s.info("generate first (enter): a pair rejects the model's SQL");
+                cx.info("generate first (enter): a pair rejects the model's SQL");
                 return Vec::new();
             }
-            let fx = super::playground::on_cmd(s, Cmd::SaveExample);
-            s.playground.saving_pair = s.prompt.is_some();
+            let fx = super::playground::on_cmd(p, cx, Cmd::SaveExample);
+            p.saving_pair = cx.prompt.is_some();
             return fx;
         }
         Cmd::ShowPrompt => {
@@ -90,58 +88,42 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             }
             let question = p.question.trim().to_string();
             if question.is_empty() {
-                s.info("type a question first (i): the prompt is built from it");
+                cx.info("type a question first (i): the prompt is built from it");
                 return Vec::new();
             }
-            let Some(db) = super::playground::current_db(s) else {
-                s.error("no database in the workspace");
+            let Some(db) = super::playground::current_db(p, cx.databases) else {
+                cx.error("no database in the workspace");
                 return Vec::new();
             };
-            s.playground.prompt_view = Some(None);
-            s.playground.prompt_scroll = 0;
+            p.prompt_view = Some(None);
+            p.prompt_scroll = 0;
             return vec![Effect::Playground(PgEffect::ShowPrompt { db, question })];
         }
         _ => return Vec::new(),
     }
     let m = format!(
         "{} for the next generation (samples: temperature {:.1})",
-        controls_text(s),
-        sample_temperature(s.playground.temperature)
+        controls_text(p),
+        sample_temperature(p.temperature)
     );
-    s.info(m);
+    cx.info(m);
     Vec::new()
-}
-
-/// How a model source is shown: a run's checkpoint by its run ("run #2 sft · step 13"),
-/// anything else by its label.
-pub fn source_name(s: &State, m: &super::playground::ModelSource) -> String {
-    use super::playground::ModelSource;
-    match m {
-        ModelSource::Checkpoint(p) => {
-            let path = p.display().to_string();
-            match crate::tui::model_names::run_of(&s.playground.runs, &path) {
-                Some(_) => crate::tui::model_names::model_name(&s.playground.runs, &path),
-                None => m.label(),
-            }
-        }
-        _ => m.label(),
-    }
 }
 
 /// The prompt view: the exact text the model is given, over the screen (esc or the key again
 /// closes it).
-pub fn render_prompt_view(f: &mut Frame, area: Rect, s: &State) {
-    let Some(view) = &s.playground.prompt_view else {
+pub fn render_prompt_view(f: &mut Frame, area: Rect, p: &PlaygroundState, v: &ViewCtx) {
+    let Some(view) = &p.prompt_view else {
         return;
     };
-    let t = &s.theme;
+    let t = v.theme;
     let r = crate::tui::widgets::centered(
         area,
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
     f.render_widget(Clear, r);
-    let key = s.keymap.hint("playground", Cmd::ShowPrompt);
+    let key = v.keymap.hint("playground", Cmd::ShowPrompt);
     let b = super::block(
         format!("prompt the model gets · j/k scroll · {key} or esc closes"),
         true,
@@ -158,8 +140,7 @@ pub fn render_prompt_view(f: &mut Frame, area: Rect, s: &State) {
             .collect(),
     };
     // Never scrolled past its end (the key handler does not know the height).
-    let top = s
-        .playground
+    let top = p
         .prompt_scroll
         .min(lines.len().saturating_sub(inner.height as usize));
     f.render_widget(
@@ -172,10 +153,11 @@ pub fn render_prompt_view(f: &mut Frame, area: Rect, s: &State) {
 
 /// What saving a pair did, said in the status bar.
 pub fn on_pair_saved(
-    s: &mut State,
+    pg: &mut PlaygroundState,
+    cx: &mut Ctx,
     r: Result<crate::tui::playground_save::PairSaved, String>,
 ) -> Vec<Effect> {
-    s.playground.saving_pair = false;
+    pg.saving_pair = false;
     match r {
         Ok(p) => {
             let ex = if p.new_example {
@@ -184,10 +166,10 @@ pub fn on_pair_saved(
                 format!("example #{} (already saved)", p.example_id)
             };
             match p.pair_id {
-                Some(id) => s.info(format!(
+                Some(id) => cx.info(format!(
                     "{ex} and pair #{id}: the model's SQL rejected, the corrected SQL chosen (pending in Review)"
                 )),
-                None => s.info(format!(
+                None => cx.info(format!(
                     "{ex}; no new pair: the model's SQL was judged {} against the correction",
                     p.verdict
                 )),
@@ -195,7 +177,7 @@ pub fn on_pair_saved(
             vec![Effect::LoadCounts, Effect::LoadFacets]
         }
         Err(e) => {
-            s.error(format!("cannot save the pair: {e}"));
+            cx.error(format!("cannot save the pair: {e}"));
             Vec::new()
         }
     }

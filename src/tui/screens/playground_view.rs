@@ -1,10 +1,11 @@
 //! The Playground's view: header (database, model, k, generation controls), question,
 //! status, generated SQL, result grid and alternatives. Renders from state only.
 
-use super::playground::{current_db, GenKind};
+use super::playground::{current_db, GenKind, PlaygroundState};
 use super::{block, render_note, render_pane};
+use crate::tui::ctx::ViewCtx;
 use crate::tui::keymap::Cmd;
-use crate::tui::state::State;
+use crate::tui::model_names::source_name;
 use crate::tui::widgets::fit;
 use crate::tui::widgets::sql::highlight;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,12 +14,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The status line of the save prompt.
-pub fn check_line(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let text = s
+pub fn check_line(p: &PlaygroundState, v: &ViewCtx) -> Line<'static> {
+    let t = v.theme;
+    let text = v
         .prompt
-        .as_ref()
         .map(|x| x.input.text.trim().to_string())
         .unwrap_or_default();
     if p.checking.is_some() {
@@ -57,14 +56,13 @@ fn ms_text(ms: f64) -> String {
     }
 }
 
-fn header(s: &State, w: usize) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let k = &s.keymap;
-    let db = current_db(s).unwrap_or_else(|| "(no database)".into());
+fn header(p: &PlaygroundState, v: &ViewCtx, w: usize) -> Line<'static> {
+    let t = v.theme;
+    let k = v.keymap;
+    let db = current_db(p, v.databases).unwrap_or_else(|| "(no database)".into());
     let model = p
         .source()
-        .map(|m| super::playground_more::source_name(s, m))
+        .map(|m| source_name(&p.runs, m))
         .unwrap_or_else(|| "(no model)".into());
     let before = format!("db {db} ({}) · model ", k.hint("playground", Cmd::NextDb));
     let after = format!(
@@ -74,7 +72,7 @@ fn header(s: &State, w: usize) -> Line<'static> {
         p.k,
         k.hint("playground", Cmd::MoreK),
         k.hint("playground", Cmd::FewerK),
-        super::playground_more::controls_text(s)
+        super::playground_more::controls_text(p)
     );
     // The model gets the room the rest leaves (never less than a short name).
     let room = w
@@ -89,16 +87,15 @@ fn header(s: &State, w: usize) -> Line<'static> {
     ])
 }
 
-fn status(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let p = &s.playground;
-    let esc = s.keymap.hint("playground", Cmd::CancelGeneration);
+fn status(p: &PlaygroundState, v: &ViewCtx) -> Line<'static> {
+    let t = v.theme;
+    let esc = v.keymap.hint("playground", Cmd::CancelGeneration);
     if let Some((kind, since)) = p.running {
         let what = match kind {
             GenKind::One => "generating…".to_string(),
             GenKind::Sample => format!("sampling {} alternatives…", p.k),
         };
-        let secs = s.ticks.saturating_sub(since);
+        let secs = v.ticks.saturating_sub(since);
         return Line::from(vec![
             Span::styled(format!("⟳ {what} {secs}s "), t.warning()),
             Span::styled(format!("({esc} cancels)"), t.dim()),
@@ -122,17 +119,18 @@ fn status(s: &State) -> Line<'static> {
         None => Line::styled(
             format!(
                 "{} generates · {} samples k alternatives · {} saves as an example",
-                s.keymap.hint("playground", Cmd::Generate),
-                s.keymap.hint("playground", Cmd::SampleK),
-                s.keymap.hint("playground", Cmd::SaveExample)
+                v.keymap.hint("playground", Cmd::Generate),
+                v.keymap.hint("playground", Cmd::SampleK),
+                v.keymap.hint("playground", Cmd::SaveExample)
             ),
             t.dim(),
         ),
     }
 }
 
-fn hints(s: &State) -> Line<'static> {
-    let k = &s.keymap;
+fn hints(v: &ViewCtx) -> Line<'static> {
+    let k = v.keymap;
+    let t = v.theme;
     let mut spans = Vec::new();
     for (cmd, label) in [
         (Cmd::Ask, "question"),
@@ -141,22 +139,18 @@ fn hints(s: &State) -> Line<'static> {
         (Cmd::SaveExample, "save"),
         (Cmd::CancelGeneration, "cancel"),
     ] {
-        spans.push(Span::styled(k.hint("playground", cmd), s.theme.accent()));
-        spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
+        spans.push(Span::styled(k.hint("playground", cmd), t.accent()));
+        spans.push(Span::styled(format!(" {label}  "), t.dim()));
     }
-    spans.push(Span::styled(
-        k.hint("global", Cmd::JobsMenu),
-        s.theme.accent(),
-    ));
-    spans.push(Span::styled(" jobs  ", s.theme.dim()));
-    spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
-    spans.push(Span::styled(" help", s.theme.dim()));
+    spans.push(Span::styled(k.hint("global", Cmd::JobsMenu), t.accent()));
+    spans.push(Span::styled(" jobs  ", t.dim()));
+    spans.push(Span::styled(k.hint("global", Cmd::Help), t.accent()));
+    spans.push(Span::styled(" help", t.dim()));
     Line::from(spans)
 }
 
-fn alt_lines(s: &State, width: usize) -> Vec<Line<'static>> {
-    let t = &s.theme;
-    let p = &s.playground;
+fn alt_lines(p: &PlaygroundState, v: &ViewCtx, width: usize) -> Vec<Line<'static>> {
+    let t = v.theme;
     let mut lines = Vec::new();
     let mut i = 0;
     for g in &p.alternatives {
@@ -204,10 +198,9 @@ fn alt_lines(s: &State, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let p = &s.playground;
-    if s.databases_list.is_empty() {
+pub fn render(f: &mut Frame, area: Rect, p: &PlaygroundState, v: &ViewCtx) {
+    let t = v.theme;
+    if v.databases.is_empty() {
         render_note(
             f,
             area,
@@ -238,12 +231,12 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         Constraint::Length(1),
     ])
     .split(area);
-    f.render_widget(Paragraph::new(header(s, w)), rows[0]);
+    f.render_widget(Paragraph::new(header(p, v, w)), rows[0]);
     let q = if p.question.is_empty() {
         Line::from(vec![
             Span::styled("Q ", t.accent()),
             Span::styled(
-                format!("{} types a question", s.keymap.hint("playground", Cmd::Ask)),
+                format!("{} types a question", v.keymap.hint("playground", Cmd::Ask)),
                 t.dim(),
             ),
         ])
@@ -254,7 +247,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         ])
     };
     f.render_widget(Paragraph::new(q), rows[1]);
-    f.render_widget(Paragraph::new(status(s)), rows[2]);
+    f.render_widget(Paragraph::new(status(p, v)), rows[2]);
 
     let shown = p
         .shown_sql
@@ -302,7 +295,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         let b = block(title, true, t);
         let inner = b.inner(cols[1]);
         f.render_widget(b, cols[1]);
-        let lines = alt_lines(s, inner.width as usize);
+        let lines = alt_lines(p, v, inner.width as usize);
         // Keep the selected line in view.
         let sel_line = lines
             .iter()
@@ -315,6 +308,6 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         let top = crate::tui::widgets::scroll_offset(sel_line, lines.len(), inner.height as usize);
         f.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
     }
-    f.render_widget(Paragraph::new(hints(s)), rows[5]);
-    super::playground_more::render_prompt_view(f, area, s);
+    f.render_widget(Paragraph::new(hints(v)), rows[5]);
+    super::playground_more::render_prompt_view(f, area, p, v);
 }

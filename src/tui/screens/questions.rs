@@ -4,12 +4,12 @@
 
 use super::{block, render_note, render_pane};
 use crate::store::{Candidate, Example, ExampleQuery, Facets};
+use crate::tui::ctx::{AppMsg, Ctx, Prompt, PromptKind, ViewCtx};
 use crate::tui::keymap::Cmd;
-use crate::tui::state::{
-    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
-};
+use crate::tui::msg::{Effect, Loaded, Slot};
+use crate::tui::widgets::grid::Pane;
 use crate::tui::widgets::sql::highlight;
-use crate::tui::widgets::{fit, one_line, scroll_offset};
+use crate::tui::widgets::{fit, move_cursor, one_line, scroll_offset, step_within};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -29,6 +29,8 @@ pub struct QuestionsState {
     pub cursor: usize,
     pub rows: HashMap<i64, Example>,
     pub detail: Option<(Example, Vec<Candidate>)>,
+    /// The detail's provenance in words, decoded from its JSON when the detail loads.
+    pub detail_provenance: String,
     pub detail_error: Option<String>,
     pub gold: Pane,
     pub token: u64,
@@ -39,16 +41,41 @@ pub struct QuestionsState {
     pub cand_pane: Pane,
 }
 
-pub fn on_enter(s: &mut State) -> Vec<Effect> {
-    if !s.questions.loaded {
-        return vec![Effect::LoadQuestionIds(s.questions.query.clone())];
+impl QuestionsState {
+    /// The selected example (its detail when loaded, else its list row).
+    pub fn selected_example(&self) -> Option<Example> {
+        let id = *self.ids.get(self.cursor)?;
+        match &self.detail {
+            Some((ex, _)) if ex.id == id => Some(ex.clone()),
+            _ => self.rows.get(&id).cloned(),
+        }
+    }
+}
+
+pub fn on_enter(q: &mut QuestionsState) -> Vec<Effect> {
+    if !q.loaded {
+        return vec![Effect::LoadQuestionIds(q.query.clone())];
     }
     Vec::new()
 }
 
+/// The questions of `query` (Databases: the questions of a table).
+pub fn show(q: &mut QuestionsState, query: ExampleQuery) -> Vec<Effect> {
+    q.query = query;
+    vec![Effect::LoadQuestionIds(q.query.clone())]
+}
+
+/// Reads the selected question again (its gold changed).
+pub fn reload_current(q: &QuestionsState) -> Vec<Effect> {
+    q.ids
+        .get(q.cursor)
+        .map(|id| Effect::LoadQuestion(*id))
+        .into_iter()
+        .collect()
+}
+
 /// Rows missing around the cursor, and the detail of the selected one.
-fn follow_cursor(s: &mut State) -> Vec<Effect> {
-    let q = &mut s.questions;
+fn follow_cursor(q: &mut QuestionsState) -> Vec<Effect> {
     let mut fx = Vec::new();
     let lo = q.cursor.saturating_sub(WINDOW / 2);
     let hi = (q.cursor + WINDOW / 2).min(q.ids.len());
@@ -77,12 +104,12 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
     fx
 }
 
-pub fn set_search(s: &mut State, text: String) -> Vec<Effect> {
-    if s.questions.query.search == text {
+pub fn set_search(q: &mut QuestionsState, text: String) -> Vec<Effect> {
+    if q.query.search == text {
         return Vec::new();
     }
-    s.questions.query.search = text;
-    vec![Effect::LoadQuestionIds(s.questions.query.clone())]
+    q.query.search = text;
+    vec![Effect::LoadQuestionIds(q.query.clone())]
 }
 
 fn cycle(cur: &Option<String>, values: &[String]) -> Option<String> {
@@ -95,19 +122,17 @@ fn cycle(cur: &Option<String>, values: &[String]) -> Option<String> {
     }
 }
 
-pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
-    let q = &mut s.questions;
+pub fn on_cmd(q: &mut QuestionsState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
     let before = q.query.clone();
     match cmd {
         Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-            let page = s.page();
-            if move_cursor(&mut s.questions.cursor, s.questions.ids.len(), cmd, page) {
-                return follow_cursor(s);
+            if move_cursor(&mut q.cursor, q.ids.len(), cmd, cx.page) {
+                return follow_cursor(q);
             }
             return Vec::new();
         }
         Cmd::Search => {
-            s.prompt = Some(Prompt::new(PromptKind::Search, &q.query.search));
+            *cx.prompt = Some(Prompt::new(PromptKind::Search, &q.query.search));
             return Vec::new();
         }
         Cmd::FilterDb => q.query.db = cycle(&q.query.db, &q.facets.databases),
@@ -118,7 +143,13 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::FilterSource => q.query.source = cycle(&q.query.source, &q.facets.sources),
         Cmd::FilterWrong => q.query.wrong_only = !q.query.wrong_only,
         Cmd::ClearFilters => q.query = ExampleQuery::default(),
-        Cmd::Provenance => return crate::tui::provenance::open_exchange(s),
+        Cmd::Provenance => {
+            match q.selected_example() {
+                Some(ex) => cx.send(AppMsg::OpenExchange(Box::new(ex))),
+                None => cx.info("no question selected"),
+            }
+            return Vec::new();
+        }
         Cmd::NextCandidate => {
             let Some((ex, cands)) = &q.detail else {
                 return Vec::new();
@@ -152,9 +183,9 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             return match cand {
                 Some(c) => vec![Effect::FindPair(c.id)],
                 None => {
-                    s.info(format!(
+                    cx.info(format!(
                         "pick a candidate first ({})",
-                        s.keymap.hint("questions", Cmd::NextCandidate)
+                        cx.keymap.hint("questions", Cmd::NextCandidate)
                     ));
                     Vec::new()
                 }
@@ -163,7 +194,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::EditGold => {
             if let Some((ex, _)) = &q.detail {
                 let one_line = ex.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
-                s.prompt = Some(Prompt::new(
+                *cx.prompt = Some(Prompt::new(
                     PromptKind::EditGold { example_id: ex.id },
                     &one_line,
                 ));
@@ -182,9 +213,12 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
     Vec::new()
 }
 
-pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
-    let q = &mut s.questions;
+pub fn on_loaded(q: &mut QuestionsState, cx: &mut Ctx, l: Loaded) -> Vec<Effect> {
     match l {
+        Loaded::Facets(f) => {
+            q.facets = f;
+            Vec::new()
+        }
         Loaded::QuestionIds(query, res) => {
             if query != q.query {
                 return Vec::new(); // a newer filter is on its way
@@ -201,7 +235,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                         q.gold = Pane::Empty;
                         return Vec::new();
                     }
-                    follow_cursor(s)
+                    follow_cursor(q)
                 }
                 Err(e) => {
                     q.error = Some(e);
@@ -218,14 +252,11 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         }
         Loaded::PairOf(_, found) => match found {
             Some(id) => {
-                // Review every pair, on this one.
-                s.review.filter = crate::store::PairQuery::default();
-                s.review.focus = Some(id);
-                s.screen = crate::tui::state::Screen::Review;
-                vec![Effect::LoadQueue(s.review.filter.clone())]
+                cx.send(AppMsg::ShowPair(id));
+                Vec::new()
             }
             None => {
-                s.info("this candidate has no pair (it is correct)");
+                cx.info("this candidate has no pair (it is correct)");
                 Vec::new()
             }
         },
@@ -246,6 +277,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                         sql: ex.gold_sql.clone(),
                     }];
                     q.detail_error = None;
+                    q.detail_provenance = provenance_text(&ex.provenance);
                     q.detail = Some((ex, cands));
                     fx
                 }
@@ -280,10 +312,9 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
 
 // ---- view ----------------------------------------------------------------------------
 
-fn filter_line(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let q = &s.questions.query;
-    let k = &s.keymap;
+fn filter_line(q: &ExampleQuery, v: &ViewCtx) -> Line<'static> {
+    let t = v.theme;
+    let k = v.keymap;
     let mut spans = Vec::new();
     let mut item = |key: String, name: &str, val: Option<String>| {
         spans.push(Span::styled(key, t.accent()));
@@ -373,13 +404,12 @@ fn provenance_text(json: &str) -> String {
         .join(" · ")
 }
 
-fn render_list(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let q = &s.questions;
+fn render_list(f: &mut Frame, area: Rect, q: &QuestionsState, v: &ViewCtx) {
+    let t = v.theme;
     let title = format!(
         "Questions · {} of {}",
         q.ids.len(),
-        s.counts.as_ref().map(|c| c.examples).unwrap_or(0)
+        v.counts.map(|c| c.examples).unwrap_or(0)
     );
     let b = block(title, true, t);
     let inner = b.inner(area);
@@ -440,9 +470,8 @@ fn render_list(f: &mut Frame, area: Rect, s: &State) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn render_detail(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let q = &s.questions;
+fn render_detail(f: &mut Frame, area: Rect, q: &QuestionsState, v: &ViewCtx) {
+    let t = v.theme;
     if let Some(e) = &q.detail_error {
         let b = block("Question", false, t);
         f.render_widget(
@@ -465,7 +494,7 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
         Constraint::Length((cands.len() as u16 + 2).clamp(3, if big { 10 } else { 5 })),
     ])
     .split(area);
-    let prov = provenance_text(&ex.provenance);
+    let prov = &q.detail_provenance;
     let meta = format!(
         "{} · {} · {} · {}{}",
         ex.db_name,
@@ -503,7 +532,7 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
             &format!(
                 "candidate #{} result ({} shows its pair)",
                 c.id,
-                s.keymap.hint("questions", Cmd::OpenPair)
+                v.keymap.hint("questions", Cmd::OpenPair)
             ),
             &q.cand_pane,
             (q.grid_row, q.grid_col),
@@ -570,11 +599,10 @@ fn render_detail(f: &mut Frame, area: Rect, s: &State) {
     );
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let q = &s.questions;
+pub fn render(f: &mut Frame, area: Rect, q: &QuestionsState, v: &ViewCtx) {
+    let t = v.theme;
     let rows = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(area);
-    f.render_widget(Paragraph::new(filter_line(s)), rows[0]);
+    f.render_widget(Paragraph::new(filter_line(&q.query, v)), rows[0]);
     if let Some(e) = &q.error {
         f.render_widget(
             Paragraph::new(vec![
@@ -604,7 +632,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
                 Line::styled(
                     format!(
                         "{} clears them.",
-                        s.keymap.hint("questions", Cmd::ClearFilters)
+                        v.keymap.hint("questions", Cmd::ClearFilters)
                     ),
                     t.dim(),
                 ),
@@ -629,6 +657,6 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         rows[1].width * 45 / 100
     };
     let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).split(rows[1]);
-    render_list(f, cols[0], s);
-    render_detail(f, cols[1], s);
+    render_list(f, cols[0], q, v);
+    render_detail(f, cols[1], q, v);
 }

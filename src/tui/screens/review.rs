@@ -8,11 +8,12 @@ pub use super::review_view::render;
 use super::review_view::wrapped_lines;
 use crate::exec::{Metric, MetricKind};
 use crate::store::{Pair, PairFacets, PairQuery, PairStatus};
+use crate::tui::ctx::{Ctx, Prompt, PromptKind};
 use crate::tui::keymap::Cmd;
+use crate::tui::msg::{Effect, Loaded, Slot};
 use crate::tui::screens::review_filter::{self, FilterPicker};
-use crate::tui::state::{
-    move_cursor, step_within, Effect, Loaded, Pane, Prompt, PromptKind, Slot, State,
-};
+use crate::tui::widgets::grid::Pane;
+use crate::tui::widgets::{move_cursor, step_within};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::HashMap;
 
@@ -103,50 +104,111 @@ impl ReviewState {
     }
 }
 
-pub fn on_enter(s: &mut State) -> Vec<Effect> {
-    if !s.review.loaded {
-        return vec![Effect::LoadQueue(s.review.filter.clone())];
+pub fn on_enter(r: &mut ReviewState) -> Vec<Effect> {
+    if !r.loaded {
+        return vec![Effect::LoadQueue(r.filter.clone())];
     }
     Vec::new()
 }
 
+/// Every pair, on this one (Questions: a candidate's pair).
+pub fn show_pair(r: &mut ReviewState, id: i64) -> Vec<Effect> {
+    r.filter = PairQuery::default();
+    r.focus = Some(id);
+    vec![Effect::LoadQueue(r.filter.clone())]
+}
+
+/// The workspace's counts were read again: pairs made by another process (an import, weak
+/// sampling, a job) join the queue live; a finished queue picks up pending pairs that
+/// appeared since. `grew`: the number of pairs changed.
+pub fn on_counts(r: &ReviewState, grew: bool, pending: i64) -> Vec<Effect> {
+    if r.loaded && (grew || (pending > 0 && !r.has_pending())) {
+        vec![Effect::LoadQueue(r.filter.clone())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A gold correction (or its undo) was made: the queue is read again, on `focus` when given
+/// (the pair an undo restored).
+pub fn after_gold(r: &mut ReviewState, focus: Option<Option<i64>>) -> Vec<Effect> {
+    if let Some(f) = focus {
+        r.focus = f;
+    }
+    if r.loaded {
+        vec![Effect::LoadQueue(r.filter.clone())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether an overlay of this screen (guidelines, a bulk confirmation, the filter picker)
+/// takes the keys.
+pub fn has_overlay(r: &ReviewState) -> bool {
+    r.guidelines.is_some() || r.confirm.is_some() || r.picker.open
+}
+
+/// Keys while one of this screen's overlays is open.
+pub fn on_overlay_key(r: &mut ReviewState, cx: &mut Ctx, key: KeyEvent) -> Vec<Effect> {
+    if r.guidelines.is_some() {
+        // Any key closes the guidelines.
+        r.guidelines = None;
+        return Vec::new();
+    }
+    if r.confirm.is_some() {
+        return on_confirm_key(r, cx, key);
+    }
+    if r.picker.open {
+        return review_filter::on_key(r, cx.keymap, key);
+    }
+    Vec::new()
+}
+
+/// Judges an edited chosen SQL against the pair's gold (the answer carries a new token).
+pub fn judge(r: &mut ReviewState, example_id: i64, sql: String) -> Vec<Effect> {
+    r.token += 1;
+    vec![Effect::Judge {
+        token: r.token,
+        example_id,
+        sql,
+    }]
+}
+
 /// Keys while a bulk decision waits: y (or enter) decides every pair shown, anything else
 /// cancels.
-pub fn on_confirm_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(status) = s.review.confirm.take() else {
+fn on_confirm_key(r: &mut ReviewState, cx: &mut Ctx, key: KeyEvent) -> Vec<Effect> {
+    let Some(status) = r.confirm.take() else {
         return Vec::new();
     };
     match key.code {
         KeyCode::Char('y') | KeyCode::Enter => {
-            vec![Effect::DecideMany(s.review.queue.clone(), status)]
+            vec![Effect::DecideMany(r.queue.clone(), status)]
         }
         _ => {
-            s.info("nothing decided");
+            cx.info("nothing decided");
             Vec::new()
         }
     }
 }
 
-fn load_current(s: &mut State) -> Vec<Effect> {
-    s.review.grid_row = 0;
-    s.review.grid_col = 0;
-    s.review.sql_scroll = 0;
-    match s.review.current() {
+fn load_current(r: &mut ReviewState) -> Vec<Effect> {
+    r.grid_row = 0;
+    r.grid_col = 0;
+    r.sql_scroll = 0;
+    match r.current() {
         Some(id) => vec![Effect::LoadPair(id)],
         None => {
-            s.review.pair = None;
+            r.pair = None;
             Vec::new()
         }
     }
 }
 
-pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
-    let r = &mut s.review;
+pub fn on_cmd(r: &mut ReviewState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-            let page = s.page();
-            if move_cursor(&mut s.review.cursor, s.review.queue.len(), cmd, page) {
-                return load_current(s);
+            if move_cursor(&mut r.cursor, r.queue.len(), cmd, cx.page) {
+                return load_current(r);
             }
             Vec::new()
         }
@@ -162,14 +224,14 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
             }
         }
         Cmd::Undo => vec![Effect::Undo],
-        Cmd::Filter => review_filter::open(s),
+        Cmd::Filter => review_filter::open(r),
         Cmd::NextPending => match r.next_pending() {
             Some(i) => {
                 r.cursor = i;
-                load_current(s)
+                load_current(r)
             }
             None => {
-                s.info("no pending pair in this queue");
+                cx.info("no pending pair in this queue");
                 Vec::new()
             }
         },
@@ -189,7 +251,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
         Cmd::EditGold => {
             if let Some(p) = &r.pair {
                 let one_line = p.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
-                s.prompt = Some(Prompt::new(
+                *cx.prompt = Some(Prompt::new(
                     PromptKind::EditGold {
                         example_id: p.example_id,
                     },
@@ -204,15 +266,15 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                 (Some(p), true) => format!("results as the {} rule ran them", p.metric),
                 _ => "results as written".to_string(),
             };
-            s.info(msg);
-            match s.review.pair.clone() {
-                Some(p) => run_panes(s, &p),
+            cx.info(msg);
+            match r.pair.clone() {
+                Some(p) => run_panes(r, &p),
                 None => Vec::new(),
             }
         }
         Cmd::Note => {
             if let Some(p) = &r.pair {
-                s.prompt = Some(Prompt::new(PromptKind::Note { pair_id: p.id }, &p.note));
+                *cx.prompt = Some(Prompt::new(PromptKind::Note { pair_id: p.id }, &p.note));
             }
             Vec::new()
         }
@@ -223,7 +285,7 @@ pub fn on_cmd(s: &mut State, cmd: Cmd) -> Vec<Effect> {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ");
-                s.prompt = Some(Prompt::new(
+                *cx.prompt = Some(Prompt::new(
                     PromptKind::EditChosen {
                         pair_id: p.id,
                         example_id: p.example_id,
@@ -275,8 +337,7 @@ pub(super) fn metric_of(p: &Pair) -> Metric {
 }
 
 /// Runs both queries for the result panes, as written or as the metric's rule ran them.
-fn run_panes(s: &mut State, pair: &Pair) -> Vec<Effect> {
-    let r = &mut s.review;
+fn run_panes(r: &mut ReviewState, pair: &Pair) -> Vec<Effect> {
     r.token += 1;
     r.chosen = Pane::Loading;
     r.rejected = Pane::Loading;
@@ -303,8 +364,7 @@ fn run_panes(s: &mut State, pair: &Pair) -> Vec<Effect> {
     ]
 }
 
-fn show_pair(s: &mut State, pair: Pair) -> Vec<Effect> {
-    let r = &mut s.review;
+fn show(r: &mut ReviewState, cx: &Ctx, pair: Pair) -> Vec<Effect> {
     let same_pair = r.pair.as_ref().is_some_and(|p| p.id == pair.id);
     let rerun = !same_pair
         || r.pair
@@ -315,21 +375,19 @@ fn show_pair(s: &mut State, pair: Pair) -> Vec<Effect> {
     let db = pair.db_name.clone();
     let mut fx = Vec::new();
     if rerun {
-        fx = run_panes(s, &pair);
+        fx = run_panes(r, &pair);
     }
-    let r = &mut s.review;
     r.decided.insert(pair.id, pair.status);
     r.pair = Some(pair);
-    if !s.schemas.contains_key(&db) {
+    if !cx.schemas.contains_key(&db) {
         fx.push(Effect::LoadSchema(db));
     }
     fx
 }
 
-pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
+pub fn on_loaded(r: &mut ReviewState, cx: &mut Ctx, l: Loaded) -> Vec<Effect> {
     match l {
         Loaded::Queue(ids) => {
-            let r = &mut s.review;
             // Stay on the pair shown (or the next one after it) when the queue is read again.
             let at = r.focus.take().or(r.current());
             r.loaded = true;
@@ -340,78 +398,70 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 .min(r.queue.len().saturating_sub(1));
             r.decided.clear();
             r.pair = None;
-            load_current(s)
+            load_current(r)
         }
         Loaded::PairFacets(f) => {
-            s.review.facets = f;
+            r.facets = f;
             Vec::new()
         }
         Loaded::BulkDecided(Ok(ids)) => {
-            s.info(format!(
+            cx.info(format!(
                 "{} pairs decided together · u undoes them all at once",
                 ids.len()
             ));
-            vec![
-                Effect::LoadCounts,
-                Effect::LoadQueue(s.review.filter.clone()),
-            ]
+            vec![Effect::LoadCounts, Effect::LoadQueue(r.filter.clone())]
         }
         Loaded::BatchUndone(Ok(ids)) => {
-            s.info(format!(
+            cx.info(format!(
                 "undone: {} pairs decided together are back",
                 ids.len()
             ));
-            s.review.focus = ids.first().copied();
-            vec![
-                Effect::LoadCounts,
-                Effect::LoadQueue(s.review.filter.clone()),
-            ]
+            r.focus = ids.first().copied();
+            vec![Effect::LoadCounts, Effect::LoadQueue(r.filter.clone())]
         }
-        Loaded::Guidelines(r) => {
-            match r {
-                Ok(g) => s.review.guidelines = Some(g),
-                Err(e) => s.error(e),
+        Loaded::Guidelines(g) => {
+            match g {
+                Ok(g) => r.guidelines = Some(g),
+                Err(e) => cx.error(e),
             }
             Vec::new()
         }
         Loaded::Pair(id, res) => {
-            if s.review.current() != Some(id) {
+            if r.current() != Some(id) {
                 return Vec::new();
             }
             match res {
-                Ok(p) => show_pair(s, p),
+                Ok(p) => show(r, cx, p),
                 Err(e) => {
-                    s.review.pair = None;
-                    s.review.error = Some(e);
+                    r.pair = None;
+                    r.error = Some(e);
                     Vec::new()
                 }
             }
         }
         Loaded::Decided(Ok(pair)) => {
-            s.info(format!("pair #{} {}", pair.id, pair.status.as_str()));
-            let r = &mut s.review;
+            cx.info(format!("pair #{} {}", pair.id, pair.status.as_str()));
             r.decided.insert(pair.id, pair.status);
             let mut fx = vec![Effect::LoadCounts];
             match r.next_pending() {
                 Some(i) => {
                     r.cursor = i;
-                    fx.extend(load_current(s));
+                    fx.extend(load_current(r));
                 }
                 None => {
                     // Queue done: keep showing the last pair with its new status.
-                    fx.extend(show_pair(s, pair));
-                    s.info("every pair in the queue is decided (u undoes)");
+                    fx.extend(show(r, cx, pair));
+                    cx.info("every pair in the queue is decided (u undoes)");
                 }
             }
             fx
         }
         Loaded::Undone(Ok(Some(pair))) => {
-            s.info(format!(
+            cx.info(format!(
                 "undone: pair #{} is {} again",
                 pair.id,
                 pair.status.as_str()
             ));
-            let r = &mut s.review;
             r.decided.insert(pair.id, pair.status);
             let i = match r.queue.binary_search(&pair.id) {
                 Ok(i) => i,
@@ -422,24 +472,24 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             };
             r.cursor = i;
             let mut fx = vec![Effect::LoadCounts];
-            fx.extend(load_current(s));
+            fx.extend(load_current(r));
             fx
         }
         Loaded::Undone(Ok(None)) => {
-            s.info("nothing to undo");
+            cx.info("nothing to undo");
             Vec::new()
         }
         Loaded::NoteSaved(Ok(pair)) => {
-            s.info(format!("note saved on pair #{}", pair.id));
-            if s.review.current() == Some(pair.id) {
-                return show_pair(s, pair);
+            cx.info(format!("note saved on pair #{}", pair.id));
+            if r.current() == Some(pair.id) {
+                return show(r, cx, pair);
             }
             Vec::new()
         }
         Loaded::ChosenSaved(Ok(pair)) => {
-            s.info(format!("chosen SQL of pair #{} replaced", pair.id));
-            if s.review.current() == Some(pair.id) {
-                return show_pair(s, pair);
+            cx.info(format!("chosen SQL of pair #{} replaced", pair.id));
+            if r.current() == Some(pair.id) {
+                return show(r, cx, pair);
             }
             Vec::new()
         }
@@ -449,7 +499,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
         | Loaded::Undone(Err(e))
         | Loaded::NoteSaved(Err(e))
         | Loaded::ChosenSaved(Err(e)) => {
-            s.error(e);
+            cx.error(e);
             Vec::new()
         }
         Loaded::Judged {
@@ -457,8 +507,8 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             sql,
             verdict,
         } => {
-            if token == s.review.token {
-                if let Some(p) = s.prompt.as_mut() {
+            if token == r.token {
+                if let Some(p) = cx.prompt.as_mut() {
                     p.judging = false;
                     p.judged = Some((sql, verdict));
                 }
@@ -470,7 +520,7 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
             token,
             result,
         } => {
-            if token != s.review.token {
+            if token != r.token {
                 return Vec::new();
             }
             let pane = match result {
@@ -478,10 +528,10 @@ pub fn on_loaded(s: &mut State, l: Loaded) -> Vec<Effect> {
                 Err(e) => Pane::Failed(e),
             };
             match slot {
-                Slot::ReviewChosen => s.review.chosen = pane,
-                _ => s.review.rejected = pane,
+                Slot::ReviewChosen => r.chosen = pane,
+                _ => r.rejected = pane,
             }
-            mark_row_diff(&mut s.review);
+            mark_row_diff(r);
             Vec::new()
         }
         _ => Vec::new(),

@@ -3,9 +3,11 @@
 //! queue is read again (ids only) whenever a filter changes.
 
 use super::block;
-use crate::store::{PairFlag, PairQuery, PairStatus};
-use crate::tui::keymap::Cmd;
-use crate::tui::state::{Effect, State};
+use super::review::ReviewState;
+use crate::store::{PairFacets, PairFlag, PairQuery, PairStatus};
+use crate::tui::ctx::ViewCtx;
+use crate::tui::keymap::{Cmd, Keymap};
+use crate::tui::msg::Effect;
 use crate::tui::widgets::{centered, fit};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -33,8 +35,7 @@ pub struct FilterPicker {
 }
 
 /// The values a row can take; `None` is "any".
-pub fn values(s: &State, dim: usize) -> Vec<Option<String>> {
-    let f = &s.review.facets;
+pub fn values(f: &PairFacets, dim: usize) -> Vec<Option<String>> {
     let some = |v: &[String]| v.iter().cloned().map(Some).collect::<Vec<_>>();
     let mut out = vec![None];
     match dim {
@@ -83,21 +84,21 @@ pub fn summary(q: &PairQuery) -> String {
     }
 }
 
-fn apply(s: &mut State, dim: usize, v: Option<String>) -> Vec<Effect> {
-    let before = s.review.filter.clone();
-    set(&mut s.review.filter, dim, v);
-    if s.review.filter == before {
+fn apply(r: &mut ReviewState, dim: usize, v: Option<String>) -> Vec<Effect> {
+    let before = r.filter.clone();
+    set(&mut r.filter, dim, v);
+    if r.filter == before {
         return Vec::new();
     }
     // A new filter starts at the top of its queue.
-    s.review.cursor = 0;
-    s.review.queue.clear();
-    vec![Effect::LoadQueue(s.review.filter.clone())]
+    r.cursor = 0;
+    r.queue.clear();
+    vec![Effect::LoadQueue(r.filter.clone())]
 }
 
 /// Opens the picker; the values come from the store.
-pub fn open(s: &mut State) -> Vec<Effect> {
-    s.review.picker = FilterPicker {
+pub fn open(r: &mut ReviewState) -> Vec<Effect> {
+    r.picker = FilterPicker {
         open: true,
         ..Default::default()
     };
@@ -106,13 +107,13 @@ pub fn open(s: &mut State) -> Vec<Effect> {
 
 /// Keys while the picker is open: j/k rows, ←/→ step a row's value, enter opens the row's
 /// list (enter there picks), x clears the row, esc closes (or leaves the list).
-pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let mv = s.keymap.lookup("move", &key);
-    let p = &mut s.review.picker;
+pub fn on_key(r: &mut ReviewState, keymap: &Keymap, key: KeyEvent) -> Vec<Effect> {
+    let mv = keymap.lookup("move", &key);
+    let p = &mut r.picker;
     let row = p.row;
     if let Some(cur) = p.choosing {
-        let n = values(s, row).len();
-        let p = &mut s.review.picker;
+        let n = values(&r.facets, row).len();
+        let p = &mut r.picker;
         return match (key.code, mv) {
             (KeyCode::Esc, _) => {
                 p.choosing = None;
@@ -120,8 +121,8 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             (KeyCode::Enter, _) => {
                 p.choosing = None;
-                let v = values(s, row).get(cur).cloned().flatten();
-                apply(s, row, v)
+                let v = values(&r.facets, row).get(cur).cloned().flatten();
+                apply(r, row, v)
             }
             (_, Some(Cmd::Down)) | (KeyCode::Down, _) => {
                 p.choosing = Some((cur + 1).min(n.saturating_sub(1)));
@@ -148,14 +149,17 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (KeyCode::Enter, _) => {
-            let cur = current(&s.review.filter, row);
-            let at = values(s, row).iter().position(|v| *v == cur).unwrap_or(0);
-            s.review.picker.choosing = Some(at);
+            let cur = current(&r.filter, row);
+            let at = values(&r.facets, row)
+                .iter()
+                .position(|v| *v == cur)
+                .unwrap_or(0);
+            r.picker.choosing = Some(at);
             Vec::new()
         }
         (KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l'), _) => {
-            let vals = values(s, row);
-            let cur = current(&s.review.filter, row);
+            let vals = values(&r.facets, row);
+            let cur = current(&r.filter, row);
             let at = vals.iter().position(|v| *v == cur).unwrap_or(0);
             let back = matches!(key.code, KeyCode::Left | KeyCode::Char('h'));
             let next = if back {
@@ -163,28 +167,28 @@ pub fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             } else {
                 (at + 1) % vals.len()
             };
-            apply(s, row, vals[next].clone())
+            apply(r, row, vals[next].clone())
         }
-        (KeyCode::Char('x') | KeyCode::Backspace | KeyCode::Delete, _) => apply(s, row, None),
+        (KeyCode::Char('x') | KeyCode::Backspace | KeyCode::Delete, _) => apply(r, row, None),
         _ => Vec::new(),
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let p = &s.review.picker;
+pub fn render(f: &mut Frame, area: Rect, r: &ReviewState, v: &ViewCtx) {
+    let t = v.theme;
+    let p = &r.picker;
     let w = area.width.min(64);
     let inner_w = w.saturating_sub(4) as usize;
     let mut lines = Vec::new();
     for (i, name) in DIMS.iter().enumerate() {
-        let v = current(&s.review.filter, i).unwrap_or_else(|| "any".into());
+        let v = current(&r.filter, i).unwrap_or_else(|| "any".into());
         let style = if i == p.row { t.selected() } else { t.text() };
         lines.push(Line::styled(
             fit(&format!(" {name:<15} {v}"), inner_w),
             style,
         ));
         if p.choosing.is_some() && i == p.row {
-            let vals = values(s, i);
+            let vals = values(&r.facets, i);
             let cur = p.choosing.unwrap_or(0);
             // A window of the list around its cursor.
             let start = cur.saturating_sub(5);
@@ -197,7 +201,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
-        Span::styled(format!("{} shown", s.review.queue.len()), t.accent()),
+        Span::styled(format!("{} shown", r.queue.len()), t.accent()),
         Span::styled("  enter list · ←/→ step · x clears · esc closes", t.dim()),
     ]));
     let h = (lines.len() as u16 + 2).min(area.height);

@@ -1,12 +1,12 @@
 //! Review's view: draws the pair, its flags and verdict, both queries with a token diff, both
 //! result grids, the filters and overlays, from state only.
 
-use super::review::metric_of;
+use super::review::{metric_of, ReviewState};
 use super::{block, render_note, render_pane_marked};
-use crate::store::{Pair, PairFlag, PairQuery, PairStatus};
+use crate::store::{Pair, PairFlag, PairQuery, PairStatus, Run};
+use crate::tui::ctx::ViewCtx;
 use crate::tui::keymap::Cmd;
 use crate::tui::screens::review_filter;
-use crate::tui::state::State;
 use crate::tui::widgets::sql::{highlight_diff, token_diff};
 use crate::tui::widgets::{fit, tree};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -84,9 +84,8 @@ pub(super) fn wrapped_lines(text: &str, width: usize) -> usize {
         .max(1)
 }
 
-fn progress_line(s: &State) -> Line<'static> {
-    let t = &s.theme;
-    let r = &s.review;
+fn progress_line(r: &ReviewState, v: &ViewCtx) -> Line<'static> {
+    let t = v.theme;
     let mut spans = Vec::new();
     if let Some(id) = r.current() {
         let status = r.status(id);
@@ -103,7 +102,7 @@ fn progress_line(s: &State) -> Line<'static> {
         };
         spans.push(Span::styled(format!(" [{}]", status.as_str()), st));
     }
-    if let Some(c) = &s.counts {
+    if let Some(c) = v.counts {
         let reviewed = c.accepted + c.rejected + c.skipped;
         let decided = c.accepted + c.rejected;
         let rate = if decided > 0 {
@@ -123,13 +122,13 @@ fn progress_line(s: &State) -> Line<'static> {
 }
 
 /// The filters in force and the keys that act on the filtered set.
-fn filter_line(s: &State, w: usize) -> Line<'static> {
-    let t = &s.theme;
-    let k = &s.keymap;
+fn filter_line(r: &ReviewState, v: &ViewCtx, w: usize) -> Line<'static> {
+    let t = v.theme;
+    let k = v.keymap;
     let text = format!(
         "filter: {} · {} shown · {} changes · {}/{}/{} decide all shown",
-        review_filter::summary(&s.review.filter),
-        s.review.queue.len(),
+        review_filter::summary(&r.filter),
+        r.queue.len(),
         k.hint("review", Cmd::Filter),
         k.hint("review", Cmd::AcceptAll),
         k.hint("review", Cmd::RejectAll),
@@ -138,28 +137,28 @@ fn filter_line(s: &State, w: usize) -> Line<'static> {
     Line::styled(fit(&text, w), t.accent())
 }
 
-fn confirm_line(s: &State, status: PairStatus, w: usize) -> Line<'static> {
+fn confirm_line(r: &ReviewState, v: &ViewCtx, status: PairStatus, w: usize) -> Line<'static> {
     let verb = match status {
         PairStatus::Accepted => "accept",
         PairStatus::Rejected => "reject",
         _ => "skip",
     };
-    let n = s.review.queue.len();
+    let n = r.queue.len();
     let text = format!(
         "{verb} all {n} pair{} shown ({})? y confirms · any other key cancels · u undoes it as one step",
         if n == 1 { "" } else { "s" },
-        review_filter::summary(&s.review.filter)
+        review_filter::summary(&r.filter)
     );
-    Line::styled(fit(&text, w), s.theme.warning())
+    Line::styled(fit(&text, w), v.theme.warning())
 }
 
 /// The filter picker and the guidelines, over the screen.
-fn render_overlays(f: &mut Frame, area: Rect, s: &State) {
-    if s.review.picker.open {
-        review_filter::render(f, area, s);
+fn render_overlays(f: &mut Frame, area: Rect, r: &ReviewState, v: &ViewCtx) {
+    if r.picker.open {
+        review_filter::render(f, area, r, v);
     }
-    if let Some((path, text)) = &s.review.guidelines {
-        let t = &s.theme;
+    if let Some((path, text)) = &r.guidelines {
+        let t = v.theme;
         let w = area.width.min(90);
         let h = area.height.saturating_sub(2).max(5);
         let r = crate::tui::widgets::centered(area, w, h);
@@ -193,8 +192,8 @@ fn render_overlays(f: &mut Frame, area: Rect, s: &State) {
     }
 }
 
-fn hints(s: &State) -> Line<'static> {
-    let k = &s.keymap;
+fn hints(v: &ViewCtx) -> Line<'static> {
+    let k = v.keymap;
     let mut spans = Vec::new();
     for (cmd, label) in [
         (Cmd::Accept, "accept"),
@@ -206,11 +205,11 @@ fn hints(s: &State) -> Line<'static> {
         (Cmd::EditGold, "gold"),
         (Cmd::Filter, "filter"),
     ] {
-        spans.push(Span::styled(k.hint("review", cmd), s.theme.accent()));
-        spans.push(Span::styled(format!(" {label}  "), s.theme.dim()));
+        spans.push(Span::styled(k.hint("review", cmd), v.theme.accent()));
+        spans.push(Span::styled(format!(" {label}  "), v.theme.dim()));
     }
-    spans.push(Span::styled(k.hint("global", Cmd::Help), s.theme.accent()));
-    spans.push(Span::styled(" help", s.theme.dim()));
+    spans.push(Span::styled(k.hint("global", Cmd::Help), v.theme.accent()));
+    spans.push(Span::styled(" help", v.theme.dim()));
     Line::from(spans)
 }
 
@@ -225,9 +224,10 @@ fn shown_prefix(text: &str, max: usize) -> (String, usize) {
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, s: &State) {
-    let t = &s.theme;
-    let r = &s.review;
+/// Draws the screen; `runs` are the workspace's runs as last read (a checkpoint that wrote the
+/// rejected SQL is named by its run).
+pub fn render(f: &mut Frame, area: Rect, r: &ReviewState, v: &ViewCtx, runs: &[&Run]) {
+    let t = v.theme;
     if !r.loaded {
         render_note(
             f,
@@ -269,13 +269,13 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
                 Line::styled(
                     format!(
                         "{} changes the filter.",
-                        s.keymap.hint("review", Cmd::Filter)
+                        v.keymap.hint("review", Cmd::Filter)
                     ),
                     t.text(),
                 ),
             ];
             render_note(f, area, lines, t);
-            render_overlays(f, area, s);
+            render_overlays(f, area, r, v);
             return;
         }
         let mut lines = vec![
@@ -291,7 +291,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
                 t.text(),
             ),
         ];
-        if let Some(c) = &s.counts {
+        if let Some(c) = v.counts {
             lines.push(Line::raw(""));
             lines.push(Line::styled(
                 format!(
@@ -302,11 +302,11 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
             ));
         }
         render_note(f, area, lines, t);
-        render_overlays(f, area, s);
+        render_overlays(f, area, r, v);
         return;
     };
     let big = area.height >= 40;
-    let schema_lines: Vec<String> = match s.schemas.get(&p.db_name) {
+    let schema_lines: Vec<String> = match v.schemas.get(&p.db_name) {
         Some(Ok(sc)) => used_tables_first(tree::brief(sc), &[&p.chosen_sql, &p.rejected_sql]),
         Some(Err(e)) => vec![format!("schema unavailable: {e}")],
         None => vec!["reading schema…".into()],
@@ -336,9 +336,9 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         Constraint::Length(1),
     ])
     .split(area);
-    let mut head = vec![progress_line(s)];
+    let mut head = vec![progress_line(r, v)];
     if filtered {
-        head.push(filter_line(s, area.width as usize));
+        head.push(filter_line(r, v, area.width as usize));
     }
     f.render_widget(Paragraph::new(head), rows[0]);
     f.render_widget(
@@ -353,12 +353,7 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
     let split = if p.split.is_empty() { "?" } else { &p.split };
     // The model that wrote the rejected SQL (a checkpoint named by its run), with its
     // sampling temperature when known.
-    let runs = s
-        .playground
-        .runs
-        .iter()
-        .chain(s.runs.runs.iter().map(|x| &x.run));
-    let named = crate::tui::model_names::model_name(runs, &p.model);
+    let named = crate::tui::model_names::model_name(runs.iter().copied(), &p.model);
     let model = match p.temperature {
         Some(t) => format!("{named} t={t}"),
         None => named,
@@ -498,11 +493,11 @@ pub fn render(f: &mut Frame, area: Rect, s: &State) {
         );
     }
     let bottom = match r.confirm {
-        Some(status) => confirm_line(s, status, area.width as usize),
-        None => hints(s),
+        Some(status) => confirm_line(r, v, status, area.width as usize),
+        None => hints(v),
     };
     f.render_widget(Paragraph::new(bottom), rows[8]);
-    render_overlays(f, area, s);
+    render_overlays(f, area, r, v);
 }
 
 #[cfg(test)]

@@ -29,6 +29,26 @@ pub struct GridData {
     pub numeric: Vec<bool>,
 }
 
+/// A result pane's state: nothing asked, running, a result, or why there is none.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Pane {
+    #[default]
+    Empty,
+    Loading,
+    Ready(GridData),
+    Failed(String),
+}
+
+impl Pane {
+    /// (rows, columns) of a ready result, for bounding scroll offsets.
+    pub fn extent(&self) -> (usize, usize) {
+        match self {
+            Pane::Ready(g) => (g.rows.len(), g.columns.len()),
+            _ => (0, 0),
+        }
+    }
+}
+
 impl GridData {
     pub fn new(columns: Vec<String>, rows: Vec<Vec<String>>, elapsed_ms: f64) -> GridData {
         let mut widths: Vec<usize> = columns.iter().map(|c| c.width().max(1)).collect();

@@ -1,12 +1,49 @@
-//! Widgets shared by the screens: result grid, SQL highlighting and token diff, schema tree.
+//! Widgets shared by the screens: result grid, SQL highlighting and token diff, schema tree,
+//! the one-line text input, bordered blocks and list cursors.
 
 pub mod chart;
 pub mod grid;
+pub mod input;
 pub mod sql;
 pub mod tree;
 
+use crate::tui::keymap::Cmd;
+use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A bordered block with a title in the theme's colours.
+pub fn block<'a>(title: impl Into<String>, focused: bool, t: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(focused))
+        .title(Span::styled(format!(" {} ", title.into()), t.title()))
+}
+
+/// One step further, but never past the last of `len` items.
+pub fn step_within(v: usize, len: usize) -> usize {
+    (v + 1).min(len.saturating_sub(1))
+}
+
+/// Moves a cursor by a movement command within `len` items; returns whether it moved.
+pub fn move_cursor(cursor: &mut usize, len: usize, cmd: Cmd, page: usize) -> bool {
+    if len == 0 {
+        return false;
+    }
+    let old = *cursor;
+    *cursor = match cmd {
+        Cmd::Up => cursor.saturating_sub(1),
+        Cmd::Down => (*cursor + 1).min(len - 1),
+        Cmd::PageUp => cursor.saturating_sub(page),
+        Cmd::PageDown => (*cursor + page).min(len - 1),
+        Cmd::Top => 0,
+        Cmd::Bottom => len - 1,
+        _ => *cursor,
+    };
+    *cursor != old
+}
 
 /// Cuts `s` to at most `width` display columns, marking a cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {

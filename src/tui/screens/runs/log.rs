@@ -2,17 +2,17 @@
 //! tail of the log file its process writes (runs started from the workbench record one; the
 //! tail is read by the poll, never by the view).
 
-use super::block;
+use super::RunsState;
+use crate::tui::ctx::ViewCtx;
 use crate::tui::runs_jobs::RunInfo;
-use crate::tui::state::State;
-use crate::tui::widgets::fit;
+use crate::tui::widgets::{block, fit};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub fn render_log(f: &mut Frame, area: Rect, s: &State, x: &RunInfo) {
-    let t = &s.theme;
+pub fn render_log(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx, x: &RunInfo) {
+    let t = v.theme;
     let b = block(format!("log · run #{} {}", x.run.id, x.run.kind), true, t);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -36,7 +36,7 @@ pub fn render_log(f: &mut Frame, area: Rect, s: &State, x: &RunInfo) {
         lines.push(Line::styled(fit(&x.run.message, w), t.text()));
     }
     lines.push(Line::raw(""));
-    let body: Vec<Line> = match s.runs.log_tail.as_ref().filter(|(id, _)| *id == x.run.id) {
+    let body: Vec<Line> = match r.log_tail.as_ref().filter(|(id, _)| *id == x.run.id) {
         None => vec![Line::styled("reading the log…", t.dim())],
         Some((_, Err(e))) if e == "no log file recorded" => vec![Line::styled(
             fit(

@@ -1,11 +1,15 @@
 //! The Runs screen's `n` form: a new SFT or DPO run, its fields and their checks, the
-//! `sense train` arguments it builds, its keys and its overlay.
+//! `sense train` arguments it builds, its keys and its overlay. Its defaults and model sizes
+//! are the training configuration's own (`train::config`), so the two cannot drift apart.
 
-use super::block;
+use super::RunsState;
+use crate::train::config::{ModelConfig, TrainConfig, TrainKind};
+use crate::tui::ctx::ViewCtx;
 use crate::tui::model_names::run_checkpoint_name;
+use crate::tui::msg::Effect;
 use crate::tui::runs_jobs::{Request, RunInfo};
-use crate::tui::state::{Effect, LineInput, State};
-use crate::tui::widgets::fit;
+use crate::tui::widgets::input::LineInput;
+use crate::tui::widgets::{block, fit};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -31,13 +35,50 @@ pub enum Field {
     Tokenizer,
 }
 
-/// Model sizes the form offers for a run from scratch: (name, layers, d_model, heads, d_ff,
-/// context).
-pub const SIZES: &[(&str, usize, usize, usize, usize, usize)] = &[
-    ("tiny (1×32)", 1, 32, 2, 64, 256),
-    ("small (2×128)", 2, 128, 4, 384, 512),
-    ("base (4×256)", 4, 256, 4, 768, 1024),
-];
+/// Model sizes the form offers for a run from scratch, smallest first: two small ones for
+/// quick runs, then `sense train`'s default model.
+pub fn sizes() -> [(&'static str, ModelConfig); 3] {
+    let base = ModelConfig::default();
+    let small = |n_layers, d_model, n_heads, d_ff, max_seq_len| ModelConfig {
+        n_layers,
+        d_model,
+        n_heads,
+        d_ff,
+        max_seq_len,
+        ..base.clone()
+    };
+    [
+        ("tiny", small(1, 32, 2, 64, 256)),
+        ("small", small(2, 128, 4, 384, 512)),
+        ("base", base.clone()),
+    ]
+}
+
+/// "tiny (1×32)": a size's name with its layers and width.
+pub fn size_label(i: usize) -> String {
+    let sizes = sizes();
+    let (name, m) = &sizes[i.min(sizes.len() - 1)];
+    format!("{name} ({}×{})", m.n_layers, m.d_model)
+}
+
+/// A number as typed into the form: the shorter of its plain and scientific forms ("0.1",
+/// "1e-3"), so a default reads as one would write it.
+pub fn short_number(v: f64) -> String {
+    let (plain, sci) = (v.to_string(), format!("{v:e}"));
+    if sci.len() < plain.len() {
+        sci
+    } else {
+        plain
+    }
+}
+
+fn kind_of(dpo: bool) -> TrainKind {
+    if dpo {
+        TrainKind::Dpo
+    } else {
+        TrainKind::Sft
+    }
+}
 
 /// The `n` form: a new SFT or DPO run.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +112,7 @@ const PAIRS: &[&str] = &["accepted", "pending", "all"];
 
 impl RunForm {
     pub fn new(dpo: bool, from: &str) -> RunForm {
+        let d = TrainConfig::for_kind(TrainKind::Dpo);
         let mut f = RunForm {
             dpo,
             field: 0,
@@ -78,11 +120,11 @@ impl RunForm {
             split: LineInput::default(),
             source: LineInput::default(),
             db: LineInput::default(),
-            pairs: 0,
+            pairs: PAIRS.iter().position(|p| *p == d.data.pairs).unwrap_or(0),
             steps: LineInput::default(),
             batch: LineInput::default(),
             lr: LineInput::default(),
-            beta: LineInput::new("0.1"),
+            beta: LineInput::new(&short_number(d.dpo.beta)),
             size: 0,
             bpe: false,
             count: None,
@@ -94,17 +136,13 @@ impl RunForm {
         f
     }
 
-    /// Defaults of `sense train` for the kind (as `TrainConfig::for_kind`).
+    /// Defaults of `sense train` for the kind: `TrainConfig::for_kind`'s (no split reads "all").
     fn kind_defaults(&mut self) {
-        let (split, steps, batch, lr) = if self.dpo {
-            ("train", "100", "4", "5e-5")
-        } else {
-            ("train", "200", "8", "1e-3")
-        };
-        self.split = LineInput::new(split);
-        self.steps = LineInput::new(steps);
-        self.batch = LineInput::new(batch);
-        self.lr = LineInput::new(lr);
+        let c = TrainConfig::for_kind(kind_of(self.dpo));
+        self.split = LineInput::new(c.data.split.as_deref().unwrap_or("all"));
+        self.steps = LineInput::new(&c.steps.to_string());
+        self.batch = LineInput::new(&c.batch_size.to_string());
+        self.lr = LineInput::new(&short_number(c.lr));
     }
 
     /// The fields shown for this kind.
@@ -190,7 +228,7 @@ impl RunForm {
         let batch = int(&self.batch, "batch")?;
         let lr = pos(&self.lr, "learning rate")?;
         let mut a: Vec<String> = vec![
-            if self.dpo { "dpo" } else { "sft" }.into(),
+            kind_of(self.dpo).as_str().into(),
             "--steps".into(),
             steps.to_string(),
             "--batch-size".into(),
@@ -209,13 +247,14 @@ impl RunForm {
                 return Err("DPO needs a starting checkpoint (it is also the reference)".into())
             }
             None => {
-                let (_, layers, d, heads, ff, ctx) = SIZES[self.size];
+                let sizes = sizes();
+                let m = &sizes[self.size.min(sizes.len() - 1)].1;
                 for (flag, v) in [
-                    ("--layers", layers),
-                    ("--d-model", d),
-                    ("--heads", heads),
-                    ("--d-ff", ff),
-                    ("--context", ctx),
+                    ("--layers", m.n_layers),
+                    ("--d-model", m.d_model),
+                    ("--heads", m.n_heads),
+                    ("--d-ff", m.d_ff),
+                    ("--context", m.max_seq_len),
                 ] {
                     a.extend([flag.into(), v.to_string()]);
                 }
@@ -263,9 +302,8 @@ pub fn checkpoint_choices(runs: &[RunInfo]) -> Vec<(String, String)> {
 
 /// Opens the form with the values it had when last closed this session (a first one starts
 /// from `sense train`'s defaults), its checkpoint list read again.
-pub fn open_form(s: &mut State) -> Vec<Effect> {
-    let mut f = s
-        .runs
+pub fn open_form(r: &mut RunsState) -> Vec<Effect> {
+    let mut f = r
         .last_form
         .clone()
         .unwrap_or_else(|| RunForm::new(false, ""));
@@ -273,14 +311,14 @@ pub fn open_form(s: &mut State) -> Vec<Effect> {
     f.count = None;
     f.error = None;
     f.confirm_dev = false;
-    f.choices = checkpoint_choices(&s.runs.runs);
-    s.runs.form = Some(f);
-    count_effect(s)
+    f.choices = checkpoint_choices(&r.runs);
+    r.form = Some(f);
+    count_effect(r)
 }
 
 /// Closes the form, keeping its values for the next `n`.
-fn close_form(s: &mut State) {
-    s.runs.last_form = s.runs.form.take();
+fn close_form(r: &mut RunsState) {
+    r.last_form = r.form.take();
 }
 
 impl RunForm {
@@ -315,8 +353,8 @@ impl RunForm {
     }
 }
 
-pub(crate) fn count_effect(s: &mut State) -> Vec<Effect> {
-    match s.runs.form.as_mut() {
+pub(crate) fn count_effect(r: &mut RunsState) -> Vec<Effect> {
+    match r.form.as_mut() {
         Some(f) => {
             f.count = None;
             vec![Effect::Runs(Request::Count(f.filter()))]
@@ -327,9 +365,9 @@ pub(crate) fn count_effect(s: &mut State) -> Vec<Effect> {
 
 /// Keys while the form is open: tab/↓ and shift-tab/↑ move between fields, ←/→/space change a
 /// choice, typing edits a text field, enter starts the run, esc closes.
-pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let from_default = s.runs.form_from.clone();
-    let Some(f) = s.runs.form.as_mut() else {
+pub fn on_form_key(r: &mut RunsState, key: KeyEvent) -> Vec<Effect> {
+    let from_default = r.form_from.clone();
+    let Some(f) = r.form.as_mut() else {
         return Vec::new();
     };
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -338,7 +376,7 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     let confirmed = std::mem::take(&mut f.confirm_dev);
     match key.code {
         KeyCode::Esc => {
-            close_form(s);
+            close_form(r);
             Vec::new()
         }
         KeyCode::Enter if !confirmed && f.held_out_split().is_some() => {
@@ -350,7 +388,7 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         KeyCode::Char('c') if ctrl => {
-            close_form(s);
+            close_form(r);
             Vec::new()
         }
         KeyCode::Tab | KeyCode::Down => {
@@ -363,10 +401,9 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => match f.args() {
             Ok(args) => {
-                close_form(s);
+                close_form(r);
                 // The run appears when the process has written it: the next poll selects it.
-                s.runs.select_newer_than =
-                    Some(s.runs.runs.iter().map(|x| x.run.id).max().unwrap_or(0));
+                r.select_newer_than = Some(r.runs.iter().map(|x| x.run.id).max().unwrap_or(0));
                 vec![Effect::Runs(Request::Train(args))]
             }
             Err(e) => {
@@ -396,11 +433,12 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
                 Field::Tokenizer => f.bpe = !f.bpe,
                 _ => {
-                    f.size = (f.size + if back { SIZES.len() - 1 } else { 1 }) % SIZES.len();
+                    let n = sizes().len();
+                    f.size = (f.size + if back { n - 1 } else { 1 }) % n;
                 }
             }
             f.error = None;
-            count_effect(s)
+            count_effect(r)
         }
         _ => {
             let Some(input) = f.input(field) else {
@@ -411,7 +449,7 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             f.error = None;
             if matches!(field, Field::Split | Field::Source | Field::Db) {
-                count_effect(s)
+                count_effect(r)
             } else {
                 Vec::new()
             }
@@ -419,8 +457,8 @@ pub fn on_form_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-pub fn render_form(f: &mut Frame, area: Rect, s: &State, form: &RunForm) {
-    let t = &s.theme;
+pub fn render_form(f: &mut Frame, area: Rect, v: &ViewCtx, form: &RunForm) {
+    let t = v.theme;
     let fields = form.fields();
     let h = (fields.len() as u16 + 7).min(area.height);
     let r = crate::tui::widgets::centered(area, 64, h);
@@ -469,15 +507,14 @@ pub fn render_form(f: &mut Frame, area: Rect, s: &State, form: &RunForm) {
             Field::Batch => ("batch", form.batch.text.clone()),
             Field::Lr => ("learning rate", form.lr.text.clone()),
             Field::Beta => ("beta", form.beta.text.clone()),
-            Field::Size => ("model size", format!("◂ {} ▸", SIZES[form.size].0)),
+            Field::Size => ("model size", format!("◂ {} ▸", size_label(form.size))),
             Field::Tokenizer => (
                 "tokenizer",
                 if form.bpe {
-                    "◂ BPE, 2048 tokens ▸"
+                    format!("◂ BPE, {} tokens ▸", TrainConfig::default().bpe_vocab)
                 } else {
-                    "◂ bytes ▸"
-                }
-                .to_string(),
+                    "◂ bytes ▸".to_string()
+                },
             ),
         };
         let style = if focused { t.selected() } else { t.text() };
@@ -539,4 +576,87 @@ pub fn render_form(f: &mut Frame, area: Rect, s: &State, form: &RunForm) {
         lines.push(Line::styled(e.clone(), t.error()));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_validates_and_builds_train_arguments() {
+        let mut f = RunForm::new(false, "");
+        let a = f.args().unwrap();
+        assert_eq!(
+            &a[..7],
+            &[
+                "sft",
+                "--steps",
+                "200",
+                "--batch-size",
+                "8",
+                "--lr",
+                "0.001"
+            ]
+        );
+        assert!(a.contains(&"--layers".to_string()) && a.contains(&"--split".to_string()));
+        assert!(
+            a.windows(2).any(|w| w == ["--tokenizer", "byte"]),
+            "bytes by default, named since train defaults to BPE"
+        );
+        assert_eq!(f.fields().last(), Some(&Field::Tokenizer));
+        f.bpe = true;
+        let a = f.args().unwrap();
+        assert!(a.windows(2).any(|w| w == ["--tokenizer", "bpe"]));
+        f.steps = LineInput::new("0");
+        assert!(f.args().unwrap_err().contains("steps"));
+        f.steps = LineInput::new("10");
+        f.lr = LineInput::new("-1");
+        assert!(f.args().unwrap_err().contains("learning rate"));
+        let mut d = RunForm::new(true, "");
+        assert!(d.args().unwrap_err().contains("DPO needs"));
+        d.from = LineInput::new("/no/such/ckpt");
+        assert!(d.args().unwrap_err().contains("does not exist"));
+        let dir = tempfile::tempdir().unwrap();
+        d.from = LineInput::new(&dir.path().display().to_string());
+        d.bpe = true;
+        let a = d.args().unwrap();
+        assert!(
+            a.contains(&"--beta".to_string()) && a.windows(2).any(|w| w == ["--split", "train"])
+        );
+        assert!(
+            !a.contains(&"--allow-dev".to_string()),
+            "held-out data only when asked"
+        );
+        assert!(
+            !a.contains(&"--tokenizer".to_string()),
+            "a checkpoint brings its tokenizer"
+        );
+        assert!(!d.fields().contains(&Field::Tokenizer));
+        d.count = Some(Ok(0));
+        assert!(d.args().unwrap_err().contains("selects nothing"));
+    }
+
+    #[test]
+    fn the_form_starts_from_the_training_defaults() {
+        for dpo in [false, true] {
+            let c = TrainConfig::for_kind(kind_of(dpo));
+            let f = RunForm::new(dpo, "");
+            assert_eq!(f.steps.text.parse::<usize>().unwrap(), c.steps);
+            assert_eq!(f.batch.text.parse::<usize>().unwrap(), c.batch_size);
+            assert_eq!(f.lr.text.parse::<f64>().unwrap(), c.lr);
+            assert_eq!(Some(f.split.text.as_str()), c.data.split.as_deref());
+            assert_eq!(f.beta.text.parse::<f64>().unwrap(), c.dpo.beta);
+            assert_eq!(PAIRS[f.pairs], c.data.pairs);
+        }
+        assert_eq!(sizes()[2].1, ModelConfig::default());
+        assert_eq!(size_label(0), "tiny (1×32)");
+    }
+
+    #[test]
+    fn numbers_read_as_typed() {
+        assert_eq!(short_number(0.001), "1e-3");
+        assert_eq!(short_number(5e-5), "5e-5");
+        assert_eq!(short_number(0.1), "0.1");
+        assert_eq!(short_number(200.0), "200");
+    }
 }
