@@ -422,8 +422,13 @@ pub struct SampleArgs {
     /// Send k requests per prompt instead of one with n = k (servers without `n`).
     #[arg(long)]
     pub separate_requests: bool,
-    /// No system message: the training prompt alone.
+    /// Send the `sample_system` prompt as a system message before each prompt, to a local
+    /// checkpoint and an endpoint alike. For instruct models not trained on sense's prompt:
+    /// the models sense trains read the prompt alone, as the user message.
     #[arg(long)]
+    pub system: bool,
+    /// The prompt alone (the default; kept so scripts that pass it still run).
+    #[arg(long, hide = true, conflicts_with = "system")]
     pub no_system: bool,
     /// Device for a local checkpoint (cpu, cuda) [default: cpu].
     #[arg(long)]
@@ -465,7 +470,8 @@ fn check_sample_flags(a: &SampleArgs, model: &str, local: bool) -> Result<()> {
             (e.timeout.is_some(), "--timeout"),
             (e.retries.is_some(), "--retries"),
             (a.separate_requests, "--separate-requests"),
-            (e.prompts.is_some(), "--prompts"),
+            // The prompt set is where --system's text comes from.
+            (e.prompts.is_some() && !a.system, "--prompts"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -506,7 +512,9 @@ fn sample_generator(
     let mut params = a.endpoint.params()?;
     if local {
         let device = a.device.as_deref().unwrap_or("cpu");
-        return sample::local_generator_with(Path::new(model), device, &params).map_err(bad);
+        let mut g = sample::local_generator_with(Path::new(model), device, &params).map_err(bad)?;
+        g.set_system(system);
+        return Ok(g);
     }
     params.max_tokens = params.max_tokens.or(Some(sample::DEFAULT_MAX_TOKENS));
     let cfg = a.endpoint.config(model)?;
@@ -529,7 +537,7 @@ pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
     check_sample_flags(&a, &model, local)?;
     sample::check_sampling(a.temperature, &a.endpoint.params()?).map_err(bad)?;
     let prompts = a.endpoint.prompt_set()?;
-    let system = (!a.no_system && !local).then(|| prompts.get("sample_system").text.clone());
+    let system = a.system.then(|| prompts.get("sample_system").text.clone());
     if a.dry_run {
         let name = if local {
             format!("local:{model}")
@@ -823,13 +831,7 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
         }
         ExportCmd::Spider { dir, select } => {
             let r = export::export_spider(&store, &dir, &select.filter()?)?;
-            let splits: Vec<String> = r.splits.iter().map(|(s, n)| format!("{s} {n}")).collect();
-            println!(
-                "{}: {} databases, questions: {}",
-                dir.display(),
-                r.databases,
-                splits.join(", ")
-            );
+            println!("{}", r.summary());
         }
     }
     Ok(0)

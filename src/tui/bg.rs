@@ -323,11 +323,9 @@ fn endpoint_generator(
         max_tokens: Some(p.max_tokens.unwrap_or(sample::DEFAULT_MAX_TOKENS)),
         ..Default::default()
     };
-    let system = crate::llm::prompts::Prompts::load(None)
-        .ok()
-        .map(|ps| ps.get("sample_system").text.clone());
+    // The prompt alone, as `sense sample` sends it by default and as sense's models were trained.
     let store = Store::open(ws).ok();
-    EndpointGenerator::new(c, params, system, store)
+    EndpointGenerator::new(c, params, None, store)
         .map(|g| Box::new(g) as Box<dyn SqlGenerator>)
         .map_err(|e| e.to_string())
 }

@@ -1,6 +1,7 @@
 //! All integration tests in one binary: one link instead of one per file keeps `cargo test` fast.
 
 mod bin;
+mod chat_template;
 mod cli_eval;
 mod crash_import;
 mod curation_cli;
@@ -15,6 +16,7 @@ mod prompt_compact;
 mod read_only;
 mod sample_dbs;
 mod serve;
+mod spider_originals;
 mod synth_cli;
 mod synth_local;
 mod synth_procedural;
