@@ -145,7 +145,7 @@ fn a_folder_template_comes_from_the_jinja_file_or_tokenizer_config_and_errors_na
             "{}: chat template:",
             d.path().join(CONFIG_FILE).display()
         )) && e.contains("syntax error")
-            && e.contains("line 2"),
+            && e.contains("(in tokenizer_config.json:2)"),
         "{e}"
     );
     config(serde_json::json!({"chat_template": 3}));

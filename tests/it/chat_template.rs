@@ -69,7 +69,20 @@ fn instruct_folder(dir: &Path, template: Option<&str>) -> Specials {
         ..ModelConfig::default()
     };
     let model = Model::new(&cfg, 5, &candle_core::Device::Cpu).unwrap();
-    let tensors: HashMap<String, candle_core::Tensor> = model.tensors().into_iter().collect();
+    let mut tensors: HashMap<String, candle_core::Tensor> = model.tensors().into_iter().collect();
+    // Zero embeddings (tied: zero logits) for the added and unused ids and for whitespace, so
+    // that the random model writes some text (markers decode to nothing, spaces are trimmed).
+    let emb = "model.embed_tokens.weight";
+    let mask: Vec<f32> = (0..cfg.vocab_size as u32)
+        .map(|id| {
+            let text = bpe.decode(&[id]);
+            f32::from(u8::from(id < base && !text.trim().is_empty()))
+        })
+        .collect();
+    let mask = candle_core::Tensor::from_vec(mask, (cfg.vocab_size, 1), &candle_core::Device::Cpu)
+        .unwrap();
+    let w = tensors[emb].broadcast_mul(&mask).unwrap();
+    tensors.insert(emb.into(), w);
     candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
     let config = serde_json::json!({
         "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 32,
@@ -357,6 +370,26 @@ fn sample_through_sense_serve_gives_the_sql_sampling_the_checkpoint_gives() {
         let served = candidates(&ws, name);
         assert_eq!(local.len(), 2, "{name}: {local:?}");
         assert_eq!(served, local, "{name}");
+        // The server read each request as the checkpoint reads the prompt: one user message
+        // (the exchange records its text alone), as many prompt tokens as the local rendering.
+        let tok = checkpoint::load(model, &candle_core::Device::Cpu)
+            .unwrap()
+            .tokenizer;
+        let c = rusqlite::Connection::open(&ws).unwrap();
+        let mut st = c
+            .prepare("SELECT prompt, prompt_tokens FROM llm_exchanges WHERE model = ?1")
+            .unwrap();
+        let seen: Vec<(String, i64)> = st
+            .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(seen.len(), 2);
+        for (prompt, tokens) in seen {
+            assert!(prompt.contains("-- Question: "), "{prompt}");
+            let text = conversation_text(&tok, &[Message::user(prompt)]).unwrap();
+            assert_eq!(tokens as usize, tok.encode(&text).len(), "{name}");
+        }
     }
 }
 
