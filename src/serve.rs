@@ -3,14 +3,16 @@
 //!
 //! A request that names a database (`"database": "NAME"`, an extension field) gets the schema +
 //! question prompt applied to its last user message, the same text training used; otherwise
-//! the messages' text is the prompt as it is.
+//! the messages are the conversation as they are. The model writes the conversation as it was
+//! trained to read it: with its chat template (an Instruct folder, or a run trained from one),
+//! or as the plain prompt of sense's own checkpoints (the contents joined by newlines).
 //!
 //! Untrusted clients are bounded: a request's headers and body must arrive within
 //! [`READ_TIMEOUT`], bodies are capped, settings out of range are a 400 (never clamped in
 //! silence), and every error is OpenAI's error JSON.
 
 use crate::llm::generator::SqlGenerator;
-use crate::llm::SamplingParams;
+use crate::llm::{Message, SamplingParams};
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::store::Store;
 use axum::body::Body;
@@ -268,11 +270,14 @@ async fn read_request(body: Body) -> Result<ChatRequest, Response> {
     })
 }
 
-/// The prompt a request asks for (pure: the schema is passed in).
-pub fn request_prompt(
+/// The conversation a request asks for (pure: the schema is passed in). Naming a database makes
+/// it the training prompt (schema + the last user message's question) as the one user message;
+/// otherwise the messages are taken as they are. The model then writes them with its chat
+/// template, or joins their contents when it has none.
+pub fn request_messages(
     req: &ChatRequest,
     schema: Option<&crate::schema::DbSchema>,
-) -> Result<String, String> {
+) -> Result<Vec<Message>, String> {
     let last_user = req
         .messages
         .iter()
@@ -280,13 +285,20 @@ pub fn request_prompt(
         .find(|m| m.role == "user")
         .ok_or("no user message")?;
     Ok(match schema {
-        Some(s) => prompt_for(s, &last_user.content, None, PromptOptions::default()),
+        Some(s) => vec![Message::user(prompt_for(
+            s,
+            &last_user.content,
+            None,
+            PromptOptions::default(),
+        ))],
         None => req
             .messages
             .iter()
-            .map(|m| m.content.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+            .map(|m| Message {
+                role: m.role.clone(),
+                content: m.content.clone(),
+            })
+            .collect(),
     })
 }
 
@@ -313,8 +325,8 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
         },
         None => None,
     };
-    let prompt = match request_prompt(&req, schema.as_ref()) {
-        Ok(p) => p,
+    let messages = match request_messages(&req, schema.as_ref()) {
+        Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let n = req.n.unwrap_or(1);
@@ -343,10 +355,13 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
         }
         g.configure(&params)
             .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+        // A conversation the chat template refuses is the client's to fix.
+        let prompt_tokens = g
+            .prompt_tokens(&messages)
+            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
         let cancel = AtomicBool::new(false);
         let gens = g
-            .generate(std::slice::from_ref(&prompt), n, temperature, &cancel)
-            .map(|mut v| v.pop().unwrap_or_default())
+            .generate_chat(&messages, n, temperature, &cancel)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         // Usage in the model's tokens (bytes only where a generator has no tokenizer).
         let count = |t: &str| g.count_tokens(t).unwrap_or(t.len());
@@ -360,7 +375,8 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
                 (x.text, n)
             })
             .collect();
-        Ok((counted, count(&prompt)))
+        let prompt_len = Message::plain_text(&messages).len();
+        Ok((counted, prompt_tokens.unwrap_or(prompt_len)))
     })
     .await;
     let (gens, prompt_tokens) = match out {

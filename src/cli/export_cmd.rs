@@ -267,13 +267,7 @@ pub fn export_cmd(ws: &Path, cmd: ExportCmd) -> Result<i32> {
         }
         ExportCmd::Spider { dir, select } => {
             let r = export::export_spider(&store, &dir, &select.filter()?)?;
-            let splits: Vec<String> = r.splits.iter().map(|(s, n)| format!("{s} {n}")).collect();
-            println!(
-                "{}: {} databases, questions: {}",
-                dir.display(),
-                r.databases,
-                splits.join(", ")
-            );
+            println!("{}", r.summary());
         }
     }
     Ok(0)

@@ -36,8 +36,13 @@ pub struct SampleArgs {
     /// Send k requests per prompt instead of one with n = k (servers without `n`).
     #[arg(long)]
     pub separate_requests: bool,
-    /// No system message: the training prompt alone.
+    /// Send the `sample_system` prompt as a system message before each prompt, to a local
+    /// checkpoint and an endpoint alike. For instruct models not trained on sense's prompt:
+    /// the models sense trains read the prompt alone, as the user message.
     #[arg(long)]
+    pub system: bool,
+    /// The prompt alone (the default; kept so scripts that pass it still run).
+    #[arg(long, hide = true, conflicts_with = "system")]
     pub no_system: bool,
     /// Device for a local checkpoint (cpu, cuda) [default: cpu].
     #[arg(long)]
@@ -65,7 +70,8 @@ fn check_sample_flags(a: &SampleArgs, model: &str, local: bool) -> Result<()> {
             (e.timeout.is_some(), "--timeout"),
             (e.retries.is_some(), "--retries"),
             (a.separate_requests, "--separate-requests"),
-            (e.prompts.is_some(), "--prompts"),
+            // The prompt set is where --system's text comes from.
+            (e.prompts.is_some() && !a.system, "--prompts"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -111,7 +117,7 @@ pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
     check_sample_flags(&a, &model, local)?;
     check_sampling(a.temperature, &settings.params()).map_err(bad)?;
     let prompts = a.endpoint.prompt_set()?;
-    let system = (!a.no_system && !local).then(|| prompts.get("sample_system").text.clone());
+    let system = a.system.then(|| prompts.get("sample_system").text.clone());
     if a.dry_run {
         let name = if local {
             format!("local:{model}")

@@ -1,7 +1,9 @@
 //! Importers for the public benchmark layouts: Spider, BIRD, and Spider's gold-SQL files.
+//! A Spider import keeps what sense does not model (each database's `tables.json` entry, each
+//! record's `sql` tree and tokens) in the store, and `export spider` writes it back.
 
 use super::{DatasetError, ImportReport};
-use crate::store::{NewDatabase, NewExample, Store};
+use crate::store::{NewDatabase, NewExample, Originals, Store};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -106,6 +108,13 @@ fn to_record(layout: Layout, path: &Path, i: usize, rec: &Json) -> Result<Record
         ),
     };
     let sql = field(path, i, rec, sql_field)?.to_string();
+    // Spider's fields beyond sense's own (the parsed `sql`, the token lists) are kept whole for
+    // `export spider`; a record with none keeps nothing (the import stays within twice the file).
+    let original = (layout == Layout::Spider
+        && rec
+            .as_object()
+            .is_some_and(|o| o.keys().any(|k| !OWN_FIELDS.contains(&k.as_str()))))
+    .then(|| rec.to_string());
     let label = rec
         .get("difficulty")
         .and_then(Json::as_str)
@@ -123,8 +132,12 @@ fn to_record(layout: Layout, path: &Path, i: usize, rec: &Json) -> Result<Record
         sql,
         evidence,
         index: i,
+        original,
     })
 }
+
+/// The fields of a Spider record that become the example itself.
+const OWN_FIELDS: [&str; 3] = ["db_id", "question", "query"];
 
 /// Reads a benchmark file's array of records one record at a time: the compact records are
 /// held, never the whole parsed document (which took about 4 to 11 times the file's size).
@@ -201,6 +214,8 @@ struct Record {
     difficulty: Option<String>,
     estimated: bool,
     index: usize,
+    /// A Spider record with fields beyond sense's own, as JSON text.
+    original: Option<String>,
 }
 
 /// Imports a Spider or BIRD questions file.
@@ -216,11 +231,44 @@ pub fn import_questions(
         .clone()
         .unwrap_or_else(|| default_db_dir(layout, path));
     let split = opts.split.clone().unwrap_or_else(|| split_from_name(path));
-    let source = match layout {
-        Layout::Spider => "spider",
-        Layout::Bird => "bird",
+    let (source, tables) = match layout {
+        Layout::Spider => ("spider", spider_tables(path)?),
+        Layout::Bird => ("bird", BTreeMap::new()),
     };
-    store_records(store, path, &db_dir, &split, source, records)
+    store_records(store, path, &db_dir, &split, source, records, tables)
+}
+
+/// The `tables.json` of a Spider questions file: `<name>_tables.json` beside it (Spider's
+/// `test_tables.json` for `test.json`), else `tables.json` beside it; none when neither exists.
+pub fn tables_file(questions: &Path) -> Option<PathBuf> {
+    let dir = questions.parent().unwrap_or(Path::new("."));
+    let stem = questions.file_stem()?.to_string_lossy();
+    [
+        dir.join(format!("{stem}_tables.json")),
+        dir.join("tables.json"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// Each database's entry of the questions file's `tables.json` (db_id → the entry as JSON text).
+fn spider_tables(questions: &Path) -> Result<BTreeMap<String, String>, DatasetError> {
+    let Some(path) = tables_file(questions) else {
+        return Ok(BTreeMap::new());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| DatasetError::file(&path, e))?;
+    let entries: Vec<Json> = serde_json::from_str(&text).map_err(|e| {
+        DatasetError::file(
+            &path,
+            format!("expected Spider's array of database entries: {e}"),
+        )
+    })?;
+    let mut out = BTreeMap::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let db = field(&path, i, &entry, "db_id")?.to_string();
+        out.insert(db, entry.to_string());
+    }
+    Ok(out)
 }
 
 /// Imports Spider's gold file format: one `SQL<TAB>db_id` per line.
@@ -242,10 +290,19 @@ pub fn import_gold_sql(
             sql,
             evidence: None,
             index: i,
+            original: None,
         })
         .collect();
     let split = split.unwrap_or_else(|| split_from_name(path));
-    store_records(store, path, db_dir, &split, "gold-sql", records)
+    store_records(
+        store,
+        path,
+        db_dir,
+        &split,
+        "gold-sql",
+        records,
+        BTreeMap::new(),
+    )
 }
 
 /// Parses `SQL<TAB>db_id` lines (blank lines are kept as errors: they would shift alignment).
@@ -286,6 +343,7 @@ fn store_records(
     split: &str,
     source: &str,
     records: Vec<Record>,
+    mut tables: BTreeMap<String, String>,
 ) -> Result<ImportReport, DatasetError> {
     let mut report = ImportReport::default();
     let mut by_db: BTreeMap<String, Vec<Record>> = BTreeMap::new();
@@ -302,7 +360,7 @@ fn store_records(
         })?;
     }
     let mut batch = Vec::new();
-    for (db, recs) in by_db {
+    for (db, mut recs) in by_db {
         let file = db_file(db_dir, &db);
         if !file.is_file() {
             report.missing_db.push((db, recs.len()));
@@ -316,6 +374,10 @@ fn store_records(
             source: source.into(),
             path: file,
             fingerprint: crate::schema::fingerprint(&schema),
+        };
+        let originals = Originals {
+            tables: tables.remove(&db),
+            records: recs.iter_mut().map(|r| r.original.take()).collect(),
         };
         let examples = recs
             .into_iter()
@@ -333,12 +395,12 @@ fn store_records(
                 exchange_id: None,
             })
             .collect();
-        batch.push((new_db, examples));
+        batch.push((new_db, examples, originals));
     }
     report.databases = batch.len();
     // One transaction for the whole file, database rows included: a crash or a refused name
     // mid-import leaves nothing half-done.
-    let (ins, dup) = store.import_databases(batch)?;
+    let (ins, dup) = store.import_databases_with_originals(batch)?;
     report.inserted = ins;
     report.duplicates = dup;
     Ok(report)

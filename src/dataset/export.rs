@@ -213,6 +213,72 @@ pub struct SpiderExport {
     /// (split, number of questions)
     pub splits: Vec<(String, usize)>,
     pub databases: usize,
+    /// Databases written with the tables.json entry they were imported with.
+    pub original_tables: usize,
+    /// Questions written with the `sql` tree they were imported with.
+    pub original_sql: usize,
+    /// Questions imported with a `sql` tree whose gold SQL was corrected since, so the tree no
+    /// longer matches and is left out.
+    pub sql_dropped: usize,
+}
+
+impl SpiderExport {
+    pub fn summary(&self) -> String {
+        let splits: Vec<String> = self
+            .splits
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        let mut s = format!(
+            "{}: {} databases, questions: {}",
+            self.dir.display(),
+            self.databases,
+            splits.join(", ")
+        );
+        if self.original_tables > 0 || self.original_sql > 0 {
+            s.push_str(&format!(
+                "; as imported from Spider: {} tables.json entries, {} `sql` trees",
+                self.original_tables, self.original_sql
+            ));
+        }
+        if self.sql_dropped > 0 {
+            s.push_str(&format!(
+                "; {} questions without their `sql` tree: their gold SQL was corrected since import",
+                self.sql_dropped
+            ));
+        }
+        s
+    }
+}
+
+/// Fields of an imported Spider record that describe its query, or its question: written back
+/// only while the example's gold SQL (question) is still the one imported.
+const QUERY_FIELDS: [&str; 3] = ["sql", "query_toks", "query_toks_no_value"];
+const QUESTION_FIELDS: [&str; 1] = ["question_toks"];
+
+/// Lays an imported record's own fields over the exported one `q`: the query and its tree and
+/// tokens while the gold SQL is unchanged, the question tokens while the question is, any other
+/// field the export does not write. Returns whether the `sql` tree was written, or dropped.
+fn merge_original(q: &mut Value, original: &Value, question: &str, gold_sql: &str) -> (bool, bool) {
+    let Some(orig) = original.as_object() else {
+        return (false, false);
+    };
+    let same_query = orig.get("query").and_then(Value::as_str) == Some(gold_sql);
+    let same_question = orig.get("question").and_then(Value::as_str) == Some(question);
+    for (k, v) in orig {
+        let keep = match k.as_str() {
+            "db_id" | "question" => false,
+            "query" => same_query,
+            k if QUERY_FIELDS.contains(&k) => same_query,
+            k if QUESTION_FIELDS.contains(&k) => same_question,
+            k => q.get(k).is_none(),
+        };
+        if keep {
+            q[k.as_str()] = v.clone();
+        }
+    }
+    let had_sql = orig.contains_key("sql");
+    (had_sql && same_query, had_sql && !same_query)
 }
 
 /// One database's entry in Spider's tables.json.
@@ -277,9 +343,11 @@ pub fn spider_tables_entry(db_id: &str, schema: &DbSchema) -> Value {
     })
 }
 
-/// Writes a Spider-layout folder: `<split>.json` (db_id, question, query, difficulty,
-/// evidence), `<split>_gold.sql` (SQL<TAB>db_id), `tables.json`, and
-/// `database/<db>/<db>.sqlite` for every database the questions use.
+/// Writes a Spider-layout folder: `<split>.json` (db_id, question, question_toks, query,
+/// query_toks, difficulty, evidence), `<split>_gold.sql` (SQL<TAB>db_id), `tables.json`, and
+/// `database/<db>/<db>.sqlite` for every database the questions use. What came from Spider
+/// goes back as imported: a database's tables.json entry, a question's `sql` tree and token
+/// fields (those of the query only while its gold SQL is unchanged).
 pub fn export_spider(
     store: &Store,
     dir: &Path,
@@ -287,7 +355,8 @@ pub fn export_spider(
 ) -> Result<SpiderExport, DatasetError> {
     let mut by_split: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut gold: BTreeMap<String, String> = BTreeMap::new();
-    let mut used: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut used: BTreeMap<String, (i64, PathBuf)> = BTreeMap::new();
+    let (mut original_sql, mut sql_dropped) = (0, 0);
     for ex in store.examples(filter)? {
         let query = ex.gold_sql.trim().trim_end_matches(';').trim_end();
         // Spider's token fields, which RAT-SQL/RESDSQL-style pipelines read.
@@ -304,6 +373,11 @@ pub fn export_spider(
         if let Some(e) = &ex.evidence {
             q["evidence"] = e.clone().into();
         }
+        if let Some(orig) = store.example_original(ex.id)? {
+            let (kept, dropped) = merge_original(&mut q, &orig, &ex.question, &ex.gold_sql);
+            original_sql += usize::from(kept);
+            sql_dropped += usize::from(dropped);
+        }
         by_split.entry(ex.split.clone()).or_default().push(q);
         let one_line = ex.gold_sql.split_whitespace().collect::<Vec<_>>().join(" ");
         let g = gold.entry(ex.split.clone()).or_default();
@@ -313,13 +387,29 @@ pub fn export_spider(
             ex.db_name
         ));
         if !used.contains_key(&ex.db_name) {
-            used.insert(ex.db_name.clone(), store.database(ex.db_id)?.path);
+            used.insert(
+                ex.db_name.clone(),
+                (ex.db_id, store.database(ex.db_id)?.path),
+            );
         }
     }
     let mut tables = Vec::new();
-    for (name, path) in &used {
-        let schema = introspect_path(path, 0).map_err(|e| err(path, e))?;
-        tables.push(spider_tables_entry(name, &schema));
+    let mut original_tables = 0;
+    for (name, (db_id, path)) in &used {
+        match store.database_original(*db_id)? {
+            Some(mut entry) => {
+                original_tables += 1;
+                // The database's name in this workspace, should it differ from Spider's.
+                if let Some(o) = entry.as_object_mut() {
+                    o.insert("db_id".into(), name.clone().into());
+                }
+                tables.push(entry);
+            }
+            None => {
+                let schema = introspect_path(path, 0).map_err(|e| err(path, e))?;
+                tables.push(spider_tables_entry(name, &schema));
+            }
+        }
         let dest = under(dir, &["database", name, &format!("{name}.sqlite")])?;
         copy_atomic(path, &dest)?;
     }
@@ -343,6 +433,9 @@ pub fn export_spider(
         dir: dir.to_path_buf(),
         splits,
         databases: used.len(),
+        original_tables,
+        original_sql,
+        sql_dropped,
     })
 }
 

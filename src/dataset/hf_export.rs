@@ -93,7 +93,8 @@ pub fn export_hf(loaded: &Loaded, out: &Path, card_extra: &str) -> Result<HfExpo
             "add_bos_token": false,
             "add_eos_token": false,
             "model_max_length": cfg.max_seq_len,
-            "chat_template": CHAT_TEMPLATE,
+            // A run trained from an Instruct model was prompted with that model's template.
+            "chat_template": tok.chat_template().map_or(CHAT_TEMPLATE, |t| t.source()),
         }))
         .as_bytes(),
     )?);

@@ -96,6 +96,26 @@ impl Message {
             content: s.into(),
         }
     }
+
+    /// What weak sampling asks any model, endpoint or local checkpoint alike: the prompt as the
+    /// user message, after a system message only when one is given (`sense sample --system`).
+    pub fn conversation(system: Option<&str>, prompt: &str) -> Vec<Message> {
+        let mut out = Vec::with_capacity(2);
+        if let Some(s) = system.map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(Message::system(s));
+        }
+        out.push(Message::user(prompt));
+        out
+    }
+
+    /// The contents joined by newlines: the prompt of a model without a chat template.
+    pub fn plain_text(messages: &[Message]) -> String {
+        messages
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// An OpenAI-compatible endpoint as a generator: the training prompt as the user message
-/// (after an optional system message), k completions per prompt (one request with `n = k`,
+/// (after a system message only when one is given, as for a local checkpoint), k completions per prompt (one request with `n = k`,
 /// or k requests), every exchange recorded in the workspace when a store is given.
 pub struct EndpointGenerator {
     client: Client,
@@ -46,11 +46,7 @@ impl EndpointGenerator {
     }
 
     fn request(&self, prompt: &str, n: usize, temperature: f32) -> ChatRequest {
-        let mut messages = Vec::new();
-        if let Some(s) = self.system.as_ref().filter(|s| !s.trim().is_empty()) {
-            messages.push(Message::system(s.trim()));
-        }
-        messages.push(Message::user(prompt));
+        let messages = Message::conversation(self.system.as_deref(), prompt);
         let mut params = self.params.clone();
         params.temperature = Some(temperature);
         params.n = (n > 1).then_some(n as u32);
@@ -69,6 +65,10 @@ impl SqlGenerator for EndpointGenerator {
 
     fn set_max_tokens(&mut self, max_tokens: usize) {
         self.params.max_tokens = Some(max_tokens.clamp(1, u32::MAX as usize) as u32);
+    }
+
+    fn set_system(&mut self, system: Option<String>) {
+        self.system = system;
     }
 
     fn generate(

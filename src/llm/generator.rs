@@ -3,7 +3,7 @@
 //! them; `source` opens one. It lives here, below `synth` and `train`, so that neither needs
 //! the other to name it.
 
-use crate::llm::SamplingParams;
+use crate::llm::{Message, SamplingParams};
 use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,32 @@ pub trait SqlGenerator: Send {
     /// version this sense does not know): the caller shows it, the generator never prints.
     fn warning(&self) -> Option<String> {
         None
+    }
+
+    /// A system message sent before each prompt of `generate` (None: the prompt alone).
+    fn set_system(&mut self, system: Option<String>);
+
+    /// `k` completions of one whole conversation (`sense serve`'s requests). A local model
+    /// writes it with its chat template; by default the contents joined by newlines are the
+    /// prompt.
+    fn generate_chat(
+        &mut self,
+        messages: &[Message],
+        k: usize,
+        temperature: f32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Generated>, GenError> {
+        let prompt = Message::plain_text(messages);
+        Ok(self
+            .generate(&[prompt], k, temperature, cancel)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Tokens of a conversation's prompt as the model reads it (None without a tokenizer);
+    /// an error when the model's chat template refuses the conversation.
+    fn prompt_tokens(&self, messages: &[Message]) -> Result<Option<usize>, GenError> {
+        Ok(self.count_tokens(&Message::plain_text(messages)))
     }
 
     /// Takes top-p, max tokens, stop sequences and seed for the following calls. A generator

@@ -35,11 +35,12 @@ impl Default for OpenOptions {
 }
 
 impl OpenOptions {
-    /// As the workbench opens a model (its jobs and Playground alike): on the CPU, after the
-    /// built-in system message, each endpoint exchange recorded in the workspace `ws`.
+    /// As the workbench opens a model (its jobs and Playground alike): on the CPU, the prompt
+    /// alone (as `sense sample` sends it by default and as sense's models were trained), each
+    /// endpoint exchange recorded in the workspace `ws`.
     pub fn workbench(ws: &Path) -> OpenOptions {
         OpenOptions {
-            system: Some(Prompts::embedded().get("sample_system").text.clone()),
+            system: None,
             store: Store::open(ws).ok(),
             ..OpenOptions::default()
         }
@@ -56,7 +57,11 @@ impl Settings {
                 if !dir.is_dir() {
                     return Err(SourceError::NoCheckpoint(dir));
                 }
-                local_generator_with(&dir, &o.device, &params).map_err(SourceError::Checkpoint)
+                let mut g = local_generator_with(&dir, &o.device, &params)
+                    .map_err(SourceError::Checkpoint)?;
+                // A system message reaches a checkpoint as it reaches an endpoint.
+                g.set_system(o.system);
+                Ok(g)
             }
             Target::Endpoint(cfg) => {
                 let mut g = EndpointGenerator::new(cfg, params, o.system, o.store)?;

@@ -193,4 +193,16 @@ ALTER TABLE candidates ADD COLUMN temperature REAL;
 ALTER TABLE pair_events ADD COLUMN batch_id INTEGER;
 CREATE INDEX pair_events_batch ON pair_events(batch_id) WHERE batch_id IS NOT NULL;
 "#,
+    // 5: what a Spider-layout import said beyond sense's own fields, written back by `export
+    // spider`: each database's tables.json entry, each question's record (its `sql` tree, tokens).
+    r#"
+CREATE TABLE database_originals (
+    db_id  INTEGER PRIMARY KEY REFERENCES databases(id),
+    tables TEXT NOT NULL
+);
+CREATE TABLE example_originals (
+    example_id INTEGER PRIMARY KEY REFERENCES examples(id),
+    record     TEXT NOT NULL
+);
+"#,
 ];

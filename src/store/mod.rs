@@ -8,6 +8,7 @@ mod gold;
 mod jobs;
 mod migrations;
 mod model;
+mod originals;
 mod pairs;
 mod quality;
 mod runs;
@@ -20,6 +21,7 @@ pub use exchanges::{Exchange, NewExchange};
 pub use gold::{GoldOutcome, GoldUndone};
 pub use jobs::JobRow;
 pub use model::*;
+pub use originals::Originals;
 pub use pairs::{NewPair, PairFacets, PairQuery, Undone};
 pub use quality::SampleQuality;
 pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
@@ -435,18 +437,12 @@ impl Store {
         &self,
         batch: Vec<(NewDatabase, Vec<NewExample>)>,
     ) -> Result<(usize, usize)> {
-        let tx = self.write_tx()?;
-        let (mut inserted, mut total) = (0, 0);
-        for (db, mut examples) in batch {
-            let id = self.upsert_database(&db)?;
-            for e in &mut examples {
-                e.db_id = id;
-            }
-            inserted += self.insert_examples_in_tx(&examples)?;
-            total += examples.len();
-        }
-        tx.commit()?;
-        Ok((inserted, total - inserted))
+        self.import_databases_with_originals(
+            batch
+                .into_iter()
+                .map(|(db, examples)| (db, examples, Originals::default()))
+                .collect(),
+        )
     }
 
     /// Inserts examples inside the caller's transaction; returns how many were new.

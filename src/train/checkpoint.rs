@@ -64,6 +64,13 @@ pub fn save(
             serde_json::to_string_pretty(meta)?.as_bytes(),
         )?;
         write_atomic(&tmp.join("tokenizer.json"), tokenizer.to_json()?.as_bytes())?;
+        // A run from an Instruct model keeps its chat template, so it is prompted as trained.
+        if let Some(config) = super::conversation::config_json(tokenizer) {
+            write_atomic(
+                &tmp.join(super::chat_template::CONFIG_FILE),
+                config.as_bytes(),
+            )?;
+        }
         if dir.exists() {
             std::fs::remove_dir_all(dir)?;
         }
@@ -170,7 +177,8 @@ pub fn load_with(path: &Path, device: &Device, options: &LoadOptions) -> Result<
     let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)
         .with_context(|| format!("reading {}", dir.join("model.safetensors").display()))?;
     let model = Model::from_tensors(&meta.model, tensors, device)?;
-    let tokenizer = load_tokenizer(&dir, &meta.tokenizer)?;
+    let tokenizer =
+        super::conversation::with_folder_template(load_tokenizer(&dir, &meta.tokenizer)?, &dir)?;
     if tokenizer.vocab_size() > model.cfg.vocab_size {
         bail!(
             "{}: the tokenizer has {} tokens, the model's vocabulary only {}",

@@ -1,13 +1,16 @@
 //! Training data from the workspace: prompts via `schema::prompt_for`, tokenized sequences with
 //! the completion marked, seeded epoch order, and padded batches with loss masks.
 
+use super::chat_template::ChatTemplateError;
 use super::config::DataConfig;
+use super::conversation::conversation_ids;
 use super::error::{Result, TrainError};
 use super::tokenizer::Tokenizer;
 use candle_core::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+use crate::llm::Message;
 use crate::schema::{completion_text, PromptCache, PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, PairStatus, Store};
 
@@ -25,10 +28,16 @@ impl Seq {
     }
 }
 
-/// Encodes (prompt, completion); a sequence longer than `max_len` loses the beginning of its
-/// prompt (the question sits at the end of the prompt and survives). Returns whether it was cut.
-pub fn encode(tok: &Tokenizer, prompt: &str, completion: &str, max_len: usize) -> (Seq, bool) {
-    let mut p = tok.encode(prompt);
+/// Encodes (prompt, completion): the prompt as the model reads it (its chat template's text for
+/// a folder that has one, else BOS + prompt; see `conversation::conversation_ids`), then the
+/// completion and EOS. A sequence longer than `max_len` loses the beginning of its prompt (the
+/// question sits at the end of the prompt and survives). Returns whether it was cut.
+pub fn encode(
+    tok: &Tokenizer,
+    prompt: &str,
+    completion: &str,
+    max_len: usize,
+) -> Result<(Seq, bool), ChatTemplateError> {
     let mut c = tok.encode(completion);
     c.push(tok.eos());
     let mut cut = false;
@@ -36,35 +45,26 @@ pub fn encode(tok: &Tokenizer, prompt: &str, completion: &str, max_len: usize) -
         c.truncate(max_len.saturating_sub(2).max(1));
         cut = true;
     }
-    let room = max_len - 1 - c.len();
-    if p.len() > room {
-        p.drain(..p.len() - room);
-        cut = true;
-    }
-    let mut tokens = Vec::with_capacity(1 + p.len() + c.len());
-    tokens.push(tok.bos());
-    tokens.extend_from_slice(&p);
+    let (mut tokens, cut_prompt) =
+        conversation_ids(tok, &[Message::user(prompt)], max_len - c.len())?;
     let completion_start = tokens.len();
     tokens.extend_from_slice(&c);
-    (
+    Ok((
         Seq {
             tokens,
             completion_start,
         },
-        cut,
-    )
+        cut || cut_prompt,
+    ))
 }
 
-/// Prompt tokens only (BOS + prompt), keeping the end when longer than `max_len`.
-pub fn encode_prompt(tok: &Tokenizer, prompt: &str, max_len: usize) -> Vec<u32> {
-    let mut p = tok.encode(prompt);
-    let room = max_len.saturating_sub(1);
-    if p.len() > room {
-        p.drain(..p.len() - room);
-    }
-    let mut out = vec![tok.bos()];
-    out.extend(p);
-    out
+/// Prompt tokens only (as `encode` writes them), keeping the end when longer than `max_len`.
+pub fn encode_prompt(
+    tok: &Tokenizer,
+    prompt: &str,
+    max_len: usize,
+) -> Result<Vec<u32>, ChatTemplateError> {
+    Ok(conversation_ids(tok, &[Message::user(prompt)], max_len)?.0)
 }
 
 /// The prompt of an example from the shared cache; a schema that cannot be read names its
@@ -170,7 +170,7 @@ fn encode_examples(
     let mut out = Vec::with_capacity(examples.len());
     for ex in examples {
         let prompt = prompt_of(&mut prompts, store, ex)?;
-        let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len);
+        let (s, cut) = encode(tok, &prompt, &completion_text(&ex.gold_sql), max_len)?;
         stats.truncated += usize::from(cut);
         stats.tokens += s.tokens.len();
         // Cut sequences are few: their full length is counted again for the report.
@@ -219,8 +219,8 @@ pub fn dpo_pairs(
             continue;
         }
         let prompt = prompt_of(&mut prompts, store, &ex)?;
-        let (c, cut_c) = encode(tok, &prompt, &completion_text(&p.chosen_sql), max_len);
-        let (r, cut_r) = encode(tok, &prompt, &completion_text(&p.rejected_sql), max_len);
+        let (c, cut_c) = encode(tok, &prompt, &completion_text(&p.chosen_sql), max_len)?;
+        let (r, cut_r) = encode(tok, &prompt, &completion_text(&p.rejected_sql), max_len)?;
         stats.truncated += usize::from(cut_c || cut_r);
         stats.tokens += c.tokens.len() + r.tokens.len();
         stats.longest = stats.longest.max(c.tokens.len()).max(r.tokens.len());
@@ -306,7 +306,7 @@ mod tests {
     #[test]
     fn encode_cuts_prompt_start_and_marks_completion() {
         let tok = Tokenizer::Byte;
-        let (s, cut) = encode(&tok, "abcdefghij", "XY", 8);
+        let (s, cut) = encode(&tok, "abcdefghij", "XY", 8).unwrap();
         assert!(cut);
         // BOS + "ghij"[..] kept to fit: 8 - 1 - 3 = 4 prompt bytes.
         assert_eq!(s.tokens.len(), 8);

@@ -21,6 +21,9 @@ pub enum TrainError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Schema(#[from] crate::schema::SchemaError),
+    /// A model folder's chat template that cannot be read or refuses a conversation.
+    #[error(transparent)]
+    ChatTemplate(#[from] super::chat_template::ChatTemplateError),
     /// What went wrong, in words (a bad setting, a file that is not a checkpoint, ...).
     #[error("{0}")]
     Message(String),

@@ -1,10 +1,13 @@
 //! Batched generation with a KV cache: greedy or temperature + top-p sampling, stopping at the
 //! end of the SQL (end token, or `;` then a newline).
 
+use super::chat_template::ChatTemplateError;
+use super::conversation::conversation_ids;
 use super::data::encode_prompt;
 use super::error::Result;
 use super::model::{KvCache, Model};
 use super::tokenizer::Tokenizer;
+use crate::llm::Message;
 use candle_core::Tensor;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,9 +48,14 @@ pub fn prompt_keep(ctx: usize, max_new: usize) -> usize {
     ctx.saturating_sub(room).max(1)
 }
 
-/// The tokens generation feeds for a prompt: BOS and the end of the prompt that
-/// `prompt_keep` allows.
-pub fn prompt_ids(tok: &Tokenizer, prompt: &str, ctx: usize, max_new: usize) -> Vec<u32> {
+/// The tokens generation feeds for a prompt: as training encodes it (BOS and the prompt, or the
+/// chat template's text), its end as far as `prompt_keep` allows.
+pub fn prompt_ids(
+    tok: &Tokenizer,
+    prompt: &str,
+    ctx: usize,
+    max_new: usize,
+) -> Result<Vec<u32>, ChatTemplateError> {
     encode_prompt(tok, prompt, prompt_keep(ctx, max_new))
 }
 
@@ -109,15 +117,28 @@ pub fn generate(
     opts: &GenOptions,
     cancel: &AtomicBool,
 ) -> Result<Vec<String>> {
-    if prompts.is_empty() {
+    let chats: Vec<Vec<Message>> = prompts.iter().map(|p| vec![Message::user(p)]).collect();
+    generate_chats(model, tok, &chats, opts, cancel)
+}
+
+/// `generate` for whole conversations, each read as `conversation::conversation_ids` writes it.
+pub fn generate_chats(
+    model: &Model,
+    tok: &Tokenizer,
+    chats: &[Vec<Message>],
+    opts: &GenOptions,
+    cancel: &AtomicBool,
+) -> Result<Vec<String>> {
+    if chats.is_empty() {
         return Ok(Vec::new());
     }
     let dev = model.device().clone();
     let ctx = model.cfg.max_seq_len;
-    let encoded: Vec<Vec<u32>> = prompts
+    let keep = prompt_keep(ctx, opts.max_new_tokens);
+    let encoded: Vec<Vec<u32>> = chats
         .iter()
-        .map(|p| prompt_ids(tok, p, ctx, opts.max_new_tokens))
-        .collect();
+        .map(|m| conversation_ids(tok, m, keep).map(|(ids, _)| ids))
+        .collect::<Result<_, _>>()?;
     let len = encoded.iter().map(Vec::len).max().unwrap_or(1);
     // The longest prompt bounds the steps: every row's positions must stay inside the context.
     let max_new = opts.max_new_tokens.min(ctx - len).max(1);
@@ -174,7 +195,7 @@ pub fn greedy_uncached(
     max_new: usize,
 ) -> Result<String> {
     let ctx = model.cfg.max_seq_len;
-    let mut ids = prompt_ids(tok, prompt, ctx, max_new);
+    let mut ids = prompt_ids(tok, prompt, ctx, max_new)?;
     let mut out = Vec::new();
     for _ in 0..max_new.min(ctx - ids.len()) {
         let t = ids.len();

@@ -7,6 +7,10 @@
 //! trains without a begin token; its `<|endoftext|>` separates documents, so a prompt that
 //! starts with it reads as the start of a document); end = `eos_token_id` (the first one when
 //! it is a list); padding = `pad_token_id`, or the end token (padding is masked out anyway).
+//!
+//! An Instruct folder's chat template (`chat_template.jinja`, or `chat_template` in
+//! `tokenizer_config.json`) writes its prompts (`chat_template.rs`); a checkpoint trained from it
+//! keeps the template.
 
 use super::config::ModelConfig;
 use super::error::{bail, Context, Result};
@@ -202,6 +206,8 @@ pub fn load_hf(dir: &Path, device: &Device, context: Option<usize>) -> Result<Lo
             config_path.display()
         )
     })?;
+    // An Instruct model's prompts are written with its chat template.
+    let tokenizer = super::conversation::with_folder_template(tokenizer, &dir)?;
     if tokenizer.vocab_size() > cfg.vocab_size {
         bail!(
             "{}: the tokenizer has {} tokens, config.json's vocab_size is only {}",

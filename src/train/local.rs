@@ -2,12 +2,13 @@
 
 use super::checkpoint::{self, LoadOptions};
 use super::config::device;
+use super::conversation::conversation_text;
 use super::error::{bail, Result, TrainError};
-use super::generate::{generate, GenOptions};
+use super::generate::{generate_chats, GenOptions};
 use super::model::Model;
 use super::tokenizer::Tokenizer;
 use crate::llm::generator::{check_sampling, GenError, Generated, SqlGenerator};
-use crate::llm::SamplingParams;
+use crate::llm::{Message, SamplingParams};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -26,6 +27,9 @@ pub struct LocalGenerator {
     prompt: crate::schema::PromptFormat,
     /// The checkpoint's load warning (see `Loaded::warning`).
     warning: Option<String>,
+    /// A system message before each prompt (`sense sample --system`), as an endpoint gets it;
+    /// the chat template writes it where the model has one.
+    pub system: Option<String>,
 }
 
 impl LocalGenerator {
@@ -53,6 +57,7 @@ impl LocalGenerator {
             prompt: crate::schema::PromptFormat::from_version(l.meta.prompt_version)
                 .unwrap_or_default(),
             warning: l.warning,
+            system: None,
         })
     }
 
@@ -126,6 +131,10 @@ impl SqlGenerator for LocalGenerator {
         self.max_new_tokens = max_tokens;
     }
 
+    fn set_system(&mut self, system: Option<String>) {
+        self.system = system;
+    }
+
     fn count_tokens(&self, text: &str) -> Option<usize> {
         Some(self.tokenizer.encode(text).len())
     }
@@ -145,18 +154,55 @@ impl SqlGenerator for LocalGenerator {
         temperature: f32,
         cancel: &AtomicBool,
     ) -> Result<Vec<Vec<Generated>>, GenError> {
-        // k copies of each prompt, run `batch` at a time; each batch gets fresh seeds.
-        let jobs: Vec<(usize, &String)> = prompts
+        let chats: Vec<Vec<Message>> = prompts
+            .iter()
+            .map(|p| Message::conversation(self.system.as_deref(), p))
+            .collect();
+        self.complete(&chats, k, temperature, cancel)
+    }
+
+    fn generate_chat(
+        &mut self,
+        messages: &[Message],
+        k: usize,
+        temperature: f32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Generated>, GenError> {
+        let chats = [messages.to_vec()];
+        Ok(self
+            .complete(&chats, k, temperature, cancel)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    fn prompt_tokens(&self, messages: &[Message]) -> Result<Option<usize>, GenError> {
+        let text =
+            conversation_text(&self.tokenizer, messages).map_err(|e| GenError(e.to_string()))?;
+        Ok(Some(self.tokenizer.encode(&text).len()))
+    }
+}
+
+impl LocalGenerator {
+    /// `k` completions of each conversation, in order.
+    fn complete(
+        &mut self,
+        chats: &[Vec<Message>],
+        k: usize,
+        temperature: f32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<Vec<Generated>>, GenError> {
+        // k copies of each conversation, run `batch` at a time; each batch gets fresh seeds.
+        let jobs: Vec<(usize, &Vec<Message>)> = chats
             .iter()
             .enumerate()
             .flat_map(|(i, p)| std::iter::repeat_n((i, p), k))
             .collect();
-        let mut out: Vec<Vec<Generated>> = vec![Vec::new(); prompts.len()];
+        let mut out: Vec<Vec<Generated>> = vec![Vec::new(); chats.len()];
         for chunk in jobs.chunks(self.batch.max(1)) {
             if cancel.load(Ordering::Relaxed) {
                 break;
             }
-            let ps: Vec<String> = chunk.iter().map(|(_, p)| (*p).clone()).collect();
+            let ps: Vec<Vec<Message>> = chunk.iter().map(|(_, p)| (*p).clone()).collect();
             let opts = GenOptions {
                 max_new_tokens: self.max_new_tokens,
                 temperature,
@@ -166,7 +212,7 @@ impl SqlGenerator for LocalGenerator {
             };
             self.seed = self.seed.wrapping_add(chunk.len() as u64);
             let t = Instant::now();
-            let texts = generate(&self.model, &self.tokenizer, &ps, &opts, cancel)
+            let texts = generate_chats(&self.model, &self.tokenizer, &ps, &opts, cancel)
                 .map_err(|e| GenError(format!("{e:#}")))?;
             let ms = t.elapsed().as_secs_f64() * 1e3 / chunk.len().max(1) as f64;
             for ((i, _), text) in chunk.iter().zip(texts) {

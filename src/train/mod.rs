@@ -3,8 +3,10 @@
 
 pub mod attention;
 pub mod bench;
+pub mod chat_template;
 pub mod checkpoint;
 pub mod config;
+pub mod conversation;
 pub mod data;
 pub mod decode;
 pub mod dpo;

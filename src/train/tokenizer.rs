@@ -3,6 +3,7 @@
 //! own prompts and SQL, so schemas and SQL keywords take far fewer tokens; it lives in a
 //! checkpoint as `tokenizer.json` (Hugging Face format) and `config.json` records its kind.
 
+use super::chat_template::{ChatTemplate, ChatTemplateError};
 use super::error::{bail, Context, Result, TrainError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct Bpe {
     vocab_size: usize,
     /// Set for a Hugging Face model's tokenizer (special ids given, not our named tokens).
     special: Option<SpecialIds>,
+    /// The chat template of a model folder that has one (`chat_template.rs`).
+    chat: Option<Arc<ChatTemplate>>,
 }
 
 impl Tokenizer {
@@ -201,7 +204,44 @@ impl Tokenizer {
             pad: special.pad,
             vocab_size,
             special: Some(special),
+            chat: None,
         })))
+    }
+
+    /// The chat template prompts are written with, where the model's folder has one.
+    pub fn chat_template(&self) -> Option<&ChatTemplate> {
+        match self {
+            Tokenizer::Byte => None,
+            Tokenizer::Bpe(b) => b.chat.as_deref(),
+        }
+    }
+
+    /// This tokenizer writing prompts with `template`. The special tokens the template names
+    /// that are in the vocabulary become special here too (as transformers registers them), so
+    /// the template's `bos_token` text encodes as the begin token. The byte tokenizer has no
+    /// text form of its special tokens and takes no template.
+    pub fn with_chat_template(self, template: ChatTemplate) -> Result<Self, ChatTemplateError> {
+        let Tokenizer::Bpe(b) = self else {
+            return Err(ChatTemplateError {
+                path: template.path().to_path_buf(),
+                msg: "a byte-tokenizer checkpoint cannot use a chat template".into(),
+            });
+        };
+        let mut b = Arc::unwrap_or_clone(b);
+        let known: Vec<AddedToken> = [template.bos_token(), template.eos_token()]
+            .into_iter()
+            .flatten()
+            .filter(|t| b.inner.token_to_id(t).is_some())
+            .map(|t| AddedToken::from(t.to_string(), true))
+            .collect();
+        b.inner
+            .add_special_tokens(known)
+            .map_err(|e| ChatTemplateError {
+                path: template.path().to_path_buf(),
+                msg: format!("registering the special tokens it names: {e}"),
+            })?;
+        b.chat = Some(Arc::new(template));
+        Ok(Tokenizer::Bpe(Arc::new(b)))
     }
 
     /// One line for a run's log: "byte-level, 259 tokens" or "BPE, 2048 tokens".
@@ -229,6 +269,7 @@ impl Bpe {
             pad,
             vocab_size,
             special: None,
+            chat: None,
         })
     }
 

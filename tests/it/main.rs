@@ -1,6 +1,7 @@
 //! All integration tests in one binary: one link instead of one per file keeps `cargo test` fast.
 
 mod bin;
+mod chat_template;
 mod cli_eval;
 mod crash_import;
 mod curation_cli;
@@ -18,6 +19,7 @@ mod run_killed;
 mod recipe;
 mod sample_dbs;
 mod serve;
+mod spider_originals;
 mod synth_cli;
 mod synth_local;
 mod synth_procedural;

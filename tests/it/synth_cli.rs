@@ -100,7 +100,22 @@ fn templates_sample_export_from_the_command_line() {
         "2",
     ]));
     assert!(out.contains("(20 already done)"), "{out}");
+    // The prompt alone by default (as every model sense trains reads it); the system message
+    // only when asked for.
     let dry = ok(sense(&ws).args(["sample", "--model", "weak", "--limit", "2", "--dry-run"]));
+    assert!(
+        dry.contains("-- Question: ") && !dry.contains("=== system"),
+        "{dry}"
+    );
+    let dry = ok(sense(&ws).args([
+        "sample",
+        "--model",
+        "weak",
+        "--limit",
+        "2",
+        "--dry-run",
+        "--system",
+    ]));
     assert!(
         dry.contains("-- Question: ") && dry.contains("=== system"),
         "{dry}"

@@ -140,7 +140,11 @@ fn a_prompt_that_fits_is_never_cut_whatever_max_new_tokens_is() {
     };
     assert!(whole.len() + 64 < ctx);
     for max_new in [1, 8, 64, 256, 10_000] {
-        assert_eq!(prompt_ids(&tok, prompt, ctx, max_new), whole, "{max_new}");
+        assert_eq!(
+            prompt_ids(&tok, prompt, ctx, max_new).unwrap(),
+            whole,
+            "{max_new}"
+        );
     }
     // Greedy outputs only get longer with more room: the longer one extends the shorter one.
     let cfg = ModelConfig {
@@ -188,7 +192,7 @@ fn a_prompt_longer_than_the_context_keeps_its_end_and_room_to_answer() {
     let tok = Tokenizer::Byte;
     let prompt = format!("{}-- SQL:\n", "x".repeat(400));
     for max_new in [8, 256] {
-        let ids = prompt_ids(&tok, &prompt, ctx, max_new);
+        let ids = prompt_ids(&tok, &prompt, ctx, max_new).unwrap();
         assert_eq!(ids[0], tok.bos());
         assert!(tok.decode(&ids).ends_with("-- SQL:\n"));
         assert_eq!(ids.len(), ctx - max_new.min(64), "{max_new}");

@@ -40,7 +40,7 @@ fn seqs(tok: &Tokenizer) -> Vec<Seq> {
         ("-- Question: all visits\n-- SQL:\n", "SELECT * FROM visits"),
     ]
     .iter()
-    .map(|(p, c)| encode(tok, p, &format!("{c};\n"), 96).0)
+    .map(|(p, c)| encode(tok, p, &format!("{c};\n"), 96).unwrap().0)
     .collect()
 }
 
@@ -181,7 +181,7 @@ fn prompt_positions_do_not_count_in_the_loss() {
     // Padding a sequence further (a longer neighbour in the batch) changes nothing either.
     let one = make_batch(&refs[..1], tok.pad(), &dev).unwrap();
     let alone = sft_loss(&model, &one).unwrap().to_scalar::<f32>().unwrap();
-    let long = encode(&tok, &"x".repeat(60), "SELECT 1;\n", 96).0;
+    let long = encode(&tok, &"x".repeat(60), "SELECT 1;\n", 96).unwrap().0;
     let padded = make_batch(&[refs[0], &long], tok.pad(), &dev).unwrap();
     let lp = sense::train::model::token_logps(
         &model.forward_train(&padded.inputs).unwrap(),
