@@ -164,8 +164,8 @@ fn stored_once_with_source_template_and_database_split() {
 /// `TEMPLATES_VERSION` bumped and this value recomputed.
 #[test]
 fn same_seed_same_examples_as_pinned() {
-    use sha2::{Digest, Sha256};
     use sense::synth::procedural::{synth_databases, ProceduralOptions};
+    use sha2::{Digest, Sha256};
     let d = tempfile::tempdir().unwrap();
     let store = Store::open(&d.path().join("sense.db")).unwrap();
     init_workspace(&store, &embedded().unwrap()).unwrap();
