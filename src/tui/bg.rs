@@ -7,7 +7,7 @@ use crate::exec::{compare::fingerprint, Executor, Limits, Metric};
 use crate::llm::profiles::{self, Profile};
 use crate::llm::{EndpointConfig, SamplingParams};
 use crate::schema::{introspect_path, prompt_for, PromptOptions};
-use crate::store::{ExampleFilter, NewExample, Store};
+use crate::store::{ExampleFilter, JobStatus, NewExample, Store};
 use crate::synth::generator::{Generated, SqlGenerator};
 use crate::synth::sample::{self, EndpointGenerator, SampleOptions};
 use crate::synth::strong::{self, Strong};
@@ -176,7 +176,11 @@ pub fn reap_dead_jobs(store: &Store) -> usize {
             .is_some_and(|p| p == std::process::id() as i64 || crate::tui::runs_jobs::pid_alive(p));
         if !alive
             && store
-                .finish_job(j.id, "failed", "its process ended before the job did")
+                .finish_job(
+                    j.id,
+                    JobStatus::Failed,
+                    "its process ended before the job did",
+                )
                 .is_ok()
         {
             n += 1;
@@ -617,13 +621,13 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
         }
     };
     let (status, message) = match result {
-        Ok((m, true)) => ("cancelled", m),
-        Ok((m, false)) => ("done", m),
-        Err(e) => ("failed", e),
+        Ok((m, true)) => (JobStatus::Cancelled, m),
+        Ok((m, false)) => (JobStatus::Done, m),
+        Err(e) => (JobStatus::Failed, e),
     };
     let _ = store.finish_job(id, status, &message);
     report(JobEvent::Finished {
-        status: status.into(),
+        status: status.as_str().into(),
         message,
     });
 }

@@ -7,7 +7,7 @@ pub use super::runs_form::{on_form_key, Field, RunForm, SIZES};
 use super::runs_form::{open_form, render_form};
 use super::{block, render_note};
 use crate::series;
-use crate::store::{EvalRow, RunStatus};
+use crate::store::{Breakdown, EvalRow, RunStatus};
 use crate::tui::keymap::Cmd;
 use crate::tui::runs_jobs::{Poll, Polled, Reply, Request, RunInfo, SeriesKey};
 use crate::tui::state::{move_cursor, Effect, Loaded, State};
@@ -869,22 +869,11 @@ fn render_chart(f: &mut Frame, area: Rect, s: &State) {
     chart::render(f, area, b, &plots, r.log, t, "no points logged yet");
 }
 
-/// Tally of a per-db / per-difficulty JSON map: name → (correct, n).
-fn tallies(json: &str) -> Vec<(String, i64, i64)> {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, t)| {
-                    (
-                        k.clone(),
-                        t["correct"].as_i64().unwrap_or(0),
-                        t["n"].as_i64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// Tally of a per-db / per-difficulty breakdown (decoded by the store): name → (correct, n).
+fn tallies(b: &Breakdown) -> Vec<(String, i64, i64)> {
+    b.iter()
+        .map(|(k, t)| (k.clone(), t.correct as i64, t.n as i64))
+        .collect()
 }
 
 fn latest_eval<'a>(evals: &'a [EvalRow], run: i64, split: Option<&str>) -> Option<&'a EvalRow> {
@@ -943,7 +932,7 @@ fn render_evals(f: &mut Frame, area: Rect, s: &State, x: &RunInfo) {
             t.accent(),
         ),
     ])];
-    let lookup = |json: Option<&str>, k: &str| {
+    let lookup = |json: Option<&Breakdown>, k: &str| {
         json.and_then(|j| {
             tallies(j)
                 .into_iter()
@@ -955,13 +944,9 @@ fn render_evals(f: &mut Frame, area: Rect, s: &State, x: &RunInfo) {
         (
             "difficulty",
             &e.per_difficulty,
-            parent.map(|(_, p)| p.per_difficulty.as_str()),
+            parent.map(|(_, p)| &p.per_difficulty),
         ),
-        (
-            "database",
-            &e.per_db,
-            parent.map(|(_, p)| p.per_db.as_str()),
-        ),
+        ("database", &e.per_db, parent.map(|(_, p)| &p.per_db)),
     ] {
         let items = tallies(json);
         if items.is_empty() {
