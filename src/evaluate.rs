@@ -3,9 +3,10 @@
 
 use crate::exec::compare::verdict_of;
 use crate::exec::{ExecError, ExecPool, Limits, Metric, QueryResult, Verdict};
+use crate::store::Breakdown;
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -93,31 +94,14 @@ pub fn evaluate(
     out
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Tally {
-    pub n: usize,
-    pub correct: usize,
-}
-
-impl Tally {
-    pub fn ex(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.n as f64
-        }
-    }
-    fn add(&mut self, ok: bool) {
-        self.n += 1;
-        self.correct += usize::from(ok);
-    }
-}
+/// Examples and correct ones; the type the workspace stores evaluations' breakdowns as.
+pub use crate::store::Tally;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Summary {
     pub overall: Tally,
-    pub per_db: BTreeMap<String, Tally>,
-    pub per_difficulty: BTreeMap<String, Tally>,
+    pub per_db: Breakdown,
+    pub per_difficulty: Breakdown,
     /// Gold queries that failed: faults of the data, counted as incorrect but reported apart.
     pub gold_errors: usize,
 }
@@ -182,5 +166,70 @@ impl Summary {
             ));
         }
         out
+    }
+}
+
+// ---- `sense eval --json` ---------------------------------------------------------------------
+
+/// One line of `sense eval --json` per example: the same shape for a predictions file and for
+/// a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonItem {
+    /// Position in the gold file, or in the split's examples.
+    pub index: usize,
+    /// The workspace example (a checkpoint's evaluation); null for a predictions file.
+    pub example_id: Option<i64>,
+    pub db_id: String,
+    pub difficulty: Option<String>,
+    /// The predicted SQL.
+    pub pred: String,
+    pub correct: bool,
+    pub reason: String,
+}
+
+impl JsonItem {
+    pub fn new(r: &ItemResult, pred: &str, example_id: Option<i64>) -> JsonItem {
+        JsonItem {
+            index: r.index,
+            example_id,
+            db_id: r.db_id.clone(),
+            difficulty: r.difficulty.clone(),
+            pred: pred.to_string(),
+            correct: r.correct,
+            reason: r.reason.clone(),
+        }
+    }
+}
+
+/// The last line of `sense eval --json`: `"summary": true` tells it from the example lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonSummary {
+    pub summary: bool,
+    /// `spider` or `bird`.
+    pub metric: String,
+    pub n: usize,
+    pub correct: usize,
+    pub ex: f64,
+    /// Gold queries that failed (counted as incorrect).
+    pub gold_errors: usize,
+    pub per_db: Breakdown,
+    pub per_difficulty: Breakdown,
+    /// The stored evaluation (a checkpoint's); null for a predictions file.
+    pub eval_id: Option<i64>,
+}
+
+impl JsonSummary {
+    pub fn new(metric: &str, s: &Summary, eval_id: Option<i64>) -> JsonSummary {
+        JsonSummary {
+            summary: true,
+            metric: metric.to_string(),
+            n: s.overall.n,
+            correct: s.overall.correct,
+            ex: s.overall.ex(),
+            gold_errors: s.gold_errors,
+            per_db: s.per_db.clone(),
+            per_difficulty: s.per_difficulty.clone(),
+            eval_id,
+        }
     }
 }

@@ -233,8 +233,7 @@ fn import_candidates(ws: &Path, path: &Path, model: &str, metric: Metric) -> Res
 
 fn serve(ws: &Path, model: &Path, port: u16, device: &str) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let generator =
-        crate::source::local_generator(model, device, 0).map_err(bad)?;
+    let generator = crate::source::local_generator(model, device, 0).map_err(bad)?;
     if let Some(w) = generator.warning() {
         eprintln!("warning: {w}");
     }

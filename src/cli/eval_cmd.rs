@@ -2,7 +2,7 @@
 
 use super::bad;
 use crate::dataset::benchmark::{db_file, parse_gold_lines};
-use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache};
+use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache, JsonItem, JsonSummary};
 use crate::exec::{Limits, Metric, MetricKind};
 use anyhow::Result;
 use clap::Args;
@@ -102,17 +102,11 @@ pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
     let summary = summarize(&results);
     if a.json {
         for r in &results {
-            println!("{}", serde_json::to_string(r)?);
+            let pred = items.get(r.index).map_or("", |i| i.pred_sql.as_str());
+            println!("{}", serde_json::to_string(&JsonItem::new(r, pred, None))?);
         }
-        println!(
-            "{}",
-            serde_json::json!({
-                "summary": true, "metric": metric.kind.as_str(), "n": summary.overall.n,
-                "correct": summary.overall.correct, "ex": summary.overall.ex(),
-                "gold_errors": summary.gold_errors,
-                "per_db": summary.per_db, "per_difficulty": summary.per_difficulty,
-            })
-        );
+        let s = JsonSummary::new(metric.kind.as_str(), &summary, None);
+        println!("{}", serde_json::to_string(&s)?);
     } else {
         println!("metric: {}", metric.kind.as_str());
         print!("{}", summary.render());

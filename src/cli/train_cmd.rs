@@ -1,6 +1,7 @@
 //! `sense train sft|dpo`, `sense eval --model`, `sense bench train`.
 
 use super::bad;
+use crate::evaluate::{JsonItem, JsonSummary};
 use crate::store::{RunStatus, Store};
 use crate::train::config::{TokenizerKind, TrainConfig, TrainKind};
 use crate::train::eval::{evaluate_loaded, ModelEvalOptions};
@@ -382,18 +383,15 @@ pub fn eval_model(
         p.finish_and_clear();
     }
     if json {
-        for (res, (id, sql)) in r.results.iter().zip(&r.predictions) {
-            println!(
-                "{}",
-                serde_json::json!({"example_id": id, "db_id": res.db_id, "pred": sql, "correct": res.correct, "reason": res.reason})
-            );
+        for res in &r.results {
+            let (id, sql) = r
+                .predictions
+                .get(res.index)
+                .map_or((None, ""), |(id, sql)| (Some(*id), sql.as_str()));
+            println!("{}", serde_json::to_string(&JsonItem::new(res, sql, id))?);
         }
-        println!(
-            "{}",
-            serde_json::json!({"summary": true, "eval_id": r.eval_id, "n": r.summary.overall.n,
-                "correct": r.summary.overall.correct, "ex": r.summary.overall.ex(),
-                "per_db": r.summary.per_db, "per_difficulty": r.summary.per_difficulty})
-        );
+        let s = JsonSummary::new(opts.metric.kind.as_str(), &r.summary, Some(r.eval_id));
+        println!("{}", serde_json::to_string(&s)?);
     } else {
         println!(
             "model {} on split {split} (eval #{})",
@@ -577,7 +575,10 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 a.steps,
                 &mut [
                     Box::new(|| fused.step()),
-                    Box::new(|| t.step().map_err(|e| crate::train::TrainError::msg(format!("{e:#}")))),
+                    Box::new(|| {
+                        t.step()
+                            .map_err(|e| crate::train::TrainError::msg(format!("{e:#}")))
+                    }),
                 ],
             )?;
             let malloc = if crate::train::malloc::keep_freed_buffers() {

@@ -16,7 +16,7 @@ pub use work::{sample, strong, templates};
 
 use crate::exec::Metric;
 use crate::source::{ModelSource, OpenOptions, SourceError};
-use crate::store::{ExampleFilter, Store};
+use crate::store::{ExampleFilter, JobStatus, Store};
 use crate::synth::sample::SampleOptions;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -198,13 +198,13 @@ pub fn run_job(ws: &Path, spec: &JobSpec, cancel: &AtomicBool, mut report: impl 
         }
     };
     let (status, message) = match result {
-        Ok((m, true)) => ("cancelled", m),
-        Ok((m, false)) => ("done", m),
-        Err(e) => ("failed", e.to_string()),
+        Ok((m, true)) => (JobStatus::Cancelled, m),
+        Ok((m, false)) => (JobStatus::Done, m),
+        Err(e) => (JobStatus::Failed, e.to_string()),
     };
     let _ = store.finish_job(id, status, &message);
     report(JobEvent::Finished {
-        status: status.into(),
+        status: status.as_str().into(),
         message,
     });
 }
@@ -219,7 +219,11 @@ pub fn reap_dead_jobs(store: &Store) -> usize {
             .is_some_and(|p| p == std::process::id() as i64 || pid_alive(p));
         if !alive
             && store
-                .finish_job(j.id, "failed", "its process ended before the job did")
+                .finish_job(
+                    j.id,
+                    JobStatus::Failed,
+                    "its process ended before the job did",
+                )
                 .is_ok()
         {
             n += 1;

@@ -109,7 +109,9 @@ fn a_model_that_cannot_be_opened_fails_the_job_with_the_reason() {
     let (status, message) = finished(&events);
     assert_eq!(status, "failed");
     assert!(message.contains("needs an endpoint model"), "{message}");
-    let statuses: Vec<String> = (1..=2).map(|id| store.job(id).unwrap().status).collect();
+    let statuses: Vec<String> = (1..=2)
+        .map(|id| store.job(id).unwrap().status.as_str().to_string())
+        .collect();
     assert_eq!(statuses, ["failed", "failed"]);
 }
 

@@ -172,7 +172,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewCandidate, NewDatabase, NewExample};
+    use crate::store::{CandidateVerdict, ExecOutcome, NewCandidate, NewDatabase, NewExample};
 
     fn store(dir: &std::path::Path) -> Store {
         let s = Store::open(&dir.join("ws.db")).unwrap();
@@ -207,10 +207,10 @@ mod tests {
                 example_id: 2,
                 model: "m".into(),
                 sql: "SELECT 1".into(),
-                outcome: "ok".into(),
+                outcome: ExecOutcome::Ok,
                 error: None,
                 result_fp: None,
-                verdict: "wrong".into(),
+                verdict: CandidateVerdict::Wrong,
                 reason: "values differ".into(),
                 latency_ms: 0.0,
                 ..Default::default()

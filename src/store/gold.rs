@@ -2,7 +2,9 @@
 //! and its pairs moved in the same transaction, logged (old, new, note, annotator, time) with a
 //! snapshot so that one undo restores the old gold and every pair state.
 
-use super::{GoldCorrection, PairFlag, PairStatus, Rejudged, Result, Store, StoreError};
+use super::{
+    CandidateVerdict, GoldCorrection, PairFlag, PairStatus, Rejudged, Result, Store, StoreError,
+};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -33,9 +35,9 @@ pub struct GoldUndone {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CandidateState {
     id: i64,
-    verdict: String,
+    verdict: CandidateVerdict,
     reason: String,
-    strict_verdict: Option<String>,
+    strict_verdict: Option<CandidateVerdict>,
     flags: String,
     flag_reason: String,
     #[serde(default)]
@@ -46,7 +48,7 @@ struct CandidateState {
 struct PairState {
     id: i64,
     rejected_sql: String,
-    status: String,
+    status: PairStatus,
     chosen_sql: String,
     flags: String,
     flag_reason: String,
@@ -199,24 +201,24 @@ impl Store {
             } else {
                 p.chosen_sql.clone()
             };
-            let (status, withdrawn_reason) = if p.status == PairStatus::Accepted.as_str() {
+            let (status, withdrawn_reason) = if p.status == PairStatus::Accepted {
                 out.kept_accepted.push(p.id);
-                (p.status.clone(), p.withdrawn_reason.clone())
+                (p.status, p.withdrawn_reason.clone())
             } else if !j.makes_pair {
                 out.withdrawn.push(p.id);
                 (
-                    PairStatus::Withdrawn.as_str().to_string(),
+                    PairStatus::Withdrawn,
                     format!(
                         "gold corrected (correction #{cid}): the rejected SQL is correct under the new gold"
                     ),
                 )
-            } else if p.status == PairStatus::Withdrawn.as_str() {
+            } else if p.status == PairStatus::Withdrawn {
                 out.revived.push(p.id);
-                (PairStatus::Pending.as_str().to_string(), String::new())
+                (PairStatus::Pending, String::new())
             } else {
-                (p.status.clone(), p.withdrawn_reason.clone())
+                (p.status, p.withdrawn_reason.clone())
             };
-            let accepted = p.status == PairStatus::Accepted.as_str();
+            let accepted = p.status == PairStatus::Accepted;
             // An accepted pair keeps what the person accepted, flags included.
             let (flags, flag_reason, chosen) = if accepted {
                 (p.flags.clone(), p.flag_reason.clone(), p.chosen_sql.clone())

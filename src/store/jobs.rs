@@ -1,8 +1,9 @@
 //! Background jobs (template synthesis, weak sampling, ...) record their progress in the `jobs`
 //! table so that any viewer of the workspace (the TUI's status bar, `Store::activity`) can
-//! follow them. A job is `running` until it is marked `done`, `cancelled` or `failed`.
+//! follow them. A job is `running` until it is marked `done`, `cancelled` or `failed`
+//! ([`JobStatus`]).
 
-use super::{Result, Store, StoreError};
+use super::{JobStatus, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 
 /// One row of the `jobs` table.
@@ -10,8 +11,7 @@ use rusqlite::{params, OptionalExtension};
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
-    /// running, done, cancelled or failed.
-    pub status: String,
+    pub status: JobStatus,
     pub done: i64,
     pub total: i64,
     pub message: String,
@@ -26,8 +26,8 @@ impl Store {
     /// Records a new running job of this process; returns its id.
     pub fn create_job(&self, kind: &str, total: i64, message: &str) -> Result<i64> {
         self.conn.execute(
-            "INSERT INTO jobs (kind, status, done, total, message, pid) VALUES (?1, 'running', 0, ?2, ?3, ?4)",
-            params![kind, total, message, std::process::id() as i64],
+            "INSERT INTO jobs (kind, status, done, total, message, pid) VALUES (?1, ?2, 0, ?3, ?4, ?5)",
+            params![kind, JobStatus::Running, total, message, std::process::id() as i64],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -47,9 +47,11 @@ impl Store {
     }
 
     /// Marks a job finished with `status` (done, cancelled, failed) and a last message.
-    pub fn finish_job(&self, id: i64, status: &str, message: &str) -> Result<()> {
-        if !matches!(status, "done" | "cancelled" | "failed") {
-            return Err(StoreError::Invalid(format!("job status '{status}'")));
+    pub fn finish_job(&self, id: i64, status: JobStatus, message: &str) -> Result<()> {
+        if !status.is_finished() {
+            return Err(StoreError::Invalid(format!(
+                "job #{id} cannot finish as '{status}'"
+            )));
         }
         let n = self.conn.execute(
             &format!("UPDATE jobs SET status = ?2, message = ?3, updated_at = {NOW} WHERE id = ?1"),
@@ -65,9 +67,9 @@ impl Store {
     pub fn running_jobs(&self) -> Result<Vec<JobRow>> {
         let mut st = self
             .conn
-            .prepare("SELECT id FROM jobs WHERE status = 'running' ORDER BY id")?;
+            .prepare("SELECT id FROM jobs WHERE status = ?1 ORDER BY id")?;
         let ids = st
-            .query_map([], |r| r.get::<_, i64>(0))?
+            .query_map([JobStatus::Running], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.into_iter().map(|id| self.job(id)).collect()
     }
@@ -111,12 +113,14 @@ mod tests {
         assert_eq!(a.len(), 1);
         assert_eq!((a[0].id, a[0].done, a[0].total), (id, 2, 4));
         assert_eq!(a[0].kind, "templates");
-        s.finish_job(id, "cancelled", "stopped at 2 of 4").unwrap();
+        s.finish_job(id, JobStatus::Cancelled, "stopped at 2 of 4")
+            .unwrap();
         assert!(s.activity().unwrap().is_empty());
         let j = s.job(id).unwrap();
         assert_eq!((j.status.as_str(), j.done), ("cancelled", 2));
         assert_eq!(j.pid, Some(std::process::id() as i64));
-        assert!(s.finish_job(id, "weird", "").is_err());
+        assert!("weird".parse::<JobStatus>().is_err());
+        assert!(s.finish_job(id, JobStatus::Running, "").is_err());
         let other = s.create_job("sample", 0, "").unwrap();
         assert_eq!(
             s.running_jobs()

@@ -3,6 +3,7 @@
 
 mod agreement;
 mod browse;
+mod columns;
 mod exchanges;
 mod gold;
 mod jobs;
@@ -17,6 +18,7 @@ mod splits;
 
 pub use agreement::{cohen_kappa, Agreement, PairAgreement};
 pub use browse::{Activity, ExampleQuery, Facets};
+pub use columns::{CandidateVerdict, ExecOutcome, JobStatus, PairStatus, RunStatus, UnknownValue};
 pub use exchanges::{Exchange, NewExchange};
 pub use gold::{GoldOutcome, GoldUndone};
 pub use jobs::JobRow;
@@ -24,7 +26,7 @@ pub use model::*;
 pub use originals::Originals;
 pub use pairs::{NewPair, PairFacets, PairQuery, Undone};
 pub use quality::SampleQuality;
-pub use runs::{EvalRow, MetricPoint, NewRun, Run, RunStatus};
+pub use runs::{Breakdown, EvalRow, MetricPoint, NewRun, Run, Tally};
 pub use runs_view::DataFilter;
 pub use splits::{seal_split, TRAIN};
 

@@ -1,5 +1,6 @@
 //! Plain rows read from and written to the workspace.
 
+use super::columns::{CandidateVerdict, ExecOutcome, PairStatus};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -86,16 +87,16 @@ pub struct NewCandidate {
     pub example_id: i64,
     pub model: String,
     pub sql: String,
-    pub outcome: String,
+    pub outcome: ExecOutcome,
     pub error: Option<String>,
     pub result_fp: Option<String>,
-    pub verdict: String,
+    pub verdict: CandidateVerdict,
     pub reason: String,
     pub latency_ms: f64,
     /// The rule that produced `verdict` ("spider" or "bird").
     pub metric: String,
-    /// The strict check of the SQL as written ("correct"/"wrong"), when the gold ran.
-    pub strict_verdict: Option<String>,
+    /// The strict check of the SQL as written, when the gold ran.
+    pub strict_verdict: Option<CandidateVerdict>,
     pub flags: Vec<PairFlag>,
     /// Why each flag is set, in words.
     pub flag_reason: String,
@@ -111,52 +112,18 @@ pub struct Candidate {
     pub example_id: i64,
     pub model: String,
     pub sql: String,
-    pub outcome: String,
+    pub outcome: ExecOutcome,
     pub error: Option<String>,
     pub result_fp: Option<String>,
-    pub verdict: String,
+    pub verdict: CandidateVerdict,
     pub reason: String,
     pub latency_ms: f64,
     pub samples: i64,
     pub metric: String,
-    pub strict_verdict: Option<String>,
+    pub strict_verdict: Option<CandidateVerdict>,
     pub flags: Vec<PairFlag>,
     pub flag_reason: String,
     pub failure_class: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum PairStatus {
-    #[default]
-    Pending,
-    Accepted,
-    Rejected,
-    Skipped,
-    /// Taken back by the tool (a gold correction made its rejected SQL correct); not decidable.
-    Withdrawn,
-}
-
-impl PairStatus {
-    pub const ALL: [PairStatus; 5] = [
-        PairStatus::Pending,
-        PairStatus::Accepted,
-        PairStatus::Rejected,
-        PairStatus::Skipped,
-        PairStatus::Withdrawn,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PairStatus::Pending => "pending",
-            PairStatus::Accepted => "accepted",
-            PairStatus::Rejected => "rejected",
-            PairStatus::Skipped => "skipped",
-            PairStatus::Withdrawn => "withdrawn",
-        }
-    }
-    pub fn parse(s: &str) -> Option<PairStatus> {
-        PairStatus::ALL.into_iter().find(|p| p.as_str() == s)
-    }
 }
 
 /// Why a pair needs a closer look than its verdict suggests.
@@ -232,8 +199,8 @@ pub struct PairEvent {
     pub id: i64,
     pub pair_id: i64,
     pub action: String,
-    pub old_status: String,
-    pub new_status: String,
+    pub old_status: PairStatus,
+    pub new_status: PairStatus,
     pub undone: bool,
     pub at: String,
     pub annotator: String,
@@ -257,9 +224,9 @@ pub struct GoldCorrection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejudged {
     pub candidate_id: i64,
-    pub verdict: String,
+    pub verdict: CandidateVerdict,
     pub reason: String,
-    pub strict_verdict: Option<String>,
+    pub strict_verdict: Option<CandidateVerdict>,
     pub flags: Vec<PairFlag>,
     pub flag_reason: String,
     pub failure_class: String,

@@ -11,7 +11,6 @@ const PAIR_SELECT: &str = "SELECT p.id, p.example_id, d.name, e.question, e.gold
     JOIN candidates c ON c.id = p.rejected_id";
 
 fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
-    let status: String = r.get(8)?;
     Ok(Pair {
         id: r.get(0)?,
         example_id: r.get(1)?,
@@ -21,7 +20,7 @@ fn pair_from(r: &Row<'_>) -> rusqlite::Result<Pair> {
         chosen_sql: r.get(5)?,
         rejected_id: r.get(6)?,
         rejected_sql: r.get(7)?,
-        status: PairStatus::parse(&status).unwrap_or(PairStatus::Pending),
+        status: r.get(8)?,
         note: r.get(9)?,
         decided_at: r.get(10)?,
         reason: r.get(11)?,
@@ -232,7 +231,7 @@ impl Store {
         )?;
         let mut done = Vec::new();
         for &id in ids {
-            let old: Option<(String, String, String)> = tx
+            let old: Option<(PairStatus, String, String)> = tx
                 .query_row(
                     "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
                     [id],
@@ -242,7 +241,7 @@ impl Store {
             let Some((old_status, note, chosen)) = old else {
                 return Err(StoreError::NotFound(format!("pair #{id}")));
             };
-            if old_status == PairStatus::Withdrawn.as_str() {
+            if old_status == PairStatus::Withdrawn {
                 continue;
             }
             tx.execute(
@@ -251,13 +250,13 @@ impl Store {
                                       WHEN ?2 <> status THEN strftime('%Y-%m-%dT%H:%M:%fZ','now')
                                       ELSE decided_at END
                  WHERE id = ?1",
-                params![id, status.as_str()],
+                params![id, status],
             )?;
             tx.execute(
                 "INSERT INTO pair_events (pair_id, action, old_status, new_status, old_note, new_note,
                     old_chosen, new_chosen, annotator, batch_id)
                  VALUES (?1,?2,?3,?2,?4,?4,?5,?5,?6,?7)",
-                params![id, status.as_str(), old_status, note, chosen, self.annotator, batch],
+                params![id, status, old_status, note, chosen, self.annotator, batch],
             )?;
             done.push(id);
         }
@@ -301,22 +300,25 @@ impl Store {
         chosen: Option<&str>,
     ) -> Result<Pair> {
         let tx = self.write_tx()?;
-        let (old_status, old_note, old_chosen, withdrawn_reason): (String, String, String, String) =
-            tx.query_row(
+        let (old_status, old_note, old_chosen, withdrawn_reason): (
+            PairStatus,
+            String,
+            String,
+            String,
+        ) = tx
+            .query_row(
                 "SELECT status, note, chosen_sql, withdrawn_reason FROM pairs WHERE id = ?1",
                 [pair_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("pair #{pair_id}")))?;
-        if status.is_some() && old_status == PairStatus::Withdrawn.as_str() {
+        if status.is_some() && old_status == PairStatus::Withdrawn {
             return Err(StoreError::Invalid(format!(
                 "pair #{pair_id} is withdrawn: {withdrawn_reason}"
             )));
         }
-        let new_status = status
-            .map(|s| s.as_str().to_string())
-            .unwrap_or(old_status.clone());
+        let new_status = status.unwrap_or(old_status);
         let new_note = note.map(str::to_string).unwrap_or(old_note.clone());
         let new_chosen = chosen.map(str::to_string).unwrap_or(old_chosen.clone());
         tx.execute(
@@ -371,7 +373,7 @@ impl Store {
     /// Undoes every decision of a bulk action at once. Returns the pairs restored.
     pub fn undo_batch(&self, batch: i64) -> Result<Vec<i64>> {
         let tx = self.write_tx()?;
-        let events: Vec<(i64, i64, String, String)> = {
+        let events: Vec<(i64, i64, PairStatus, PairStatus)> = {
             let mut st = tx.prepare(
                 "SELECT id, pair_id, old_status, new_status FROM pair_events
                  WHERE batch_id = ?1 AND undone = 0 AND action <> 'undo' ORDER BY id DESC",
@@ -406,7 +408,7 @@ impl Store {
     /// history. Returns the pair it restored.
     pub fn undo_last(&self) -> Result<Option<Pair>> {
         let tx = self.write_tx()?;
-        let ev: Option<(i64, i64, String, String, Option<String>)> = tx
+        let ev: Option<(i64, i64, PairStatus, String, Option<String>)> = tx
             .query_row(
                 "SELECT id, pair_id, old_status, old_note, old_chosen FROM pair_events
                  WHERE undone = 0 AND action <> 'undo' AND correction_id IS NULL
@@ -418,7 +420,7 @@ impl Store {
         let Some((ev_id, pair_id, old_status, old_note, old_chosen)) = ev else {
             return Ok(None);
         };
-        let (cur_status, cur_note, cur_chosen): (String, String, String) = tx.query_row(
+        let (cur_status, cur_note, cur_chosen): (PairStatus, String, String) = tx.query_row(
             "SELECT status, note, chosen_sql FROM pairs WHERE id = ?1",
             [pair_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

@@ -101,8 +101,8 @@ mod tests {
                 example_id: e,
                 model: "weak".into(),
                 sql: sql.into(),
-                outcome: outcome.into(),
-                verdict: verdict.into(),
+                outcome: outcome.parse().unwrap(),
+                verdict: verdict.parse().unwrap(),
                 ..Default::default()
             })
             .unwrap();

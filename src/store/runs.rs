@@ -1,36 +1,9 @@
 //! Training runs, their per-step metrics, and evaluations.
 
-use super::{Result, Store, StoreError};
+use super::{Result, RunStatus, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Running,
-    Done,
-    Failed,
-    Stopped,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Done => "done",
-            RunStatus::Failed => "failed",
-            RunStatus::Stopped => "stopped",
-        }
-    }
-    pub fn parse(s: &str) -> RunStatus {
-        match s {
-            "done" => RunStatus::Done,
-            "failed" => RunStatus::Failed,
-            "stopped" => RunStatus::Stopped,
-            _ => RunStatus::Running,
-        }
-    }
-}
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct NewRun {
@@ -73,7 +46,7 @@ fn run_from(r: &Row<'_>) -> rusqlite::Result<Run> {
         kind: r.get(1)?,
         parent: r.get(2)?,
         config: r.get(3)?,
-        status: RunStatus::parse(&r.get::<_, String>(4)?),
+        status: r.get(4)?,
         pid: r.get(5)?,
         step: r.get(6)?,
         total_steps: r.get(7)?,
@@ -84,6 +57,31 @@ fn run_from(r: &Row<'_>) -> rusqlite::Result<Run> {
     })
 }
 
+/// Examples evaluated and how many were correct.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Tally {
+    pub n: usize,
+    pub correct: usize,
+}
+
+impl Tally {
+    /// Execution accuracy: the fraction correct (0 when nothing was evaluated).
+    pub fn ex(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.n as f64
+        }
+    }
+    pub fn add(&mut self, ok: bool) {
+        self.n += 1;
+        self.correct += usize::from(ok);
+    }
+}
+
+/// An evaluation's breakdown: name (database or difficulty) → tally.
+pub type Breakdown = BTreeMap<String, Tally>;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalRow {
     pub id: i64,
@@ -93,9 +91,20 @@ pub struct EvalRow {
     pub metric: String,
     pub n: i64,
     pub correct: i64,
-    pub per_db: String,
-    pub per_difficulty: String,
+    /// Decoded once, here: the stored JSON object per database and per difficulty.
+    pub per_db: Breakdown,
+    pub per_difficulty: Breakdown,
     pub created_at: String,
+}
+
+/// Decodes a stored breakdown (`evals.per_db` / `evals.per_difficulty`) or says which
+/// evaluation and column hold what does not fit.
+fn breakdown(id: i64, column: &str, json: &str) -> Result<Breakdown> {
+    serde_json::from_str(json).map_err(|e| {
+        StoreError::Invalid(format!(
+            "evaluation #{id}: evals.{column} is not a map of {{\"n\", \"correct\"}} tallies ({e}): {json}"
+        ))
+    })
 }
 
 impl Store {
@@ -160,7 +169,7 @@ impl Store {
         self.conn.execute(
             "UPDATE runs SET status = ?2, message = ?3, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
-            params![run_id, status.as_str(), message],
+            params![run_id, status, message],
         )?;
         Ok(())
     }
@@ -205,6 +214,14 @@ impl Store {
         per_db: &serde_json::Value,
         per_difficulty: &serde_json::Value,
     ) -> Result<i64> {
+        // What `evals()` decodes is checked on the way in.
+        for (column, v) in [("per_db", per_db), ("per_difficulty", per_difficulty)] {
+            if let Err(e) = Breakdown::deserialize(v) {
+                return Err(StoreError::Invalid(format!(
+                    "evals.{column} must be a map of {{\"n\", \"correct\"}} tallies ({e}): {v}"
+                )));
+            }
+        }
         self.conn.execute(
             "INSERT INTO evals (run_id, model, split, metric, n, correct, per_db, per_difficulty)
              VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
@@ -228,19 +245,30 @@ impl Store {
              FROM evals ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
-            Ok(EvalRow {
-                id: r.get(0)?,
-                run_id: r.get(1)?,
-                model: r.get(2)?,
-                split: r.get(3)?,
-                metric: r.get(4)?,
-                n: r.get(5)?,
-                correct: r.get(6)?,
-                per_db: r.get(7)?,
-                per_difficulty: r.get(8)?,
-                created_at: r.get(9)?,
-            })
+            Ok((
+                EvalRow {
+                    id: r.get(0)?,
+                    run_id: r.get(1)?,
+                    model: r.get(2)?,
+                    split: r.get(3)?,
+                    metric: r.get(4)?,
+                    n: r.get(5)?,
+                    correct: r.get(6)?,
+                    per_db: Breakdown::new(),
+                    per_difficulty: Breakdown::new(),
+                    created_at: r.get(9)?,
+                },
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut e, per_db, per_difficulty) = row?;
+            e.per_db = breakdown(e.id, "per_db", &per_db)?;
+            e.per_difficulty = breakdown(e.id, "per_difficulty", &per_difficulty)?;
+            out.push(e);
+        }
+        Ok(out)
     }
 }

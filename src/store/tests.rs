@@ -39,10 +39,10 @@ fn candidate(s: &Store, ex: i64, sql: &str) -> i64 {
         example_id: ex,
         model: "weak".into(),
         sql: sql.into(),
-        outcome: "ok".into(),
+        outcome: ExecOutcome::Ok,
         error: None,
         result_fp: None,
-        verdict: "wrong".into(),
+        verdict: CandidateVerdict::Wrong,
         reason: "values differ".into(),
         latency_ms: 1.0,
         ..Default::default()
@@ -236,4 +236,77 @@ fn a_decision_waits_for_a_concurrent_writer_instead_of_being_lost() {
     writer.join().unwrap();
     assert_eq!(decided.unwrap().status, PairStatus::Accepted);
     assert_eq!(s.pair(p).unwrap().status, PairStatus::Accepted);
+}
+
+#[test]
+fn evals_come_back_with_their_breakdowns_decoded() {
+    let (_d, s) = ws();
+    let per_db = json!({"shop": {"n": 4, "correct": 3}, "zoo": {"n": 2, "correct": 0}});
+    let per_difficulty = json!({"easy": {"n": 6, "correct": 3}});
+    s.insert_eval(None, "m", "dev", "spider", 6, 3, &per_db, &per_difficulty)
+        .unwrap();
+    let e = &s.evals().unwrap()[0];
+    assert_eq!(e.per_db["shop"], Tally { n: 4, correct: 3 });
+    assert_eq!(e.per_db["zoo"].ex(), 0.0);
+    assert_eq!(e.per_db.len(), 2);
+    assert_eq!(e.per_difficulty["easy"].ex(), 0.5);
+
+    // What could not be read back is refused on the way in...
+    let err = s
+        .insert_eval(
+            None,
+            "m",
+            "dev",
+            "spider",
+            1,
+            1,
+            &json!({"shop": 3}),
+            &json!({}),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("evals.per_db"), "{err}");
+    assert_eq!(s.evals().unwrap().len(), 1);
+    // ...and a file that holds it anyway names the evaluation and the column.
+    s.conn
+        .execute("UPDATE evals SET per_difficulty = '[1]' WHERE id = 1", [])
+        .unwrap();
+    let err = s.evals().unwrap_err().to_string();
+    assert!(
+        err.contains("evaluation #1") && err.contains("evals.per_difficulty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_value_in_a_typed_column_is_an_error_that_names_column_and_value() {
+    let (_d, s) = ws();
+    let (_, ex) = seed(&s);
+    let c = candidate(&s, ex, "SELECT 2");
+    assert_eq!(
+        s.candidates_for(ex).unwrap()[0].verdict,
+        CandidateVerdict::Wrong
+    );
+    // Written by something that ignored the CHECK constraint.
+    s.conn
+        .execute_batch(&format!(
+            "PRAGMA ignore_check_constraints = ON;
+             UPDATE candidates SET verdict = 'maybe' WHERE id = {c};
+             PRAGMA ignore_check_constraints = OFF;"
+        ))
+        .unwrap();
+    let err = s.candidates_for(ex).unwrap_err().to_string();
+    assert!(
+        err.contains("candidates.verdict") && err.contains("\"maybe\""),
+        "{err}"
+    );
+    let job = s.create_job("sample", 0, "").unwrap();
+    s.conn
+        .execute("UPDATE jobs SET status = 'paused' WHERE id = ?1", [job])
+        .unwrap();
+    let err = s.job(job).unwrap_err().to_string();
+    assert!(
+        err.contains("jobs.status") && err.contains("\"paused\""),
+        "{err}"
+    );
 }

@@ -6,7 +6,7 @@
 
 use crate::exec::compare::{spider_eq, verdict_of};
 use crate::exec::{ExecError, Executor, Metric, MetricKind, QueryResult, Reason, Verdict};
-use crate::store::PairFlag;
+use crate::store::{CandidateVerdict, ExecOutcome, PairFlag};
 use crate::synth::failure::{classify, FailureClass};
 
 /// The gold query run once per example: as the metric executes it, as written, and whether its
@@ -116,13 +116,42 @@ impl Judgement {
         wrong(&self.verdict) || self.strict.as_ref().is_some_and(wrong)
     }
 
-    pub fn strict_label(&self) -> Option<String> {
-        self.strict.as_ref().map(|v| v.label().to_string())
+    /// The metric's verdict as the workspace stores it.
+    pub fn stored_verdict(&self) -> CandidateVerdict {
+        stored(&self.verdict)
+    }
+
+    /// The strict check as the workspace stores it.
+    pub fn stored_strict(&self) -> Option<CandidateVerdict> {
+        self.strict.as_ref().map(stored)
+    }
+
+    /// How running the prediction went, as the workspace stores it.
+    pub fn stored_outcome(&self) -> ExecOutcome {
+        match &self.pred {
+            Ok(_) => ExecOutcome::Ok,
+            Err(e) => outcome_of(e),
+        }
     }
 
     pub fn is_disputed(&self) -> bool {
         self.flags.contains(&PairFlag::Disputed)
     }
+}
+
+/// A verdict as the workspace's `candidates.verdict` column holds it.
+pub fn stored(v: &Verdict) -> CandidateVerdict {
+    match v {
+        Verdict::Correct => CandidateVerdict::Correct,
+        Verdict::Wrong { .. } => CandidateVerdict::Wrong,
+        Verdict::GoldError { .. } => CandidateVerdict::GoldError,
+    }
+}
+
+/// An execution error as the workspace's `candidates.outcome` column holds it (`exec` names
+/// the outcome; every name it gives is one of the column's, see the test).
+pub fn outcome_of(e: &ExecError) -> ExecOutcome {
+    ExecOutcome::parse(e.outcome()).unwrap_or(ExecOutcome::Error)
 }
 
 /// Judges `pred_sql` against an example's gold runs, on the same executor.
@@ -404,5 +433,28 @@ mod tests {
         // The executor is back to normal order afterwards.
         let r = ex.run("SELECT id FROM aircraft LIMIT 1").unwrap();
         assert_eq!(r.rows[0][0], crate::exec::Value::Integer(1));
+    }
+
+    #[test]
+    fn every_exec_outcome_and_verdict_is_a_value_of_its_column() {
+        use std::time::Duration;
+        for e in [
+            ExecError::Timeout(Duration::from_secs(1)),
+            ExecError::Interrupted,
+            ExecError::TooManyRows(3),
+            ExecError::TooLarge(3),
+            ExecError::Sql("no such column".into()),
+            ExecError::Empty,
+        ] {
+            assert_eq!(outcome_of(&e).as_str(), e.outcome(), "{e:?}");
+        }
+        for v in [
+            Verdict::Correct,
+            Verdict::GoldError {
+                message: "x".into(),
+            },
+        ] {
+            assert_eq!(stored(&v).as_str(), v.label());
+        }
     }
 }

@@ -137,23 +137,23 @@ impl Judge {
         let t = Instant::now();
         let j = self.judge_full(store, input.example_id, &input.sql)?;
         let exec_ms = t.elapsed().as_secs_f64() * 1e3;
-        let (outcome, error, fp) = match &j.pred {
-            Ok(r) => ("ok", None, Some(fingerprint(r))),
-            Err(e) => (e.outcome(), Some(e.to_string()), None),
+        let (error, fp) = match &j.pred {
+            Ok(r) => (None, Some(fingerprint(r))),
+            Err(e) => (Some(e.to_string()), None),
         };
         let sql = input.sql.trim().to_string();
         let candidate_id = store.record_candidate(&NewCandidate {
             example_id: input.example_id,
             model: model.into(),
             sql: sql.clone(),
-            outcome: outcome.into(),
+            outcome: j.stored_outcome(),
             error,
             result_fp: fp,
-            verdict: j.verdict.label().into(),
+            verdict: j.stored_verdict(),
             reason: j.verdict.reason_text(),
             latency_ms: latency_ms.unwrap_or(exec_ms),
             metric: self.metric.kind.as_str().into(),
-            strict_verdict: j.strict_label(),
+            strict_verdict: j.stored_strict(),
             flags: j.flags.clone(),
             flag_reason: j.flag_reason.clone(),
             failure_class: j
@@ -208,9 +208,9 @@ impl Judge {
             let j = verdict::judge(ex, self.metric, &gold, &c.sql);
             out.push(Rejudged {
                 candidate_id: c.id,
-                verdict: j.verdict.label().into(),
+                verdict: j.stored_verdict(),
                 reason: j.verdict.reason_text(),
-                strict_verdict: j.strict_label(),
+                strict_verdict: j.stored_strict(),
                 makes_pair: j.makes_pair(),
                 failure_class: j
                     .failure

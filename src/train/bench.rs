@@ -293,8 +293,9 @@ mod tests {
         );
         assert_eq!(best, vec![2.0, 0.5]);
         // An error stops the measurement.
-        let mut failing: Vec<Box<dyn FnMut() -> Result<f64>>> =
-            vec![Box::new(|| Err(crate::train::TrainError::msg("reference died")))];
+        let mut failing: Vec<Box<dyn FnMut() -> Result<f64>>> = vec![Box::new(|| {
+            Err(crate::train::TrainError::msg("reference died"))
+        })];
         assert!(alternate(1, &mut failing).is_err());
     }
 

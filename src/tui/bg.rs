@@ -11,9 +11,7 @@ use crate::schema::{introspect_path, prompt_for, PromptOptions};
 use crate::source::{ModelSource, OpenOptions};
 use crate::store::Store;
 use crate::tui::msg::jobs::JobEffect;
-use crate::tui::msg::playground::{
-    AltGroup, GenKind, GenRequest, Generation, PgEffect, PgLoaded,
-};
+use crate::tui::msg::playground::{AltGroup, GenKind, GenRequest, Generation, PgEffect, PgLoaded};
 use crate::tui::msg::{Action, Loaded};
 pub use crate::tui::playground_save::save_example;
 use std::path::{Path, PathBuf};

@@ -179,3 +179,130 @@ fn init_then_exec_and_candidates_import() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cands.jsonl:1"));
 }
+
+/// A tiny random checkpoint (byte tokenizer): enough to generate something to judge.
+fn tiny_checkpoint(dir: &Path) {
+    use sense::train::checkpoint::{save, CheckpointMeta};
+    use sense::train::config::ModelConfig;
+    use sense::train::tokenizer::Tokenizer;
+    let cfg = ModelConfig {
+        d_model: 32,
+        n_layers: 1,
+        n_heads: 2,
+        d_ff: 64,
+        max_seq_len: 512,
+        ..ModelConfig::default()
+    };
+    let model = sense::train::model::Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
+    save(
+        dir,
+        &model,
+        &Tokenizer::Byte,
+        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
+        None,
+    )
+    .unwrap();
+}
+
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
+    let d = tempfile::tempdir().unwrap();
+    fixture(d.path());
+    let files = json_lines(
+        &sense()
+            .args(["eval", "--metric", "spider", "--json", "--pred"])
+            .arg(d.path().join("pred.sql"))
+            .arg("--gold")
+            .arg(d.path().join("gold.sql"))
+            .arg("--db")
+            .arg(d.path().join("database"))
+            .output()
+            .unwrap(),
+    );
+
+    let ws = d.path().join("sense.db");
+    assert!(sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("init")
+        .status()
+        .unwrap()
+        .success());
+    let ck = d.path().join("ck");
+    tiny_checkpoint(&ck);
+    let model = json_lines(
+        &sense()
+            .arg("--workspace")
+            .arg(&ws)
+            .args(["eval", "--split", "dev", "--limit", "2"])
+            .args(["--max-new-tokens", "4", "--json", "--model"])
+            .arg(&ck)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(model.len(), 3, "{model:?}");
+
+    let (f_item, f_sum) = (&files[0], files.last().unwrap());
+    let (m_item, m_sum) = (&model[0], model.last().unwrap());
+    assert_eq!(keys(f_item), keys(m_item));
+    assert_eq!(keys(f_sum), keys(m_sum));
+    for k in [
+        "index",
+        "example_id",
+        "db_id",
+        "difficulty",
+        "pred",
+        "correct",
+        "reason",
+    ] {
+        assert!(f_item.get(k).is_some(), "item key {k}");
+    }
+    for k in [
+        "summary",
+        "metric",
+        "n",
+        "correct",
+        "ex",
+        "gold_errors",
+        "per_db",
+        "per_difficulty",
+        "eval_id",
+    ] {
+        assert!(f_sum.get(k).is_some(), "summary key {k}");
+    }
+    // What only a checkpoint's evaluation has is null for a predictions file.
+    assert!(f_item["example_id"].is_null() && f_sum["eval_id"].is_null());
+    assert!(m_item["example_id"].is_i64() && m_sum["eval_id"].is_i64());
+    assert_eq!(f_item["pred"], "SELECT name FROM item ORDER BY price DESC");
+    assert_eq!(
+        (m_sum["summary"].as_bool(), m_sum["n"].as_i64()),
+        (Some(true), Some(2))
+    );
+    assert_eq!(m_sum["metric"], "spider");
+    // The per-database breakdown sums to the total.
+    let per_db: i64 = m_sum["per_db"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["n"].as_i64().unwrap())
+        .sum();
+    assert_eq!(per_db, 2);
+}

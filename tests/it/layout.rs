@@ -39,7 +39,8 @@ fn without_test_module(src: &str) -> &str {
     while let Some(i) = src[at..].find("#[cfg(test)]") {
         let start = at + i;
         let rest = src[start + "#[cfg(test)]".len()..].trim_start();
-        if rest.starts_with("mod tests") && rest["mod tests".len()..].trim_start().starts_with('{') {
+        if rest.starts_with("mod tests") && rest["mod tests".len()..].trim_start().starts_with('{')
+        {
             return &src[..start];
         }
         at = start + 1;
@@ -112,7 +113,10 @@ fn read_graph(src_dir: &Path) -> (Graph, Vec<String>) {
         let code = without_test_module(&text);
         for (a, b) in paths_after(code, "crate::") {
             if [a.to_string()] != me1[..] {
-                edges.entry(me1.clone()).or_default().insert(vec![a.to_string()]);
+                edges
+                    .entry(me1.clone())
+                    .or_default()
+                    .insert(vec![a.to_string()]);
             } else if let Some(b) = b {
                 if me2.len() == 2 && me2[1] != b && CHECKED_INSIDE.contains(&me1[0].as_str()) {
                     edges
@@ -160,7 +164,8 @@ impl Graph {
             }
             seen
         };
-        let reach: BTreeMap<&Node, BTreeSet<Node>> = nodes.iter().map(|n| (*n, reaches(n))).collect();
+        let reach: BTreeMap<&Node, BTreeSet<Node>> =
+            nodes.iter().map(|n| (*n, reaches(n))).collect();
         let mut done = BTreeSet::new();
         let mut out = Vec::new();
         for n in &nodes {
@@ -191,14 +196,20 @@ fn src_dir() -> PathBuf {
 fn no_two_top_level_modules_import_each_other() {
     let (graph, _) = read_graph(&src_dir());
     let circles = graph.circles(1);
-    assert!(circles.is_empty(), "import circles between modules of src/: {circles:?}");
+    assert!(
+        circles.is_empty(),
+        "import circles between modules of src/: {circles:?}"
+    );
 }
 
 #[test]
 fn no_import_circle_inside_train_cli_tui_synth_store_or_dataset() {
     let (graph, _) = read_graph(&src_dir());
     let circles = graph.circles(2);
-    assert!(circles.is_empty(), "import circles inside modules: {circles:?}");
+    assert!(
+        circles.is_empty(),
+        "import circles inside modules: {circles:?}"
+    );
 }
 
 #[test]
@@ -224,7 +235,10 @@ fn the_circle_check_sees_a_circle_when_there_is_one() {
     )
     .expect("write");
     let (graph, long) = read_graph(src);
-    assert_eq!(graph.circles(1), vec![vec!["a".to_string(), "b".to_string()]]);
+    assert_eq!(
+        graph.circles(1),
+        vec![vec!["a".to_string(), "b".to_string()]]
+    );
     assert_eq!(
         graph.circles(2),
         vec![vec!["tui/state".to_string(), "tui/view".to_string()]]

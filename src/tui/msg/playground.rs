@@ -1,7 +1,6 @@
 //! Messages of the Playground's background work (run by `tui::bg` and the runtime): where SQL
 //! comes from, a generation request, what comes back.
 
-
 /// Temperature of the k alternatives (the first answer is greedy), and of sampling jobs.
 pub const SAMPLE_TEMPERATURE: f32 = 0.8;
 

@@ -31,8 +31,8 @@ pub struct Eval {
 }
 
 impl Eval {
-    /// Decodes the row's per-database and per-difficulty JSON maps (`{name: {correct, n}}`,
-    /// in the map's order); a map that does not parse reads as empty.
+    /// The row's per-database and per-difficulty breakdowns (decoded by the store) as lists,
+    /// in the maps' order.
     pub fn decode(row: EvalRow) -> Eval {
         Eval {
             per_db: tallies(&row.per_db),
@@ -42,20 +42,15 @@ impl Eval {
     }
 }
 
-/// Tally of a per-db / per-difficulty JSON map: name → (correct, n).
-fn tallies(json: &str) -> Vec<Tally> {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, t)| Tally {
-                    name: k.clone(),
-                    correct: t["correct"].as_i64().unwrap_or(0),
-                    n: t["n"].as_i64().unwrap_or(0),
-                })
-                .collect()
+/// Tally of a per-db / per-difficulty breakdown: name → (correct, n).
+fn tallies(b: &crate::store::Breakdown) -> Vec<Tally> {
+    b.iter()
+        .map(|(k, t)| Tally {
+            name: k.clone(),
+            correct: t.correct as i64,
+            n: t.n as i64,
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn latest_eval<'a>(evals: &'a [Eval], run: i64, split: Option<&str>) -> Option<&'a Eval> {
@@ -197,8 +192,8 @@ mod tests {
             metric: "spider".into(),
             n: 3,
             correct: 2,
-            per_db: per_db.into(),
-            per_difficulty: per_difficulty.into(),
+            per_db: serde_json::from_str(per_db).unwrap_or_default(),
+            per_difficulty: serde_json::from_str(per_difficulty).unwrap_or_default(),
             created_at: String::new(),
         }
     }
