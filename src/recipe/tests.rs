@@ -116,7 +116,9 @@ fn state_round_trips_through_its_file() {
     sft.run_id = Some(3);
     sft.checkpoint = Some("/x/step-000010".into());
     sft.minutes = 1.5;
-    st.stage_mut(Stage::EvalSftDev).result = serde_json::json!({"ex": 0.25, "n": 4});
+    let eval = st.stage_mut(Stage::EvalSftDev);
+    eval.done = true;
+    eval.result = serde_json::json!({"ex": 0.25, "n": 4});
     st.weak_checkpoint = Some("/x/early".into());
     st.save(&path).expect("save");
     let back = RecipeState::load(&path).expect("load");

@@ -213,18 +213,4 @@ mod tests {
         assert_eq!(e.per_difficulty, vec![t("easy", 2, 3)]);
         assert_eq!(e.row.correct, 2);
     }
-
-    #[test]
-    fn a_breakdown_that_does_not_parse_reads_as_empty() {
-        let e = Eval::decode(row("not json", r#"{"easy": {"n": 4}}"#));
-        assert!(e.per_db.is_empty());
-        assert_eq!(
-            e.per_difficulty,
-            vec![Tally {
-                name: "easy".into(),
-                correct: 0,
-                n: 4
-            }]
-        );
-    }
 }
