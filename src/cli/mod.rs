@@ -74,6 +74,8 @@ pub fn annotator(flag: Option<&str>) -> String {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process: the size of its largest variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Build a workspace from the bundled sample databases (or a folder laid out like sample_dbs/).
     Init {

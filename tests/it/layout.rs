@@ -27,7 +27,7 @@ fn module_path(rel: &str) -> Vec<String> {
     let mut parts: Vec<String> = rel.split('/').map(str::to_string).collect();
     let last = parts.pop().unwrap_or_default();
     let stem = last.trim_end_matches(".rs").to_string();
-    if !(matches!(stem.as_str(), "mod" | "lib" | "main") && !parts.is_empty()) {
+    if !matches!(stem.as_str(), "mod" | "lib" | "main") || parts.is_empty() {
         parts.push(stem);
     }
     parts
