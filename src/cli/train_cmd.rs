@@ -581,7 +581,9 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                     }),
                 ],
             )?;
-            let malloc = if crate::train::malloc::keep_freed_buffers() {
+            let malloc = if crate::train::malloc::keep_freed_buffers(
+                std::env::var(crate::train::malloc::ENV).ok().as_deref(),
+            ) {
                 "tuned"
             } else {
                 "default"

@@ -7,12 +7,13 @@
 /// Set `SENSE_MALLOC=default` to keep glibc's own settings.
 pub const ENV: &str = "SENSE_MALLOC";
 
-/// Applies the settings once per process, unless `SENSE_MALLOC=default`. Returns whether they
-/// are in effect. A no-op off glibc.
-pub fn keep_freed_buffers() -> bool {
+/// Applies the settings once per process, unless `setting` (the value of `SENSE_MALLOC`, read
+/// by the front end: `train` reads no environment) is `default`. Returns whether they are in
+/// effect; later calls return the first call's answer. A no-op off glibc.
+pub fn keep_freed_buffers(setting: Option<&str>) -> bool {
     static APPLIED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *APPLIED.get_or_init(|| {
-        if std::env::var(ENV).is_ok_and(|v| v == "default") {
+        if setting == Some("default") {
             return false;
         }
         apply()
@@ -43,8 +44,9 @@ fn apply() -> bool {
 mod tests {
     #[test]
     fn settings_take_effect_on_glibc() {
+        let setting = std::env::var(super::ENV).ok();
         let wanted = cfg!(all(target_os = "linux", target_env = "gnu"))
-            && std::env::var(super::ENV).map_or(true, |v| v != "default");
-        assert_eq!(super::keep_freed_buffers(), wanted);
+            && setting.as_deref() != Some("default");
+        assert_eq!(super::keep_freed_buffers(setting.as_deref()), wanted);
     }
 }
