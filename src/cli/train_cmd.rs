@@ -549,11 +549,8 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 "--gen-tokens",
                 &a.gen_tokens.to_string(),
             ]);
-            if default_malloc {
-                cmd.env(crate::train::malloc::ENV, "default");
-            } else {
-                cmd.env_remove(crate::train::malloc::ENV);
-            }
+            let setting = if default_malloc { "default" } else { "tuned" };
+            cmd.env(crate::train::malloc::ENV, setting);
             let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
             if !out.status.success() {
                 anyhow::bail!("benchmark child ({label}) failed");
@@ -597,7 +594,7 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
         }
         drop(torch);
         println!(
-            "{:<78} {:>10} {:>9} {:>7} {:>11}",
+            "{:<88} {:>10} {:>9} {:>7} {:>11}",
             "case",
             "tokens/s",
             "vs base",
@@ -625,7 +622,7 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
                 Some(tt) if kind == "sft" => format!("{:.2}x", t / tt),
                 _ => String::new(),
             };
-            println!("{case:<78} {t:>10.0} {rel:>9} {mha:>7} {vs_torch:>11}");
+            println!("{case:<88} {t:>10.0} {rel:>9} {mha:>7} {vs_torch:>11}");
         }
         return Ok(0);
     }
