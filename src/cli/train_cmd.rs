@@ -355,7 +355,10 @@ pub fn eval_model(
     json: bool,
 ) -> Result<i32> {
     let store = Store::open_existing(ws)?;
-    let stop = stop_on_ctrl_c();
+    let stop = super::output::on_ctrl_c(
+        "Ctrl-C: stopping the evaluation after this batch; nothing is recorded (Ctrl-C again to quit now)",
+        Some("second Ctrl-C: quitting"),
+    );
     let opts = ModelEvalOptions {
         split: split.into(),
         db,
@@ -374,14 +377,42 @@ pub fn eval_model(
     if let Some(w) = &loaded.warning {
         eprintln!("warning: {w}");
     }
+    let run_id = loaded.meta.run_id;
+    let note = |line: &str| {
+        if let Some(id) = run_id {
+            crate::jobs::runs::note_in_run_log(&store, id, &format!("[eval] {line}"));
+        }
+    };
+    note(&format!(
+        "evaluating {} on {split}{} (pid {})",
+        ckpt.display(),
+        limit.map(|n| format!(", first {n}")).unwrap_or_default(),
+        std::process::id()
+    ));
     let mut pb: Option<indicatif::ProgressBar> = None;
     let r = evaluate_loaded(&store, &loaded, &opts, &stop, &mut |done, total| {
         let p = pb.get_or_insert_with(|| super::output::progress(total as u64, "generating"));
         p.set_position(done as u64);
-    })?;
+    });
     if let Some(p) = pb {
         p.finish_and_clear();
     }
+    let r = match r {
+        Ok(r) => r,
+        Err(_) if stop.load(std::sync::atomic::Ordering::Relaxed) => {
+            note("cancelled; nothing recorded");
+            eprintln!("evaluation cancelled; nothing recorded");
+            return Ok(130);
+        }
+        Err(e) => {
+            note(&format!("failed: {e}"));
+            return Err(e.into());
+        }
+    };
+    note(&format!(
+        "eval #{}: EX {}/{} on {split}",
+        r.eval_id, r.summary.overall.correct, r.summary.overall.n
+    ));
     if json {
         for res in &r.results {
             let (id, sql) = r

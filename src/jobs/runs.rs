@@ -5,7 +5,7 @@
 //! like any other reader.
 
 use super::process::{interrupt, pid_alive, spawn_sense};
-use crate::store::{DataFilter, EvalRow, Run, RunStatus, Store};
+use crate::store::{DataFilter, EvalRow, JobRow, Run, RunStatus, Store};
 
 /// One series the screen follows: run, metric name, last step it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,6 +52,8 @@ pub struct Polled {
     /// New points per series, in step order (values as stored, non-finite included).
     pub points: Vec<(SeriesKey, Vec<(f64, f64)>)>,
     pub evals: Vec<EvalRow>,
+    /// Evaluations under way (jobs of kind `eval` whose process is alive), with their progress.
+    pub evaluating: Vec<JobRow>,
     /// The last lines of the asked run's log: (run, lines, or why none).
     pub log: Option<(i64, Result<Vec<String>, String>)>,
 }
@@ -64,6 +66,20 @@ pub const LOG_LINES: usize = 200;
 pub fn run_log(run: &Run) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(&run.config).ok()?;
     v.get("log")?.as_str().map(str::to_string)
+}
+
+/// Appends a stage line (`[eval] ...`) to run `run_id`'s log, when the run has one: another
+/// process's work on the run (an evaluation) shows in the log pane beside its training. Best
+/// effort: a run without a log, or a log that cannot be opened, is left as it is.
+pub fn note_in_run_log(store: &Store, run_id: i64, line: &str) {
+    use std::io::Write;
+    let Some(path) = store.run(run_id).ok().as_ref().and_then(run_log) else {
+        return;
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&path) {
+        // One write: appends of a line are not interleaved with the trainer's.
+        let _ = f.write_all(format!("{line}\n").as_bytes());
+    }
 }
 
 /// The last `LOG_LINES` lines of `path` (only its last 64 KiB are read); a progress bar's
@@ -119,9 +135,21 @@ pub enum Request {
         run: i64,
         pid: i64,
     },
+    /// `sense eval --model CHECKPOINT --split SPLIT [--limit N]` for run `run`.
     Eval {
         run: i64,
         checkpoint: String,
+        split: String,
+        limit: Option<usize>,
+    },
+    /// `sense recipe --minutes M`: the SENSE loop in miniature, its stages runs and evals.
+    Recipe {
+        minutes: f64,
+    },
+    /// Interrupts an evaluation's process (it records nothing and marks its job cancelled).
+    CancelEval {
+        run: i64,
+        pid: i64,
     },
     Count(DataFilter),
 }
@@ -188,12 +216,19 @@ pub fn poll(store: &Store, p: &Poll) -> Result<Polled, String> {
                 .and_then(|path| log_tail(&path)),
         ))
     });
+    let evaluating = store
+        .running_jobs()
+        .map_err(e)?
+        .into_iter()
+        .filter(|j| j.kind == "eval" && j.pid.is_some_and(pid_alive))
+        .collect();
     Ok(Polled {
         now: now_secs(),
         runs,
         names,
         points,
         evals,
+        evaluating,
         log,
     })
 }
@@ -221,20 +256,48 @@ pub fn perform(store: &Store, req: Request) -> Reply {
             interrupt(pid)
                 .map(|()| format!("asked run #{run} to stop after its current step and save")),
         ),
-        Request::Eval { run, checkpoint } => {
-            let args: Vec<String> = ["eval", "--model", &checkpoint, "--split", "dev"]
+        Request::Eval {
+            run,
+            checkpoint,
+            split,
+            limit,
+        } => {
+            let mut args: Vec<String> = ["eval", "--model", &checkpoint, "--split", &split]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
+            if let Some(n) = limit {
+                args.extend(["--limit".into(), n.to_string()]);
+            }
+            let what = match limit {
+                Some(n) => format!("{split} (first {n})"),
+                None => split.clone(),
+            };
             Reply::Spawned(
                 spawn_sense(store.path(), &args, &format!("eval-run{run}")).map(|(pid, log)| {
                     format!(
-                        "evaluating run #{run} on dev (pid {pid}, log {}); EX appears when it ends",
+                        "evaluating run #{run} on {what} (pid {pid}, log {}); EX appears when it ends",
                         log.display()
                     )
                 }),
             )
         }
+        Request::Recipe { minutes } => {
+            let args = vec![
+                "recipe".to_string(),
+                "--minutes".into(),
+                minutes.to_string(),
+            ];
+            Reply::Spawned(spawn_sense(store.path(), &args, "recipe").map(|(pid, log)| {
+                format!(
+                    "started the SENSE recipe for {minutes} min (pid {pid}, log {}); its stages appear here as runs and evaluations",
+                    log.display()
+                )
+            }))
+        }
+        Request::CancelEval { run, pid } => Reply::Spawned(
+            interrupt(pid).map(|()| format!("asked the evaluation of run #{run} to stop")),
+        ),
         Request::Count(f) => {
             let r = store.count_training_rows(&f).map_err(|e| e.to_string());
             Reply::Count(f, r)

@@ -18,6 +18,9 @@ pub struct JobRow {
     pub pid: Option<i64>,
     pub started_at: String,
     pub updated_at: String,
+    /// What the job works on (an evaluation's checkpoint), and for which training run.
+    pub target: Option<String>,
+    pub run_id: Option<i64>,
 }
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -30,6 +33,65 @@ impl Store {
             params![kind, JobStatus::Running, total, message, std::process::id() as i64],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records a running job of this process on `target`, unless a live process already runs
+    /// one of this kind on it (`Busy`, naming it). A running row whose process is gone
+    /// (`alive` says so) is marked failed first, so a crash never blocks the target for good.
+    pub fn create_exclusive_job(
+        &self,
+        kind: &str,
+        target: &str,
+        run_id: Option<i64>,
+        total: i64,
+        message: &str,
+        alive: &dyn Fn(i64) -> bool,
+    ) -> Result<i64> {
+        let tx = self.write_tx()?;
+        let running: Vec<(i64, Option<i64>)> = {
+            let mut st = tx.prepare(
+                "SELECT id, pid FROM jobs WHERE kind = ?1 AND target = ?2 AND status = ?3 ORDER BY id",
+            )?;
+            let rows = st
+                .query_map(params![kind, target, JobStatus::Running], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        for (job, pid) in running {
+            match pid.filter(|p| alive(*p)) {
+                Some(pid) => {
+                    return Err(StoreError::Busy {
+                        what: format!("{kind} of {target}"),
+                        pid,
+                        job,
+                    })
+                }
+                None => {
+                    tx.execute(
+                        &format!("UPDATE jobs SET status = ?2, message = ?3, updated_at = {NOW} WHERE id = ?1"),
+                        params![job, JobStatus::Failed, "its process is gone (killed?)"],
+                    )?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO jobs (kind, status, done, total, message, pid, target, run_id)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                kind,
+                JobStatus::Running,
+                total,
+                message,
+                std::process::id() as i64,
+                target,
+                run_id
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Updates a job's progress.
@@ -77,7 +139,8 @@ impl Store {
     pub fn job(&self, id: i64) -> Result<JobRow> {
         self.conn
             .query_row(
-                "SELECT id, kind, status, done, total, message, pid, started_at, updated_at
+                "SELECT id, kind, status, done, total, message, pid, started_at, updated_at,
+                        target, run_id
                  FROM jobs WHERE id = ?1",
                 [id],
                 |r| {
@@ -91,6 +154,8 @@ impl Store {
                         pid: r.get(6)?,
                         started_at: r.get(7)?,
                         updated_at: r.get(8)?,
+                        target: r.get(9)?,
+                        run_id: r.get(10)?,
                     })
                 },
             )
@@ -132,5 +197,43 @@ mod tests {
         );
         assert!(s.update_job(id + 100, 0, 0, "").is_err());
         assert!(s.job(id + 100).is_err());
+    }
+
+    #[test]
+    fn one_live_job_per_target_and_a_dead_one_does_not_block() {
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(&d.path().join("ws.db")).unwrap();
+        let live = |_: i64| true;
+        let dead = |_: i64| false;
+        let a = s
+            .create_exclusive_job("eval", "/ck/step-1", Some(3), 10, "", &live)
+            .unwrap();
+        let err = s
+            .create_exclusive_job("eval", "/ck/step-1", Some(3), 10, "", &live)
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Busy { job, .. } if job == a),
+            "{err}"
+        );
+        assert!(err.to_string().contains("/ck/step-1"), "{err}");
+        // Another checkpoint, or another kind, is not blocked.
+        s.create_exclusive_job("eval", "/ck/step-2", Some(3), 10, "", &live)
+            .unwrap();
+        s.create_exclusive_job("sample", "/ck/step-1", None, 10, "", &live)
+            .unwrap();
+        // The first one's process died: its row is failed and the target is free again.
+        let b = s
+            .create_exclusive_job("eval", "/ck/step-1", Some(3), 10, "", &dead)
+            .unwrap();
+        assert_eq!(s.job(a).unwrap().status, JobStatus::Failed);
+        let j = s.job(b).unwrap();
+        assert_eq!(
+            (j.target.as_deref(), j.run_id, j.status),
+            (Some("/ck/step-1"), Some(3), JobStatus::Running)
+        );
+        // Finished, it no longer blocks.
+        s.finish_job(b, JobStatus::Done, "").unwrap();
+        s.create_exclusive_job("eval", "/ck/step-1", Some(3), 10, "", &live)
+            .unwrap();
     }
 }

@@ -205,4 +205,14 @@ CREATE TABLE example_originals (
     record     TEXT NOT NULL
 );
 "#,
+    // 6: evaluations you can watch. Which examples an evaluation used (a change in EX is shown
+    // only between evaluations of the same set), and what a job works on (an evaluation's
+    // checkpoint, evaluated once at a time) and for which run.
+    r#"
+ALTER TABLE evals ADD COLUMN examples TEXT;
+ALTER TABLE evals ADD COLUMN example_set TEXT;
+ALTER TABLE jobs ADD COLUMN target TEXT;
+ALTER TABLE jobs ADD COLUMN run_id INTEGER;
+CREATE INDEX jobs_running_target ON jobs(kind, target) WHERE status = 'running';
+"#,
 ];

@@ -26,7 +26,7 @@ pub use model::*;
 pub use originals::Originals;
 pub use pairs::{NewPair, PairFacets, PairQuery, Undone};
 pub use quality::SampleQuality;
-pub use runs::{Breakdown, EvalRow, MetricPoint, NewRun, Run, Tally};
+pub use runs::{example_set_of, Breakdown, EvalRow, MetricPoint, NewRun, Run, Tally};
 pub use runs_view::DataFilter;
 pub use splits::{seal_split, TRAIN};
 
@@ -56,6 +56,11 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0} is held out: nothing writes to or trains on it unless asked (--allow-dev on the command line)")]
     HeldOut(String),
+    /// Another live process already does this (e.g. evaluates this checkpoint).
+    #[error(
+        "{what} is already running in process {pid} (job #{job}); wait for it or stop it first"
+    )]
+    Busy { what: String, pid: i64, job: i64 },
     #[error("workspace database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]

@@ -95,6 +95,20 @@ pub struct EvalRow {
     pub per_db: Breakdown,
     pub per_difficulty: Breakdown,
     pub created_at: String,
+    /// Digest of the example ids the evaluation used (None for evaluations recorded before
+    /// sense kept them): two evaluations are comparable only when these are equal.
+    pub example_set: Option<String>,
+}
+
+/// The digest `evals.example_set` holds for these example ids (in any order).
+pub fn example_set_of(ids: &[i64]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let text = serde_json::to_string(&sorted).unwrap_or_default();
+    let d = Sha256::digest(text.as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decodes a stored breakdown (`evals.per_db` / `evals.per_difficulty`) or says which
@@ -213,6 +227,7 @@ impl Store {
         correct: i64,
         per_db: &serde_json::Value,
         per_difficulty: &serde_json::Value,
+        examples: &[i64],
     ) -> Result<i64> {
         // What `evals()` decodes is checked on the way in.
         for (column, v) in [("per_db", per_db), ("per_difficulty", per_difficulty)] {
@@ -223,8 +238,9 @@ impl Store {
             }
         }
         self.conn.execute(
-            "INSERT INTO evals (run_id, model, split, metric, n, correct, per_db, per_difficulty)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            "INSERT INTO evals (run_id, model, split, metric, n, correct, per_db, per_difficulty,
+                                examples, example_set)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
             params![
                 run_id,
                 model,
@@ -233,15 +249,37 @@ impl Store {
                 n,
                 correct,
                 per_db.to_string(),
-                per_difficulty.to_string()
+                per_difficulty.to_string(),
+                (!examples.is_empty()).then(|| serde_json::json!(examples).to_string()),
+                (!examples.is_empty()).then(|| example_set_of(examples)),
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The example ids evaluation `id` used (None when it was recorded before sense kept them).
+    pub fn eval_examples(&self, id: i64) -> Result<Option<Vec<i64>>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT examples FROM evals WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("evaluation #{id}")))?;
+        Ok(match text {
+            Some(t) => Some(serde_json::from_str(&t).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "evaluation #{id}: evals.examples is not a list of ids ({e})"
+                ))
+            })?),
+            None => None,
+        })
+    }
+
     pub fn evals(&self) -> Result<Vec<EvalRow>> {
         let mut st = self.conn.prepare(
-            "SELECT id, run_id, model, split, metric, n, correct, per_db, per_difficulty, created_at
+            "SELECT id, run_id, model, split, metric, n, correct, per_db, per_difficulty, created_at,
+                    example_set
              FROM evals ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
@@ -257,6 +295,7 @@ impl Store {
                     per_db: Breakdown::new(),
                     per_difficulty: Breakdown::new(),
                     created_at: r.get(9)?,
+                    example_set: r.get(10)?,
                 },
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,

@@ -243,9 +243,26 @@ fn evals_come_back_with_their_breakdowns_decoded() {
     let (_d, s) = ws();
     let per_db = json!({"shop": {"n": 4, "correct": 3}, "zoo": {"n": 2, "correct": 0}});
     let per_difficulty = json!({"easy": {"n": 6, "correct": 3}});
-    s.insert_eval(None, "m", "dev", "spider", 6, 3, &per_db, &per_difficulty)
-        .unwrap();
+    s.insert_eval(
+        None,
+        "m",
+        "dev",
+        "spider",
+        6,
+        3,
+        &per_db,
+        &per_difficulty,
+        &[5, 3, 4],
+    )
+    .unwrap();
     let e = &s.evals().unwrap()[0];
+    // The examples it used, and their digest, whatever their order.
+    assert_eq!(s.eval_examples(e.id).unwrap(), Some(vec![5, 3, 4]));
+    assert_eq!(
+        e.example_set.as_deref(),
+        Some(example_set_of(&[3, 4, 5]).as_str())
+    );
+    assert_ne!(e.example_set, Some(example_set_of(&[3, 4])));
     assert_eq!(e.per_db["shop"], Tally { n: 4, correct: 3 });
     assert_eq!(e.per_db["zoo"].ex(), 0.0);
     assert_eq!(e.per_db.len(), 2);
@@ -262,6 +279,7 @@ fn evals_come_back_with_their_breakdowns_decoded() {
             1,
             &json!({"shop": 3}),
             &json!({}),
+            &[],
         )
         .unwrap_err()
         .to_string();

@@ -8,9 +8,9 @@ use super::error::{bail, Result};
 use super::generate::{generate, GenOptions};
 use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache, ItemResult, Summary};
 use crate::exec::{Limits, Metric};
-use crate::store::{ExampleFilter, Store};
+use crate::store::{ExampleFilter, JobStatus, Store};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[derive(Debug, Clone)]
 pub struct ModelEvalOptions {
@@ -59,6 +59,11 @@ pub fn evaluate_model(
 
 /// Generates, judges and records for a loaded checkpoint (a caller that loads it itself shows
 /// its warning before the work starts). `progress(done, total)` is called after each batch.
+///
+/// The evaluation is a job in the store (kind `eval`, its target the checkpoint folder) that
+/// any viewer can follow, with its progress; a second evaluation of the same checkpoint while
+/// a live process runs one is refused (`StoreError::Busy`). The stored eval keeps the example
+/// ids it used, so that a change in EX is shown only between evaluations of the same set.
 pub fn evaluate_loaded(
     store: &Store,
     l: &Loaded,
@@ -75,11 +80,62 @@ pub fn evaluate_loaded(
     if examples.is_empty() {
         bail!("no examples in split '{}'", o.split);
     }
+    let target = std::fs::canonicalize(&l.dir)
+        .unwrap_or_else(|_| l.dir.clone())
+        .display()
+        .to_string();
+    let total = examples.len();
+    let job = store.create_exclusive_job(
+        "eval",
+        &target,
+        l.meta.run_id,
+        total as i64,
+        &format!("on {}: generating 0/{total}", o.split),
+        &crate::proc::pid_alive,
+    )?;
+    let done = std::cell::Cell::new(0usize);
+    let r = run_eval(store, l, o, &examples, cancel, &mut |d, t, stage| {
+        done.set(d);
+        // A viewer's progress; a failed update must not fail the evaluation.
+        let _ = store.update_job(
+            job,
+            d as i64,
+            t as i64,
+            &format!("on {}: {stage} {d}/{t}", o.split),
+        );
+        progress(d, t);
+    });
+    let (status, message) = match &r {
+        Ok(m) => (
+            JobStatus::Done,
+            format!(
+                "eval #{}: EX {}/{} on {}",
+                m.eval_id, m.summary.overall.correct, m.summary.overall.n, o.split
+            ),
+        ),
+        Err(_) if cancel.load(Ordering::Relaxed) => (
+            JobStatus::Cancelled,
+            format!("cancelled after {}/{total}; nothing recorded", done.get()),
+        ),
+        Err(e) => (JobStatus::Failed, e.to_string()),
+    };
+    store.finish_job(job, status, &message)?;
+    r
+}
+
+fn run_eval(
+    store: &Store,
+    l: &Loaded,
+    o: &ModelEvalOptions,
+    examples: &[crate::store::Example],
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<ModelEval> {
     let mut cache = crate::schema::PromptCache::new(
         crate::schema::PromptFormat::from_version(l.meta.prompt_version).unwrap_or_default(),
     );
     let mut prompts = Vec::with_capacity(examples.len());
-    for ex in &examples {
+    for ex in examples {
         prompts.push(prompt_of(&mut cache, store, ex)?);
     }
     // Similar lengths batch together (less padding); results go back to example order.
@@ -98,11 +154,12 @@ pub fn evaluate_loaded(
             preds[i] = sql_of(&text);
         }
         done += chunk.len();
-        progress(done, prompts.len());
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        if cancel.load(Ordering::Relaxed) {
             bail!("evaluation cancelled");
         }
+        progress(done, prompts.len(), "generating");
     }
+    progress(done, prompts.len(), "judging");
     let mut items = Vec::with_capacity(examples.len());
     for (i, (ex, p)) in examples.iter().zip(&preds).enumerate() {
         let db = store.database(ex.db_id)?;
@@ -128,7 +185,11 @@ pub fn evaluate_loaded(
         &counter,
         cancel,
     );
+    if cancel.load(Ordering::Relaxed) {
+        bail!("evaluation cancelled");
+    }
     let summary = summarize(&results);
+    let ids: Vec<i64> = examples.iter().map(|e| e.id).collect();
     let eval_id = store.insert_eval(
         l.meta.run_id,
         &l.dir.display().to_string(),
@@ -138,12 +199,13 @@ pub fn evaluate_loaded(
         summary.overall.correct as i64,
         &serde_json::to_value(&summary.per_db)?,
         &serde_json::to_value(&summary.per_difficulty)?,
+        &ids,
     )?;
     Ok(ModelEval {
         eval_id,
         summary,
         results,
-        predictions: examples.iter().map(|e| e.id).zip(preds).collect(),
+        predictions: ids.into_iter().zip(preds).collect(),
         warning: None,
     })
 }

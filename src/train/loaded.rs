@@ -23,6 +23,10 @@ pub struct CheckpointMeta {
     pub step: usize,
     pub run_id: Option<i64>,
     pub kind: Option<String>,
+    /// Minutes of training behind this checkpoint (time budgets and the schedule continue
+    /// from it on resume); absent in checkpoints from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_minutes: Option<f64>,
 }
 
 impl CheckpointMeta {
@@ -42,6 +46,7 @@ impl CheckpointMeta {
             step,
             run_id,
             kind: kind.map(str::to_string),
+            train_minutes: None,
         }
     }
 }

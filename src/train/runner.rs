@@ -196,7 +196,7 @@ pub fn start_with(
     })?;
     let opt = AdamW::new(model.params(), &cfg)?;
     drive(
-        store, run_id, &cfg, model, tok, opt, 0, data, &eval, cancel, on,
+        store, run_id, &cfg, model, tok, opt, 0, 0.0, data, &eval, cancel, on,
     )
 }
 
@@ -242,6 +242,7 @@ pub fn resume_with(
         on(Event::Warning(w));
     }
     let step = l.meta.step;
+    let minutes_before = l.meta.train_minutes.unwrap_or(0.0);
     if step >= cfg.steps {
         bail!("run #{run_id} already did all its {} steps", cfg.steps);
     }
@@ -264,6 +265,7 @@ pub fn resume_with(
         l.tokenizer,
         opt,
         step,
+        minutes_before,
         data,
         &eval,
         cancel,
@@ -347,6 +349,7 @@ fn drive(
     tok: Tokenizer,
     mut opt: AdamW,
     first_step: usize,
+    minutes_before: f64,
     data: Data,
     eval: &[Seq],
     cancel: &AtomicBool,
@@ -362,6 +365,10 @@ fn drive(
         out: &out,
     });
     let mut last_ckpt = store.run(run_id)?.checkpoint.map(PathBuf::from);
+    // Training time of the whole run: a resumed run continues its budget, schedule and
+    // early-checkpoint clock from what its checkpoint recorded.
+    let started = Instant::now();
+    let minutes = || minutes_before + started.elapsed().as_secs_f64() / 60.0;
     let save = |step: usize, model: &Model, opt: &AdamW| -> Result<PathBuf> {
         let mut meta = CheckpointMeta::new(
             &model.cfg,
@@ -371,6 +378,7 @@ fn drive(
             Some(cfg.kind.as_str()),
         );
         meta.prompt_version = cfg.data.prompt.version();
+        meta.train_minutes = Some(minutes());
         let dir = checkpoint::save_step(
             &out,
             model,
@@ -382,7 +390,6 @@ fn drive(
         store.set_run_checkpoint(run_id, &dir.display().to_string())?;
         Ok(dir)
     };
-    let started = Instant::now();
     let early_dir = out.join("early");
     let mut early_due = cfg.early_checkpoint_minutes.filter(|_| !early_dir.exists());
     let mut step = first_step;
@@ -396,10 +403,7 @@ fn drive(
                 message = format!("stopped by the user after step {step}");
                 break;
             }
-            if cfg
-                .max_minutes
-                .is_some_and(|m| started.elapsed().as_secs_f64() > m * 60.0)
-            {
+            if cfg.max_minutes.is_some_and(|m| minutes() > m) {
                 message = format!(
                     "time budget of {} min reached after step {step}",
                     cfg.max_minutes.unwrap_or(0.0)
@@ -419,7 +423,7 @@ fn drive(
                 );
                 return Ok(());
             }
-            let lr = lr_at_time(cfg, step, Some(started.elapsed().as_secs_f64() / 60.0));
+            let lr = lr_at_time(cfg, step, Some(minutes()));
             let mut grads = grads;
             clip(&mut grads, norm, cfg.clip_norm)?;
             opt.step(model.params(), &grads, lr)?;
@@ -458,7 +462,7 @@ fn drive(
                 last_ckpt = Some(save(step, &model, &opt)?);
                 saved_at = step;
             }
-            if early_due.is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0) {
+            if early_due.is_some_and(|m| minutes() >= m) {
                 let mut meta = CheckpointMeta::new(
                     &model.cfg,
                     &tok,
@@ -467,6 +471,7 @@ fn drive(
                     Some(cfg.kind.as_str()),
                 );
                 meta.prompt_version = cfg.data.prompt.version();
+                meta.train_minutes = Some(minutes());
                 checkpoint::save(&early_dir, &model, &tok, &meta, None)?;
                 early_due = None;
             }

@@ -91,6 +91,7 @@ fn fixture(dir: &Path) -> Store {
             40,
             &tally(&[("shop", 10, 40), ("vet", 30, 60)]),
             &tally(&[("easy", 30, 50), ("hard", 10, 50)]),
+            &(1..=100).collect::<Vec<i64>>(),
         )
         .unwrap();
 
@@ -130,6 +131,7 @@ fn fixture(dir: &Path) -> Store {
             46,
             &tally(&[("shop", 13, 40), ("vet", 33, 60)]),
             &tally(&[("easy", 33, 50), ("hard", 13, 50)]),
+            &(1..=100).rev().collect::<Vec<i64>>(),
         )
         .unwrap();
 
@@ -355,14 +357,40 @@ fn stop_and_eval_ask_for_processes() {
             pid: i64::from(std::process::id())
         })]
     );
+    // `v` asks for the split and a limit; enter starts the evaluation.
     let fx = update(&mut s, key('v'));
+    assert!(fx.is_empty());
+    assert_eq!(s.runs.eval_form.as_ref().unwrap().split.text, "dev");
+    snap("runs_eval_prompt", &s);
+    rt.dispatch(&mut s, code(KeyCode::Tab));
+    for c in "25".chars() {
+        rt.dispatch(&mut s, key(c));
+    }
+    let fx = update(&mut s, code(KeyCode::Enter));
     assert_eq!(
         fx,
         vec![Effect::Runs(Request::Eval {
             run: 2,
-            checkpoint: "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050".into()
+            checkpoint: "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050".into(),
+            split: "dev".into(),
+            limit: Some(25),
         })]
     );
+    assert!(s.runs.eval_form.is_none());
+    // A bad limit stays in the prompt with its error.
+    update(&mut s, key('v'));
+    assert_eq!(
+        s.runs.eval_form.as_ref().unwrap().limit.text,
+        "25",
+        "values kept"
+    );
+    rt.dispatch(&mut s, code(KeyCode::Tab));
+    rt.dispatch(&mut s, key('x'));
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let f = s.runs.eval_form.as_ref().unwrap();
+    assert!(f.error.as_ref().unwrap().contains("limit"));
+    rt.dispatch(&mut s, code(KeyCode::Esc));
+    assert!(s.runs.eval_form.is_none());
     select(&mut rt, &mut s, 3);
     let fx = update(&mut s, key('x'));
     assert!(fx.is_empty(), "a failed run is not stopped");
@@ -372,6 +400,70 @@ fn stop_and_eval_ask_for_processes() {
         .is_some_and(|m| m.text.contains("not running")));
     let fx = update(&mut s, key('v'));
     assert!(fx.is_empty(), "no checkpoint to evaluate");
+}
+
+/// An evaluation another process runs shows its progress in the Evaluation panel; `v` on that
+/// run is refused while it runs, and `V` interrupts it.
+#[test]
+fn a_running_evaluation_shows_its_progress_and_can_be_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rt, mut s) = open(dir.path());
+    let store = Store::open(&dir.path().join("ws.db")).unwrap();
+    let job = store
+        .create_exclusive_job(
+            "eval",
+            "/work/ws/checkpoints/sft-20261125-100000-11/step-000200",
+            Some(1),
+            120,
+            "on dev: generating 0/120",
+            &|_| true,
+        )
+        .unwrap();
+    store
+        .update_job(job, 48, 120, "on dev: generating 48/120")
+        .unwrap();
+    rt.dispatch(&mut s, Action::Tick);
+    select(&mut rt, &mut s, 1);
+    let j = s
+        .runs
+        .evaluation_of(1)
+        .expect("the poll brings the running evaluation");
+    assert_eq!((j.done, j.total), (48, 120));
+    let screen = render(&s, 160, 48);
+    assert!(
+        screen.contains("evaluating on dev: generating 48/120: 40.0%"),
+        "{screen}"
+    );
+    let fx = update(&mut s, key('v'));
+    assert!(fx.is_empty() && s.runs.eval_form.is_none());
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("being evaluated (48/120)")));
+    let fx = update(&mut s, key('V'));
+    assert_eq!(
+        fx,
+        vec![Effect::Runs(Request::CancelEval {
+            run: 1,
+            pid: i64::from(std::process::id())
+        })]
+    );
+    // Finished, it leaves the panel and `v` opens the prompt again.
+    store
+        .finish_job(job, crate::store::JobStatus::Cancelled, "cancelled")
+        .unwrap();
+    rt.dispatch(&mut s, Action::Tick);
+    assert!(s.runs.evaluation_of(1).is_none());
+    update(&mut s, key('v'));
+    assert!(s.runs.eval_form.is_some());
+    // Run 2 has no evaluation running: `V` says so.
+    rt.dispatch(&mut s, code(KeyCode::Esc));
+    select(&mut rt, &mut s, 2);
+    assert!(update(&mut s, key('V')).is_empty());
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("no evaluation running")));
 }
 
 #[test]

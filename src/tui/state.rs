@@ -287,8 +287,8 @@ fn on_key(s: &mut State, key: KeyEvent) -> Vec<Effect> {
             jobs_menu::on_key(p.jobs_menu, cx, &p.playground.sources, key)
         });
     }
-    if s.screen == Screen::Runs && s.runs.form.is_some() {
-        return runs::on_form_key(&mut s.runs, key);
+    if s.screen == Screen::Runs && s.runs.has_overlay() {
+        return runs::on_overlay_key(&mut s.runs, key);
     }
     if s.screen == Screen::Review && !s.help && review::has_overlay(&s.review) {
         return with_ctx(s, |cx, p| review::on_overlay_key(p.review, cx, key));

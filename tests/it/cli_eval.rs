@@ -306,3 +306,111 @@ fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
         .sum();
     assert_eq!(per_db, 2);
 }
+
+/// `sense eval --model` is a job other viewers follow (its progress in the jobs table, a stage
+/// line in the run's log), records which examples it used, and a second evaluation of the same
+/// checkpoint while a live process runs one is refused.
+#[test]
+fn a_checkpoint_evaluation_is_a_watched_job_once_at_a_time() {
+    use sense::store::{JobStatus, NewRun, Store};
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    assert!(sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("init")
+        .status()
+        .unwrap()
+        .success());
+    let log = d.path().join("run.log");
+    std::fs::write(&log, "step 1 loss 3.2\n").unwrap();
+    let store = Store::open(&ws).unwrap();
+    let run = store
+        .create_run(&NewRun {
+            kind: "sft".into(),
+            parent: None,
+            config: serde_json::json!({"log": log.display().to_string()}),
+            total_steps: 1,
+            pid: None,
+        })
+        .unwrap();
+    let ck = d.path().join("ck");
+    tiny_checkpoint(&ck);
+    // The checkpoint belongs to the run (as `sense train` writes it).
+    let meta_path = ck.join("config.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["run_id"] = run.into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let eval = |limit: &str| {
+        sense()
+            .arg("--workspace")
+            .arg(&ws)
+            .args(["eval", "--split", "dev", "--limit", limit])
+            .args(["--max-new-tokens", "4", "--json", "--model"])
+            .arg(&ck)
+            .output()
+            .unwrap()
+    };
+    let first = json_lines(&eval("3"));
+    let id = first.last().unwrap()["eval_id"].as_i64().unwrap();
+    let used = store.eval_examples(id).unwrap().unwrap();
+    assert_eq!(used.len(), 3);
+    let again = json_lines(&eval("3"));
+    let other = json_lines(&eval("4"));
+    let evals = store.evals().unwrap();
+    let set = |eid: &serde_json::Value| {
+        evals
+            .iter()
+            .find(|e| Some(e.id) == eid.as_i64())
+            .unwrap()
+            .example_set
+            .clone()
+            .unwrap()
+    };
+    let (a, b, c) = (
+        set(&first.last().unwrap()["eval_id"]),
+        set(&again.last().unwrap()["eval_id"]),
+        set(&other.last().unwrap()["eval_id"]),
+    );
+    assert_eq!(a, b, "the same examples: comparable");
+    assert_ne!(a, c, "another set: not comparable");
+    // Each left a finished job with the checkpoint as its target, and lines in the run's log.
+    let job = store.job(1).unwrap();
+    assert_eq!(
+        (
+            job.kind.as_str(),
+            job.status,
+            job.run_id,
+            job.done,
+            job.total
+        ),
+        ("eval", JobStatus::Done, Some(run), 3, 3)
+    );
+    assert!(
+        job.message.contains(&format!("eval #{id}")),
+        "{}",
+        job.message
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("step 1 loss 3.2\n"), "{text}");
+    assert!(text.contains("[eval] evaluating"), "{text}");
+    assert!(text.contains(&format!("[eval] eval #{id}: EX ")), "{text}");
+
+    // A live process evaluating this checkpoint: a second one is refused, naming it.
+    let target = std::fs::canonicalize(&ck).unwrap().display().to_string();
+    store
+        .create_exclusive_job("eval", &target, Some(run), 10, "", &|_| true)
+        .unwrap();
+    let out = eval("3");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "already running in process {}",
+            std::process::id()
+        )),
+        "{err}"
+    );
+    assert_eq!(store.evals().unwrap().len(), 3, "nothing recorded");
+}

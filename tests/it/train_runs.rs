@@ -92,6 +92,41 @@ fn run_is_recorded_stopped_resumed_and_matches_an_uninterrupted_run() {
     }
 }
 
+/// A resumed run continues its time budget: the checkpoint records the minutes trained, and a
+/// run whose checkpoint already spent the budget ends at once instead of starting it anew.
+#[test]
+fn a_resumed_run_continues_its_time_budget() {
+    let (d, store) = workspace();
+    let mut cfg = tiny_cfg(d.path(), "timed");
+    cfg.max_minutes = Some(30.0);
+    let stop = AtomicBool::new(false);
+    let part = runner::start(&store, cfg, &stop, &mut |e| {
+        if let Event::Step(r) = e {
+            if r.step == 3 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!((part.status, part.steps_done), (RunStatus::Stopped, 3));
+    let ck = std::path::PathBuf::from(store.run(part.run_id).unwrap().checkpoint.unwrap());
+    let meta_path = ck.join("config.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let spent = meta["train_minutes"]
+        .as_f64()
+        .expect("checkpoint records minutes trained");
+    assert!((0.0..1.0).contains(&spent), "{spent}");
+    // As if the first attempt had trained for 31 of its 30 minutes before it was stopped.
+    meta["train_minutes"] = 31.0.into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let never = AtomicBool::new(false);
+    let resumed = runner::resume(&store, part.run_id, &never, &mut |_| {}).unwrap();
+    assert_eq!(resumed.steps_done, 3, "the budget was spent: no more steps");
+    let row = store.run(part.run_id).unwrap();
+    assert!(row.message.contains("time budget"), "{}", row.message);
+}
+
 #[test]
 fn nan_loss_fails_the_run_and_keeps_the_last_good_checkpoint() {
     let (d, store) = workspace();

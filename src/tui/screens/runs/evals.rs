@@ -60,6 +60,17 @@ fn latest_eval<'a>(evals: &'a [Eval], run: i64, split: Option<&str>) -> Option<&
         .find(|e| e.row.run_id == Some(run) && split.is_none_or(|s| e.row.split == s))
 }
 
+/// The parent's latest evaluation that `e` can be compared with: same split and the same
+/// examples (an evaluation recorded without its examples compares with none).
+fn comparable<'a>(evals: &'a [Eval], parent: i64, e: &Eval) -> Option<&'a Eval> {
+    evals.iter().rev().find(|p| {
+        p.row.run_id == Some(parent)
+            && p.row.split == e.row.split
+            && p.row.example_set.is_some()
+            && p.row.example_set == e.row.example_set
+    })
+}
+
 fn delta(now: (i64, i64), before: Option<(i64, i64)>) -> String {
     match before {
         Some((c, n)) if n > 0 && now.1 > 0 => {
@@ -75,25 +86,44 @@ fn delta(now: (i64, i64), before: Option<(i64, i64)>) -> String {
 pub(super) fn render_evals(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx, x: &RunInfo) {
     let t = v.theme;
     let b = block("Evaluation", false, t);
-    let inner = b.inner(area);
+    let mut inner = b.inner(area);
     f.render_widget(b, area);
+    if let Some(j) = r.evaluation_of(x.run.id) {
+        // The evaluation under way, above the last finished one.
+        let line = format!(
+            "evaluating {}: {} · {} cancels",
+            j.message,
+            if j.total > 0 {
+                pct(j.done as f64 / j.total as f64)
+            } else {
+                "–".into()
+            },
+            v.keymap.hint("runs", Cmd::CancelEval)
+        );
+        let rows = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).split(inner);
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                crate::tui::widgets::fit(&line, rows[0].width as usize),
+                t.accent(),
+            )),
+            rows[0],
+        );
+        inner = rows[1];
+    }
     let Some(e) = latest_eval(&r.evals, x.run.id, None) else {
         let hint = v.keymap.hint("runs", Cmd::EvalRun);
         f.render_widget(
             Paragraph::new(vec![
                 Line::styled("not evaluated yet", t.dim()),
-                Line::styled(format!("{hint} evaluates its checkpoint on dev"), t.dim()),
+                Line::styled(format!("{hint} evaluates its checkpoint"), t.dim()),
             ]),
             inner,
         );
         return;
     };
-    let parent = x
-        .run
-        .parent
-        .as_deref()
-        .and_then(|p| parent_run(&r.runs, p))
-        .and_then(|p| latest_eval(&r.evals, p.run.id, Some(&e.row.split)).map(|pe| (p.run.id, pe)));
+    let parent_info = x.run.parent.as_deref().and_then(|p| parent_run(&r.runs, p));
+    let parent =
+        parent_info.and_then(|p| comparable(&r.evals, p.run.id, e).map(|pe| (p.run.id, pe)));
     let mut rows = vec![Row::new(vec![
         ratatui::text::Text::styled(format!("EX on {}", e.row.split), t.title()),
         ratatui::text::Text::styled(
@@ -156,9 +186,12 @@ pub(super) fn render_evals(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx
             ]));
         }
     }
-    let foot = match parent {
-        Some((id, _)) => format!("Δ against parent #{id}"),
-        None => "no parent evaluation to compare".into(),
+    let foot = match (parent, parent_info) {
+        (Some((id, _)), _) => format!("Δ against parent #{id}, same {} examples", e.row.n),
+        (None, Some(p)) if latest_eval(&r.evals, p.run.id, Some(&e.row.split)).is_some() => {
+            format!("parent #{} was evaluated on other examples: no Δ", p.run.id)
+        }
+        _ => "no parent evaluation to compare".into(),
     };
     let h = inner.height.saturating_sub(1) as usize;
     rows.truncate(h);
@@ -195,7 +228,29 @@ mod tests {
             per_db: serde_json::from_str(per_db).unwrap_or_default(),
             per_difficulty: serde_json::from_str(per_difficulty).unwrap_or_default(),
             created_at: String::new(),
+            example_set: None,
         }
+    }
+
+    #[test]
+    fn a_change_is_shown_only_against_the_same_examples() {
+        let mk = |id, run, set: Option<&str>| {
+            let mut r = row("{}", "{}");
+            r.id = id;
+            r.run_id = Some(run);
+            r.example_set = set.map(str::to_string);
+            Eval::decode(r)
+        };
+        let evals = vec![mk(1, 1, Some("aa")), mk(2, 1, Some("bb")), mk(3, 1, None)];
+        let id = |e: Option<&Eval>| e.map(|e| e.row.id);
+        assert_eq!(id(comparable(&evals, 1, &mk(4, 2, Some("aa")))), Some(1));
+        assert_eq!(id(comparable(&evals, 1, &mk(5, 2, Some("bb")))), Some(2));
+        assert_eq!(id(comparable(&evals, 1, &mk(6, 2, Some("cc")))), None);
+        // Recorded before sense kept examples: nothing to compare with.
+        assert_eq!(id(comparable(&evals, 1, &mk(7, 2, None))), None);
+        let mut dev = mk(8, 2, Some("aa"));
+        dev.row.split = "heldout".into();
+        assert_eq!(id(comparable(&evals, 1, &dev)), None, "another split");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! are the training configuration's own (`train::config`), so the two cannot drift apart.
 
 use super::RunsState;
-use crate::train::config::{ModelConfig, TrainConfig, TrainKind};
+use crate::train::config::{ModelConfig, TokenizerKind, TrainConfig, TrainKind};
 use crate::tui::ctx::ViewCtx;
 use crate::tui::model_names::run_checkpoint_name;
 use crate::tui::msg::Effect;
@@ -33,6 +33,8 @@ pub enum Field {
     Size,
     /// Byte or BPE (runs from scratch only: a checkpoint brings its own).
     Tokenizer,
+    /// The recipe's time budget.
+    Minutes,
 }
 
 /// Model sizes the form offers for a run from scratch, smallest first: two small ones for
@@ -84,6 +86,9 @@ fn kind_of(dpo: bool) -> TrainKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunForm {
     pub dpo: bool,
+    /// The whole SENSE loop in miniature (`sense recipe`) instead of one run.
+    pub recipe: bool,
+    pub minutes: LineInput,
     pub field: usize,
     pub from: LineInput,
     pub split: LineInput,
@@ -96,7 +101,7 @@ pub struct RunForm {
     pub lr: LineInput,
     pub beta: LineInput,
     pub size: usize,
-    /// Train a BPE tokenizer (`--tokenizer bpe`) instead of bytes.
+    /// Train a BPE tokenizer (`--tokenizer bpe`, `sense train`'s default) instead of bytes.
     pub bpe: bool,
     /// Rows the data filter selects (None while counting).
     pub count: Option<Result<i64, String>>,
@@ -115,6 +120,8 @@ impl RunForm {
         let d = TrainConfig::for_kind(TrainKind::Dpo);
         let mut f = RunForm {
             dpo,
+            recipe: false,
+            minutes: LineInput::new("30"),
             field: 0,
             from: LineInput::new(from),
             split: LineInput::default(),
@@ -143,10 +150,23 @@ impl RunForm {
         self.steps = LineInput::new(&c.steps.to_string());
         self.batch = LineInput::new(&c.batch_size.to_string());
         self.lr = LineInput::new(&short_number(c.lr));
+        self.bpe = c.tokenizer == TokenizerKind::Bpe;
+    }
+
+    /// 0 SFT, 1 DPO, 2 recipe: the order ←/→ on the kind go through.
+    fn kind_index(&self) -> usize {
+        if self.recipe {
+            2
+        } else {
+            usize::from(self.dpo)
+        }
     }
 
     /// The fields shown for this kind.
     pub fn fields(&self) -> Vec<Field> {
+        if self.recipe {
+            return vec![Field::Kind, Field::Minutes];
+        }
         let mut v = vec![
             Field::Kind,
             Field::From,
@@ -182,6 +202,7 @@ impl RunForm {
             Field::Batch => Some(&mut self.batch),
             Field::Lr => Some(&mut self.lr),
             Field::Beta => Some(&mut self.beta),
+            Field::Minutes => Some(&mut self.minutes),
             Field::Kind | Field::Pairs | Field::Size | Field::Tokenizer => None,
         }
     }
@@ -193,7 +214,26 @@ impl RunForm {
 
     /// The split asked for when it is held out (not train): dev, test, or "all".
     pub fn held_out_split(&self) -> Option<String> {
+        if self.recipe {
+            return None;
+        }
         Self::opt(&self.split).filter(|s| s != crate::store::TRAIN)
+    }
+
+    /// What Enter starts: `sense recipe --minutes M`, or `sense train` with [`Self::args`].
+    pub fn request(&self) -> Result<Request, String> {
+        if self.recipe {
+            let minutes = self
+                .minutes
+                .text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|m| m.is_finite() && *m >= 1.0 && *m <= 24.0 * 60.0)
+                .ok_or("minutes must be a number from 1 to 1440")?;
+            return Ok(Request::Recipe { minutes });
+        }
+        self.args().map(Request::Train)
     }
 
     /// The data filter the form selects.
@@ -399,12 +439,12 @@ pub fn on_form_key(r: &mut RunsState, key: KeyEvent) -> Vec<Effect> {
             f.field = (f.field + n - 1) % n;
             Vec::new()
         }
-        KeyCode::Enter => match f.args() {
-            Ok(args) => {
+        KeyCode::Enter => match f.request() {
+            Ok(req) => {
                 close_form(r);
                 // The run appears when the process has written it: the next poll selects it.
                 r.select_newer_than = Some(r.runs.iter().map(|x| x.run.id).max().unwrap_or(0));
-                vec![Effect::Runs(Request::Train(args))]
+                vec![Effect::Runs(req)]
             }
             Err(e) => {
                 f.error = Some(e);
@@ -424,7 +464,9 @@ pub fn on_form_key(r: &mut RunsState, key: KeyEvent) -> Vec<Effect> {
             let back = key.code == KeyCode::Left;
             match field {
                 Field::Kind => {
-                    f.dpo = !f.dpo;
+                    let k = (f.kind_index() + if back { 2 } else { 1 }) % 3;
+                    f.dpo = k == 1;
+                    f.recipe = k == 2;
                     f.kind_defaults();
                     f.from = LineInput::new(if f.dpo { &from_default } else { "" });
                 }
@@ -476,13 +518,14 @@ pub fn render_form(f: &mut Frame, area: Rect, v: &ViewCtx, form: &RunForm) {
         let (name, value) = match field {
             Field::Kind => (
                 "kind",
-                if form.dpo {
-                    "◂ DPO ▸"
-                } else {
-                    "◂ SFT ▸"
+                match form.kind_index() {
+                    2 => "◂ SENSE recipe ▸",
+                    1 => "◂ DPO ▸",
+                    _ => "◂ SFT ▸",
                 }
                 .to_string(),
             ),
+            Field::Minutes => ("minutes", form.minutes.text.clone()),
             Field::From => (
                 "from checkpoint",
                 match form.chosen() {
@@ -532,6 +575,7 @@ pub fn render_form(f: &mut Frame, area: Rect, v: &ViewCtx, form: &RunForm) {
                 (Field::Batch, &form.batch),
                 (Field::Lr, &form.lr),
                 (Field::Beta, &form.beta),
+                (Field::Minutes, &form.minutes),
             ]
             .iter()
             .find(|(f, _)| f == field)
@@ -567,6 +611,13 @@ pub fn render_form(f: &mut Frame, area: Rect, v: &ViewCtx, form: &RunForm) {
     lines.push(Line::raw(""));
     let what = if form.dpo { "pairs" } else { "examples" };
     lines.push(match &form.count {
+        _ if form.recipe => Line::styled(
+            fit(
+                "procedural databases (if fewer than 100) → SFT → weak samples → DPO → EX",
+                inner.width as usize,
+            ),
+            t.dim(),
+        ),
         None => Line::styled("counting…", t.dim()),
         Some(Ok(0)) => Line::styled(format!("the data filter selects no {what}"), t.warning()),
         Some(Ok(n)) => Line::styled(format!("the data filter selects {n} {what}"), t.ok()),
@@ -581,6 +632,22 @@ pub fn render_form(f: &mut Frame, area: Rect, v: &ViewCtx, form: &RunForm) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_offers_the_recipe_with_its_budget() {
+        let mut f = RunForm::new(false, "");
+        assert_eq!(f.request(), Ok(Request::Train(f.args().unwrap())));
+        f.recipe = true;
+        assert_eq!(f.fields(), vec![Field::Kind, Field::Minutes]);
+        assert_eq!(f.request(), Ok(Request::Recipe { minutes: 30.0 }));
+        f.minutes = LineInput::new("0.5");
+        assert!(f.request().unwrap_err().contains("minutes"));
+        f.minutes = LineInput::new("12");
+        assert_eq!(f.request(), Ok(Request::Recipe { minutes: 12.0 }));
+        // The recipe asks for its own held-out databases: no split to confirm.
+        f.split = LineInput::new("dev");
+        assert_eq!(f.held_out_split(), None);
+    }
 
     #[test]
     fn form_validates_and_builds_train_arguments() {
@@ -600,13 +667,13 @@ mod tests {
         );
         assert!(a.contains(&"--layers".to_string()) && a.contains(&"--split".to_string()));
         assert!(
-            a.windows(2).any(|w| w == ["--tokenizer", "byte"]),
-            "bytes by default, named since train defaults to BPE"
+            a.windows(2).any(|w| w == ["--tokenizer", "bpe"]),
+            "BPE by default, as `sense train` from scratch"
         );
         assert_eq!(f.fields().last(), Some(&Field::Tokenizer));
-        f.bpe = true;
+        f.bpe = false;
         let a = f.args().unwrap();
-        assert!(a.windows(2).any(|w| w == ["--tokenizer", "bpe"]));
+        assert!(a.windows(2).any(|w| w == ["--tokenizer", "byte"]));
         f.steps = LineInput::new("0");
         assert!(f.args().unwrap_err().contains("steps"));
         f.steps = LineInput::new("10");

@@ -8,6 +8,7 @@
 //! (the new-run form), `log` (the log pane) and `view` (the layout).
 
 mod charts;
+mod eval_form;
 mod evals;
 mod form;
 mod log;
@@ -16,13 +17,14 @@ mod table;
 mod view;
 
 pub use charts::{views, MetricView};
+pub use eval_form::EvalForm;
 pub use evals::{Eval, Tally};
 pub use form::{on_form_key, short_number, size_label, sizes, Field, RunForm};
 pub use series::{Series, SMOOTHING};
 pub use table::duration_text;
 pub use view::render;
 
-use crate::store::{Activity, RunStatus};
+use crate::store::{Activity, JobRow, RunStatus};
 use crate::tui::ctx::Ctx;
 use crate::tui::keymap::Cmd;
 use crate::tui::msg::Effect;
@@ -68,6 +70,12 @@ pub struct RunsState {
     pub show_log: bool,
     /// The selected run's log tail as last read: (run, lines or why none).
     pub log_tail: Option<(i64, Result<Vec<String>, String>)>,
+    /// The `v` prompt (split, limit) for the selected run's checkpoint.
+    pub eval_form: Option<EvalForm>,
+    /// Its split and limit as last used this session.
+    pub last_eval: Option<(String, String)>,
+    /// Evaluations under way (live `eval` jobs), as last read.
+    pub evaluating: Vec<JobRow>,
     /// Bumped whenever the store brought something new (the event loop redraws on it).
     pub generation: u64,
 }
@@ -116,6 +124,23 @@ impl RunsState {
     }
     fn run(&self, id: i64) -> Option<&RunInfo> {
         self.runs.iter().find(|r| r.run.id == id)
+    }
+    /// The evaluation under way for run `id`, if any.
+    pub fn evaluation_of(&self, id: i64) -> Option<&JobRow> {
+        self.evaluating.iter().find(|j| j.run_id == Some(id))
+    }
+    /// Whether a form or prompt takes the keys.
+    pub fn has_overlay(&self) -> bool {
+        self.form.is_some() || self.eval_form.is_some()
+    }
+}
+
+/// Keys while the new-run form or the evaluation prompt is open.
+pub fn on_overlay_key(r: &mut RunsState, key: crossterm::event::KeyEvent) -> Vec<Effect> {
+    if r.eval_form.is_some() {
+        eval_form::on_key(r, key)
+    } else {
+        on_form_key(r, key)
     }
 }
 
@@ -188,6 +213,7 @@ fn apply(r: &mut RunsState, p: Polled) {
     }
     r.cursor = r.cursor.min(r.runs.len().saturating_sub(1));
     r.evals = p.evals.into_iter().map(Eval::decode).collect();
+    r.evaluating = p.evaluating;
     if p.log.is_some() {
         r.log_tail = p.log;
     }
@@ -394,20 +420,46 @@ pub fn on_cmd(r: &mut RunsState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
             }
             None => Vec::new(),
         },
-        Cmd::EvalRun => match r.selected() {
-            Some(x) => match &x.run.checkpoint {
-                Some(c) => vec![Effect::Runs(Request::Eval {
-                    run: x.run.id,
-                    checkpoint: c.clone(),
-                })],
+        Cmd::EvalRun => {
+            let Some(x) = r.selected() else {
+                return Vec::new();
+            };
+            let id = x.run.id;
+            if let Some(j) = r.evaluation_of(id) {
+                let m = format!(
+                    "run #{id} is being evaluated ({}/{}); one evaluation at a time, {} cancels it",
+                    j.done,
+                    j.total,
+                    cx.keymap.hint("runs", Cmd::CancelEval)
+                );
+                cx.error(m);
+                return Vec::new();
+            }
+            match x.run.checkpoint.clone() {
+                Some(c) => {
+                    let (split, limit) = r
+                        .last_eval
+                        .clone()
+                        .unwrap_or_else(|| ("dev".into(), String::new()));
+                    r.eval_form = Some(EvalForm::new(id, &c, &split, &limit));
+                }
+                None => cx.error(format!("run #{id} has no checkpoint yet")),
+            }
+            Vec::new()
+        }
+        Cmd::CancelEval => {
+            let Some(x) = r.selected() else {
+                return Vec::new();
+            };
+            let id = x.run.id;
+            match r.evaluation_of(id).and_then(|j| j.pid) {
+                Some(pid) => vec![Effect::Runs(Request::CancelEval { run: id, pid })],
                 None => {
-                    let m = format!("run #{} has no checkpoint yet", x.run.id);
-                    cx.error(m);
+                    cx.error(format!("run #{id} has no evaluation running"));
                     Vec::new()
                 }
-            },
-            None => Vec::new(),
-        },
+            }
+        }
         _ => Vec::new(),
     }
 }

@@ -167,4 +167,7 @@ pub fn render(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx) {
     if let Some(form) = &r.form {
         render_form(f, area, v, form);
     }
+    if let Some(form) = &r.eval_form {
+        super::eval_form::render(f, area, v, form);
+    }
 }
