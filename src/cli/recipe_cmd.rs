@@ -45,15 +45,9 @@ pub struct RecipeArgs {
     /// Longest generated SQL in tokens (evaluation and sampling).
     #[arg(long, default_value_t = 128, value_parser = super::flags::count)]
     pub max_new_tokens: usize,
-    /// SFT model size (defaults: those of `sense train sft`).
-    #[arg(long)]
-    pub layers: Option<usize>,
-    #[arg(long)]
-    pub d_model: Option<usize>,
-    #[arg(long)]
-    pub heads: Option<usize>,
-    #[arg(long)]
-    pub d_ff: Option<usize>,
+    /// SFT model size (default: the recipe's, see `recipe::SFT_DEFAULTS`).
+    #[command(flatten)]
+    pub shape: super::train_cmd::ModelShape,
     #[arg(long, value_parser = super::flags::count)]
     pub batch_size: Option<usize>,
     #[arg(long, value_parser = super::flags::positive)]
@@ -70,12 +64,8 @@ pub struct RecipeArgs {
 
 impl RecipeArgs {
     fn options(&self) -> RecipeOptions {
-        let mut sft_flags = Vec::new();
-        let flags: [(&str, Option<String>); 7] = [
-            ("--layers", self.layers.map(|v| v.to_string())),
-            ("--d-model", self.d_model.map(|v| v.to_string())),
-            ("--heads", self.heads.map(|v| v.to_string())),
-            ("--d-ff", self.d_ff.map(|v| v.to_string())),
+        let mut sft_flags = self.shape.flags();
+        let flags: [(&str, Option<String>); 3] = [
             ("--batch-size", self.batch_size.map(|v| v.to_string())),
             ("--lr", self.lr.map(|v| v.to_string())),
             ("--bpe-vocab", self.bpe_vocab.map(|v| v.to_string())),

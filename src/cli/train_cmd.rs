@@ -20,6 +20,38 @@ pub enum TrainCmd {
     Dpo(TrainArgs),
 }
 
+/// Model size when training from scratch (`sense train`, and `sense recipe`'s SFT).
+#[derive(Args, Debug, Default, Clone, PartialEq)]
+pub struct ModelShape {
+    /// Model size when training from scratch.
+    #[arg(long)]
+    pub layers: Option<usize>,
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    #[arg(long)]
+    pub heads: Option<usize>,
+    #[arg(long)]
+    pub d_ff: Option<usize>,
+}
+
+impl ModelShape {
+    /// The `sense train` flags that give this shape (those given only).
+    pub fn flags(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (flag, v) in [
+            ("--layers", self.layers),
+            ("--d-model", self.d_model),
+            ("--heads", self.heads),
+            ("--d-ff", self.d_ff),
+        ] {
+            if let Some(v) = v {
+                out.extend([flag.to_string(), v.to_string()]);
+            }
+        }
+        out
+    }
+}
+
 #[derive(Args, Debug, Default)]
 pub struct TrainArgs {
     /// Starting checkpoint (a checkpoint folder or a run folder); DPO's reference.
@@ -67,15 +99,8 @@ pub struct TrainArgs {
     /// cpu or cuda (cuda needs a build with --features cuda).
     #[arg(long)]
     pub device: Option<String>,
-    /// Model size when training from scratch.
-    #[arg(long)]
-    pub layers: Option<usize>,
-    #[arg(long)]
-    pub d_model: Option<usize>,
-    #[arg(long)]
-    pub heads: Option<usize>,
-    #[arg(long)]
-    pub d_ff: Option<usize>,
+    #[command(flatten)]
+    pub shape: ModelShape,
     /// Model context length in tokens (default from scratch: the longest prompt + SQL of the
     /// data, rounded up to a multiple of 64, at most 2048; the log says how many are cut).
     #[arg(long)]
@@ -164,10 +189,10 @@ impl TrainArgs {
         set!(c.seed, self.seed);
         set!(c.save_every, self.save_every);
         set!(c.device, self.device);
-        set!(c.model.n_layers, self.layers);
-        set!(c.model.d_model, self.d_model);
-        set!(c.model.n_heads, self.heads);
-        set!(c.model.d_ff, self.d_ff);
+        set!(c.model.n_layers, self.shape.layers);
+        set!(c.model.d_model, self.shape.d_model);
+        set!(c.model.n_heads, self.shape.heads);
+        set!(c.model.d_ff, self.shape.d_ff);
         set!(c.model.max_seq_len, self.context);
         set!(c.tokenizer, self.tokenizer);
         set!(c.bpe_vocab, self.bpe_vocab);

@@ -15,6 +15,29 @@ use std::path::{Path, PathBuf};
 /// dev questions of sample_dbs stay a set of their own.
 pub const HELDOUT_SPLIT: &str = "heldout";
 
+/// The SFT model and optimizer the recipe trains unless its flags say otherwise: small enough
+/// that a 2-core laptop's quarter hour is several epochs over the procedural examples (a
+/// bigger model learns more per step but takes too few of them; see README "Does it learn?").
+pub const SFT_DEFAULTS: &[(&str, &str)] = &[
+    ("--layers", "2"),
+    ("--d-model", "128"),
+    ("--heads", "4"),
+    ("--d-ff", "512"),
+    ("--batch-size", "16"),
+    ("--lr", "3e-3"),
+];
+
+/// `flags` (pairs of flag and value) after the defaults they do not give themselves.
+fn with_defaults(flags: &[String], defaults: &[(&str, &str)]) -> Vec<String> {
+    let mut out: Vec<String> = defaults
+        .iter()
+        .filter(|(f, _)| !flags.iter().any(|g| g == f))
+        .flat_map(|(f, v)| [f.to_string(), v.to_string()])
+        .collect();
+    out.extend(flags.iter().cloned());
+    out
+}
+
 /// Plenty of steps: the time budget ends SFT and DPO (and drives their schedules).
 const UNBOUNDED_STEPS: usize = 1_000_000;
 
@@ -346,7 +369,7 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
                         o.device.clone(),
                         s("--json"),
                     ];
-                    args.extend(o.sft_flags.iter().cloned());
+                    args.extend(with_defaults(&o.sft_flags, SFT_DEFAULTS));
                     Step::Run {
                         args,
                         deadline_minutes: deadline,

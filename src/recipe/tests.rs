@@ -144,3 +144,35 @@ fn eval_output_becomes_the_stage_result() {
     assert!(finish(&store, &mut st, Stage::EvalSftDev, "", false, false).is_err());
     assert!(!st.stage(Stage::EvalSftDev).done);
 }
+
+#[test]
+fn sft_gets_the_recipe_sizes_unless_the_flags_give_their_own() {
+    let (_d, store) = ws();
+    let mut st = RecipeState::default();
+    st.stage_mut(Stage::Databases).done = true;
+    st.stage_mut(Stage::HeldoutDatabases).done = true;
+    let args_for = |flags: &[&str]| {
+        let o = RecipeOptions {
+            sft_flags: flags.iter().map(|s| s.to_string()).collect(),
+            ..RecipeOptions::default()
+        };
+        match step(&store, &o, &st, Stage::Sft).expect("step") {
+            Step::Run { args, .. } => args,
+            Step::Skip(why) => panic!("{why}"),
+        }
+    };
+    let count = |args: &[String], flag: &str| args.iter().filter(|a| *a == flag).count();
+    let plain = args_for(&[]);
+    for (flag, v) in SFT_DEFAULTS {
+        assert!(
+            plain.windows(2).any(|w| w == [*flag, *v]),
+            "{flag} {v}: {plain:?}"
+        );
+    }
+    // A flag the user gives replaces the default once (clap refuses a flag given twice).
+    let own = args_for(&["--layers", "4", "--lr", "0.001"]);
+    assert!(own.windows(2).any(|w| w == ["--layers", "4"]));
+    assert!(own.windows(2).any(|w| w == ["--lr", "0.001"]));
+    assert_eq!((count(&own, "--layers"), count(&own, "--lr")), (1, 1));
+    assert!(own.windows(2).any(|w| w == ["--d-model", "128"]));
+}

@@ -235,6 +235,10 @@ pub struct TrainConfig {
     /// step rotation never removes it (`sense recipe` samples its weak model from it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub early_checkpoint_minutes: Option<f64>,
+    /// SFT: batches of sequences of similar length, drawn a few steps' worth at a time (see
+    /// `data::grouped_indices_for_step`): less padding. Off for runs stored before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_by_length: bool,
     /// Test hook: pretend the loss is NaN at this step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_nan_at: Option<usize>,
@@ -272,6 +276,7 @@ impl Default for TrainConfig {
             eval_split: Some("dev".into()),
             auto_context: None,
             early_checkpoint_minutes: None,
+            group_by_length: false,
             fault_nan_at: None,
         }
     }
@@ -286,6 +291,7 @@ impl TrainConfig {
             kind,
             tokenizer: TokenizerKind::Bpe,
             auto_context: Some(AUTO_CONTEXT_CAP),
+            group_by_length: kind == TrainKind::Sft,
             ..TrainConfig::default()
         };
         if kind == TrainKind::Dpo {

@@ -507,6 +507,21 @@ impl Model {
         Ok(lp.reshape((b, t))?)
     }
 
+    /// Log-probabilities of the targets at the flattened positions `at` (`[N]` u32 indices
+    /// into the `B*T` positions) only: SFT's completion tokens. The output head and its
+    /// softmax, the largest cost of a small model over a big vocabulary, skip every other
+    /// position. Equals `target_logps(..)` flattened and indexed by `at`.
+    pub fn target_logps_at(&self, ids: &Tensor, targets: &Tensor, at: &Tensor) -> Result<Tensor> {
+        if !self.fused {
+            let lp = token_logps(&self.forward_train(ids)?, targets)?;
+            return Ok(lp.flatten_all()?.index_select(at, 0)?);
+        }
+        let h = self.hidden(ids, 0, None, None, None)?.index_select(at, 0)?;
+        let logits = linear(&h, &self.head)?;
+        let targets = targets.flatten_all()?.index_select(at, 0)?;
+        Ok(super::ops::target_logps(&logits, &targets)?)
+    }
+
     /// Logits for a right-padded batch under a causal mask (training and scoring).
     pub fn forward_train(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;

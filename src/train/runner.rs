@@ -3,8 +3,8 @@
 use super::checkpoint::{self, CheckpointMeta, LoadOptions};
 use super::config::{device, TokenizerKind, TrainConfig, TrainKind};
 use super::data::{
-    dpo_pairs, indices_for_step, make_batch, sft_eval_sequences, sft_sequences, tokenizer_corpus,
-    DataStats, Seq,
+    dpo_pairs, grouped_indices_for_step, indices_for_step, make_batch, sft_eval_sequences,
+    sft_sequences, tokenizer_corpus, DataStats, Seq,
 };
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
 use super::error::{bail, Context, Result};
@@ -521,7 +521,13 @@ fn train_step(
     step: usize,
 ) -> Result<StepOut> {
     let per_step = cfg.batch_size * cfg.grad_accum;
-    let idx = indices_for_step(data.len(), cfg.seed, step, per_step);
+    let idx = match data {
+        Data::Sft(seqs) if cfg.group_by_length => {
+            let lens: Vec<usize> = seqs.iter().map(|s| s.tokens.len()).collect();
+            grouped_indices_for_step(&lens, cfg.seed, step, per_step)
+        }
+        _ => indices_for_step(data.len(), cfg.seed, step, per_step),
+    };
     let dev: &Device = model.device();
     let mut acc = Accumulator::new(model.params().len());
     let mut loss_sum = 0f64;

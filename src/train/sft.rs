@@ -7,9 +7,15 @@ use candle_core::Tensor;
 
 /// Mean NLL over the batch's completion tokens (prompt and padding are masked out).
 pub fn sft_loss(model: &Model, batch: &Batch) -> Result<Tensor> {
-    let lp = model.target_logps(&batch.inputs, &batch.targets)?;
     let n = batch.completion_tokens.max(1) as f64;
-    Ok(((lp * &batch.mask)?.sum_all()? * (-1.0 / n))?)
+    if batch.completion_tokens == 0 {
+        // Nothing to learn from; a zero that still depends on the model keeps backward valid.
+        let lp = model.target_logps(&batch.inputs, &batch.targets)?;
+        return Ok(((lp * &batch.mask)?.sum_all()? * (-1.0 / n))?);
+    }
+    // Only the completion tokens count: the head is computed at those positions alone.
+    let lp = model.target_logps_at(&batch.inputs, &batch.targets, &batch.completion_at)?;
+    Ok((lp.sum_all()? * (-1.0 / n))?)
 }
 
 /// Mean NLL per completion token over `seqs` (same masking as [`sft_loss`]), in batches of
@@ -76,5 +82,63 @@ mod tests {
             assert!((got - want).abs() < 1e-5, "batch {b}: {got} vs {want}");
         }
         assert_eq!(sft_eval_loss(&model, &[], 4, 0).unwrap(), None);
+    }
+
+    /// The loss over completion positions only (head computed there alone) equals the masked
+    /// loss over every position, in value and in gradient, on the fused and composite paths.
+    #[test]
+    fn the_head_at_completion_positions_only_gives_the_masked_loss() {
+        let cfg = ModelConfig {
+            d_model: 16,
+            n_layers: 2,
+            n_heads: 2,
+            d_ff: 24,
+            max_seq_len: 32,
+            ..ModelConfig::default()
+        };
+        let seqs: Vec<Seq> = [
+            (vec![1u32, 5, 6, 7, 8, 9, 2], 4),
+            (vec![1, 9, 9, 2], 3),
+            (vec![1, 4, 3, 3, 2], 1),
+        ]
+        .into_iter()
+        .map(|(tokens, completion_start)| Seq {
+            tokens,
+            completion_start,
+        })
+        .collect();
+        let refs: Vec<&Seq> = seqs.iter().collect();
+        for fused in [true, false] {
+            let mut model = Model::new(&cfg, 5, &Device::Cpu).unwrap();
+            model.fused = fused;
+            let batch = make_batch(&refs, 0, &Device::Cpu).unwrap();
+            assert_eq!(
+                batch.completion_at.dims1().unwrap(),
+                batch.completion_tokens
+            );
+            let n = batch.completion_tokens as f64;
+            let full = model.target_logps(&batch.inputs, &batch.targets).unwrap();
+            let want = ((full * &batch.mask).unwrap().sum_all().unwrap() * (-1.0 / n)).unwrap();
+            let got = sft_loss(&model, &batch).unwrap();
+            let (w, g) = (
+                want.to_scalar::<f32>().unwrap(),
+                got.to_scalar::<f32>().unwrap(),
+            );
+            assert!((w - g).abs() < 1e-5, "fused {fused}: {g} vs {w}");
+            let (gw, gg) = (want.backward().unwrap(), got.backward().unwrap());
+            for (name, p) in model.params() {
+                let a = gw.get(p).unwrap();
+                let b = gg.get(p).unwrap();
+                let d = (a - b)
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
+                assert!(d < 1e-5, "fused {fused}: gradient of {name} differs by {d}");
+            }
+        }
     }
 }
