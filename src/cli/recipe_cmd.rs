@@ -57,6 +57,12 @@ pub struct RecipeArgs {
     pub bpe_vocab: Option<usize>,
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// When the weak model's checkpoint is taken, as a fraction of SFT's time (0.05 to 1).
+    #[arg(long, default_value_t = 0.8, value_parser = weak_at)]
+    pub weak_at: f64,
+    /// Weight of an SFT term on the chosen SQL in DPO (0: plain DPO).
+    #[arg(long, default_value_t = 1.0, value_parser = super::flags::non_negative)]
+    pub dpo_sft_weight: f64,
     /// Forget the state file and start over (runs and evals already made stay in the store).
     #[arg(long)]
     pub fresh: bool,
@@ -82,14 +88,23 @@ impl RecipeArgs {
             heldout_databases: self.heldout_databases,
             per_db: self.per_db,
             k: self.k,
-            temperature: f64::from(self.temperature),
+            // Through its decimal text: `f64::from(0.8f32)` would pass on 0.800000011920929.
+            temperature: self.temperature.to_string().parse().unwrap_or(0.8),
             eval_limit: self.eval_limit,
             max_new_tokens: self.max_new_tokens,
             sft_flags,
             device: self.device.clone(),
-            ..RecipeOptions::default()
+            weak_at: self.weak_at,
+            dpo_sft_weight: self.dpo_sft_weight,
         }
     }
+}
+
+fn weak_at(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.05..=1.0).contains(v))
+        .ok_or_else(|| format!("--weak-at {s}: a fraction of SFT's time from 0.05 to 1"))
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);

@@ -7,12 +7,6 @@ pub mod export;
 pub mod hf_export;
 pub mod samples;
 
-/// Atomic file writing moved to the crate level (checkpoints and synthesis use it too).
-pub use crate::atomic;
-/// Building a database from a schema script is synthesis's (procedural and strong databases);
-/// the sample databases are built with it too.
-pub use crate::synth::materialize;
-
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]

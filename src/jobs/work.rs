@@ -22,13 +22,11 @@ pub fn sample(
     progress: impl FnMut(&SampleReport, usize),
 ) -> Result<SampleReport, JobError> {
     let mut gen = source.open(open)?;
-    Ok(sample::run_sampling(
-        store,
-        gen.as_mut(),
-        opts,
-        cancel,
-        progress,
-    )?)
+    // The loader's warning travels with the report (both front ends print its summary).
+    let warning = gen.warning();
+    let mut report = sample::run_sampling(store, gen.as_mut(), opts, cancel, progress)?;
+    report.warning = warning;
+    Ok(report)
 }
 
 /// Template synthesis one database at a time (every train database when `dbs` is empty, and

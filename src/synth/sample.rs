@@ -9,8 +9,7 @@ use super::weak::{CandidateInput, Judge};
 use crate::exec::{Limits, Metric, Verdict};
 use crate::llm;
 use crate::llm::generator::{GenError, SqlGenerator};
-/// The one prompt cache (it lives beside `schema::prompt_for`).
-pub use crate::schema::PromptCache;
+use crate::schema::PromptCache;
 use crate::schema::{PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, Store, StoreError};
 use serde::Serialize;
@@ -88,6 +87,9 @@ pub struct SampleReport {
     pub cancelled: bool,
     /// The model's samples in the workspace so far: executable, correct, how varied.
     pub quality: Option<crate::store::SampleQuality>,
+    /// What loading the model warned about (e.g. a checkpoint's tokenizer mismatch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl SampleReport {
@@ -111,6 +113,11 @@ impl SampleReport {
             .as_ref()
             .map(|q| format!("\nsample quality, {}", q.summary()))
             .unwrap_or_default()
+            + &self
+                .warning
+                .as_ref()
+                .map(|w| format!("\nwarning: {w}"))
+                .unwrap_or_default()
     }
 }
 

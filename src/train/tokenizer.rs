@@ -366,12 +366,10 @@ pub fn train_bpe(texts: impl Iterator<Item = String>, vocab_size: usize) -> Resu
     Ok(Tokenizer::Bpe(Arc::new(Bpe::new(clean.into())?)))
 }
 
-/// The completion text lives beside the prompt format (`schema`); its old name stays here.
-pub use crate::schema::completion_text;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::completion_text;
 
     #[test]
     fn round_trip_utf8() {

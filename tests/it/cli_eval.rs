@@ -414,3 +414,50 @@ fn a_checkpoint_evaluation_is_a_watched_job_once_at_a_time() {
     );
     assert_eq!(store.evals().unwrap().len(), 3, "nothing recorded");
 }
+
+/// Loading a checkpoint that warns (a prompt layout this sense does not know) says so in the
+/// sampling report, which both the CLI and the workbench's job show.
+#[test]
+fn sampling_reports_the_checkpoints_load_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = d.path().join("sense.db");
+    assert!(sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("init")
+        .status()
+        .unwrap()
+        .success());
+    let ck = d.path().join("ck");
+    tiny_checkpoint(&ck);
+    let meta_path = ck.join("config.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["prompt_version"] = 99.into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let out = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .args([
+            "sample",
+            "--limit",
+            "1",
+            "-k",
+            "1",
+            "--max-tokens",
+            "4",
+            "--json",
+        ])
+        .arg("--model")
+        .arg(&ck)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = report["warning"].as_str().unwrap_or_default();
+    assert!(w.contains("99"), "{report}");
+}

@@ -239,12 +239,7 @@ fn prompt_lengths_in_bpe_tokens() {
             .iter()
             .zip(&prompts)
             .filter(|(e, _)| e.split == "train")
-            .flat_map(|(e, p)| {
-                [
-                    p.clone(),
-                    sense::train::tokenizer::completion_text(&e.gold_sql),
-                ]
-            })
+            .flat_map(|(e, p)| [p.clone(), sense::schema::completion_text(&e.gold_sql)])
             .collect();
         let tok = sense::train::tokenizer::train_bpe(train.into_iter(), 2048).unwrap();
         if std::env::var_os("SHOW_PROMPT").is_some() {

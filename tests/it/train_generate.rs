@@ -3,10 +3,11 @@
 //! `--max-new-tokens` when the prompt fits).
 
 use candle_core::{Device, Tensor};
+use sense::schema::completion_text;
 use sense::train::config::ModelConfig;
 use sense::train::generate::{generate, greedy_uncached, prompt_ids, GenOptions};
 use sense::train::model::Model;
-use sense::train::tokenizer::{completion_text, train_bpe, Tokenizer, BYTE_VOCAB};
+use sense::train::tokenizer::{train_bpe, Tokenizer, BYTE_VOCAB};
 use std::sync::atomic::AtomicBool;
 
 const D: usize = 128;
