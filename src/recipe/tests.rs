@@ -163,6 +163,13 @@ fn sft_gets_the_recipe_sizes_unless_the_flags_give_their_own() {
     };
     let count = |args: &[String], flag: &str| args.iter().filter(|a| *a == flag).count();
     let plain = args_for(&[]);
+    // The weak model's checkpoint at `weak_at` of SFT's minutes.
+    let o = RecipeOptions::default();
+    let early = format!("{:.4}", o.minutes_for(Stage::Sft) * o.weak_at);
+    assert!(
+        plain.windows(2).any(|w| w[0] == "--early-checkpoint" && w[1] == early),
+        "{plain:?}"
+    );
     for (flag, v) in SFT_DEFAULTS {
         assert!(
             plain.windows(2).any(|w| w == [*flag, *v]),
