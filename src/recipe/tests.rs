@@ -167,7 +167,9 @@ fn sft_gets_the_recipe_sizes_unless_the_flags_give_their_own() {
     let o = RecipeOptions::default();
     let early = format!("{:.4}", o.minutes_for(Stage::Sft) * o.weak_at);
     assert!(
-        plain.windows(2).any(|w| w[0] == "--early-checkpoint" && w[1] == early),
+        plain
+            .windows(2)
+            .any(|w| w[0] == "--early-checkpoint" && w[1] == early),
         "{plain:?}"
     );
     for (flag, v) in SFT_DEFAULTS {
