@@ -204,6 +204,28 @@ fn tiny_checkpoint(dir: &Path) {
     .unwrap();
 }
 
+/// A `sense init` workspace in `dir`.
+fn init_workspace(dir: &Path) -> std::path::PathBuf {
+    let ws = dir.join("sense.db");
+    assert!(sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("init")
+        .status()
+        .unwrap()
+        .success());
+    ws
+}
+
+/// Rewrites a checkpoint's `config.json` (its metadata) with `f`.
+fn edit_meta(ck: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = ck.join("config.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut meta);
+    std::fs::write(&path, meta.to_string()).unwrap();
+}
+
 fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
     assert!(
         out.status.success(),
@@ -238,14 +260,7 @@ fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
             .unwrap(),
     );
 
-    let ws = d.path().join("sense.db");
-    assert!(sense()
-        .arg("--workspace")
-        .arg(&ws)
-        .arg("init")
-        .status()
-        .unwrap()
-        .success());
+    let ws = init_workspace(d.path());
     let ck = d.path().join("ck");
     tiny_checkpoint(&ck);
     let model = json_lines(
@@ -314,14 +329,7 @@ fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
 fn a_checkpoint_evaluation_is_a_watched_job_once_at_a_time() {
     use sense::store::{JobStatus, NewRun, Store};
     let d = tempfile::tempdir().unwrap();
-    let ws = d.path().join("sense.db");
-    assert!(sense()
-        .arg("--workspace")
-        .arg(&ws)
-        .arg("init")
-        .status()
-        .unwrap()
-        .success());
+    let ws = init_workspace(d.path());
     let log = d.path().join("run.log");
     std::fs::write(&log, "step 1 loss 3.2\n").unwrap();
     let store = Store::open(&ws).unwrap();
@@ -337,11 +345,7 @@ fn a_checkpoint_evaluation_is_a_watched_job_once_at_a_time() {
     let ck = d.path().join("ck");
     tiny_checkpoint(&ck);
     // The checkpoint belongs to the run (as `sense train` writes it).
-    let meta_path = ck.join("config.json");
-    let mut meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
-    meta["run_id"] = run.into();
-    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    edit_meta(&ck, |m| m["run_id"] = run.into());
     let eval = |limit: &str| {
         sense()
             .arg("--workspace")
@@ -420,21 +424,10 @@ fn a_checkpoint_evaluation_is_a_watched_job_once_at_a_time() {
 #[test]
 fn sampling_reports_the_checkpoints_load_warning() {
     let d = tempfile::tempdir().unwrap();
-    let ws = d.path().join("sense.db");
-    assert!(sense()
-        .arg("--workspace")
-        .arg(&ws)
-        .arg("init")
-        .status()
-        .unwrap()
-        .success());
+    let ws = init_workspace(d.path());
     let ck = d.path().join("ck");
     tiny_checkpoint(&ck);
-    let meta_path = ck.join("config.json");
-    let mut meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
-    meta["prompt_version"] = 99.into();
-    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    edit_meta(&ck, |m| m["prompt_version"] = 99.into());
     let out = sense()
         .arg("--workspace")
         .arg(&ws)
