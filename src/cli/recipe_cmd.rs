@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
 pub struct RecipeArgs {
-    /// Time budget in minutes, shared across the stages (SFT half of it).
+    /// Time budget in minutes, shared across the stages (SFT about 60 % of it).
     #[arg(long, default_value_t = 30.0, value_parser = super::flags::minutes)]
     pub minutes: f64,
     /// Seed of databases, training and sampling.
@@ -25,7 +25,7 @@ pub struct RecipeArgs {
     #[arg(long)]
     pub json: bool,
     /// Procedural train databases made when the workspace has fewer train databases.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = crate::recipe::RecipeOptions::default().train_databases)]
     pub databases: usize,
     /// Held-out procedural databases (split `heldout`) whose template questions measure EX.
     /// Running the recipe is asking for them: they are made without --allow-dev.

@@ -34,6 +34,8 @@ pub struct RunInfo {
     pub loss: Option<f64>,
     /// Best execution accuracy of the run's evaluations, 0..1.
     pub best_ex: Option<f64>,
+    /// The run's time budget (`--max-minutes`) from its recorded config.
+    pub budget_minutes: Option<f64>,
 }
 
 impl RunInfo {
@@ -186,11 +188,15 @@ pub fn poll(store: &Store, p: &Poll) -> Result<Polled, String> {
             .filter(|v| v.run_id == Some(run.id) && v.n > 0)
             .map(|v| v.correct as f64 / v.n as f64)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        let budget_minutes = serde_json::from_str::<serde_json::Value>(&run.config)
+            .ok()
+            .and_then(|c| c.get("max_minutes").and_then(|m| m.as_f64()));
         runs.push(RunInfo {
             run,
             alive,
             loss,
             best_ex,
+            budget_minutes,
         });
     }
     let mut names = Vec::new();

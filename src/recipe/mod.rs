@@ -96,14 +96,15 @@ impl Stage {
     }
 
     /// Share of the time budget. Databases and evaluations are bounded by counts, not time;
-    /// their shares are what they are expected to take and are left out of the timed stages.
+    /// their shares are what they took in a measured 30-minute recipe on 2 cores (together
+    /// 2.7 minutes), and SFT gets most of the rest: its EX grows with time, DPO's does not.
     fn share(self) -> f64 {
         match self {
-            Stage::Databases | Stage::HeldoutDatabases => 0.04,
-            Stage::Sft => 0.50,
-            Stage::Sample => 0.12,
-            Stage::Dpo => 0.14,
-            _ => 0.04,
+            Stage::Databases | Stage::HeldoutDatabases => 0.02,
+            Stage::Sft => 0.62,
+            Stage::Sample => 0.11,
+            Stage::Dpo => 0.13,
+            _ => 0.025,
         }
     }
 
@@ -147,7 +148,9 @@ impl Default for RecipeOptions {
         RecipeOptions {
             minutes: 30.0,
             seed: 42,
-            train_databases: 100,
+            // With 100 the model learned their values and names by heart (75 % of weak samples
+            // right on train questions, 45 % on held-out databases): more schemas, fewer epochs.
+            train_databases: 400,
             heldout_databases: 8,
             per_db: 40,
             k: 4,

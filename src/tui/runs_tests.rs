@@ -258,6 +258,40 @@ fn runs_snapshot_overlaid() {
     snap("runs_overlaid", &s);
 }
 
+/// A run its time budget ends (as the recipe starts SFT: `--max-minutes 10` and a step count
+/// out of reach) shows its progress by time, not as a fraction of a million steps.
+#[test]
+fn a_time_bounded_run_shows_progress_by_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(dir.path());
+    let id = store
+        .create_run(&NewRun {
+            kind: "sft".into(),
+            parent: None,
+            config: serde_json::json!({"max_minutes": 10.0}),
+            total_steps: 1_000_000,
+            pid: Some(i64::from(std::process::id())),
+        })
+        .unwrap();
+    let batch: Vec<(i64, &str, f64)> = (1..=500).map(|i| (i, "loss", 1.0)).collect();
+    store.log_metrics(id, 500, &batch).unwrap();
+    // Started 4 minutes before NOW: 40 % of its budget.
+    set_times(&store, id, "2026-11-25T10:07:00.000Z", None);
+    let (mut rt, _rx) = Runtime::new(store);
+    let mut s = State::new("test.db", Theme::default(), Keymap::default());
+    rt.start(&mut s);
+    rt.dispatch(&mut s, key('4'));
+    select(&mut rt, &mut s, id);
+    let text = render(&s, 160, 48);
+    assert!(text.contains("500 (40%)"), "step column: {text}");
+    assert!(text.contains("step 500 · 40% of 10m00s budget"), "{text}");
+    assert!(text.contains("ETA 6m00s"), "the rest of the budget: {text}");
+    assert!(text.contains("run #5 sft 500 (40%)"), "status bar: {text}");
+    assert!(!text.contains("1000000"), "{text}");
+    // Runs bounded by steps keep the step fraction.
+    assert!(text.contains("200/200"), "{text}");
+}
+
 #[test]
 fn dead_pid_shows_as_dead() {
     let dir = tempfile::tempdir().unwrap();

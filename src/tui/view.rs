@@ -107,6 +107,13 @@ fn render_status(f: &mut Frame, area: Rect, s: &State) {
         left.push_str(&format!(" │ ⟳ {} queries", s.jobs_running));
     }
     for a in s.activity.iter().take(3) {
+        let by_time = (a.what == "run")
+            .then(|| crate::tui::screens::runs::budget_progress(&s.runs, a.id))
+            .flatten();
+        if let Some(p) = by_time {
+            left.push_str(&format!(" │ {} #{} {} {p}", a.what, a.id, a.kind));
+            continue;
+        }
         let pct = if a.total > 0 {
             format!(" {:.0}%", 100.0 * a.done as f64 / a.total as f64)
         } else {

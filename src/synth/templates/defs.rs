@@ -33,7 +33,7 @@ pub(super) const COUNT_ALL: Template = Template {
         "what is the total number of {pl}?",
         "how many {pl} does the database hold?",
     ],
-    sql: &["SELECT count(*) FROM {tn}"],
+    sql: &["SELECT COUNT(*) FROM {tn}"],
 };
 
 pub(super) const LIST_ALL: Template = Template {
@@ -52,6 +52,7 @@ pub(super) const DISTINCT: Template = Template {
         "what are the distinct {cw} values of {pl}?",
         "list the different {cw}s that {pl} have.",
         "which {cw} values appear among the {pl}?",
+        "list the distinct {cw}s of the {pl}.",
     ],
     sql: &["SELECT DISTINCT {cn} FROM {tn}"],
 };
@@ -62,8 +63,9 @@ pub(super) const GROUP_COUNT: Template = Template {
         "how many {pl} are there for each {cw}?",
         "for each {cw}, count the {pl}.",
         "show each {cw} and the number of {pl} with it.",
+        "how many {pl} are there of each {cw}? list the {cw} and the number of {pl}.",
     ],
-    sql: &["SELECT {cn}, count(*) FROM {tn} GROUP BY {cn}"],
+    sql: &["SELECT {cn}, COUNT(*) FROM {tn} GROUP BY {cn}"],
 };
 
 pub(super) const GROUP_TOP: Template = Template {
@@ -72,8 +74,19 @@ pub(super) const GROUP_TOP: Template = Template {
         "which {cw} is the most common among {pl}?",
         "what {cw} do the most {pl} have?",
         "find the {cw} shared by the largest number of {pl}.",
+        "which {cw} has the largest number of {pl}?",
     ],
-    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} ORDER BY count(*) DESC LIMIT 1"],
+    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} ORDER BY COUNT(*) DESC LIMIT 1"],
+};
+
+pub(super) const COUNT_DISTINCT: Template = Template {
+    name: "count_distinct",
+    phrasings: &[
+        "how many different {cw}s do the {pl} have?",
+        "how many distinct {cw} values are there among {pl}?",
+        "count the distinct {cw}s of all {pl}.",
+    ],
+    sql: &["SELECT COUNT(DISTINCT {cn}) FROM {tn}"],
 };
 
 pub(super) const GROUP_HAVING: Template = Template {
@@ -83,7 +96,7 @@ pub(super) const GROUP_HAVING: Template = Template {
         "list the {cw}s shared by {n} or more {pl}.",
         "find every {cw} that appears in at least {n} {pl}.",
     ],
-    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} HAVING count(*) >= {n}"],
+    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}"],
 };
 
 pub(super) const COUNT_WHERE: Template = Template {
@@ -92,8 +105,10 @@ pub(super) const COUNT_WHERE: Template = Template {
         "how many {pl} have {cw} {v}?",
         "count the {pl} whose {cw} is {v}.",
         "what is the number of {pl} with a {cw} of {v}?",
+        "how many {vb} {pl} are there?",
+        "how many {pl} have the {cw} {vb}?",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {cn} = {v}"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {cn} = {v}"],
 };
 
 pub(super) const LIST_WHERE: Template = Template {
@@ -102,6 +117,7 @@ pub(super) const LIST_WHERE: Template = Template {
         "list the {lw} of {pl} whose {cw} is {v}.",
         "what are the {lw} of the {pl} with {cw} {v}?",
         "which {pl} have {cw} {v}? give their {lw}.",
+        "list the {lw} of all {vb} {pl}.",
     ],
     sql: &["SELECT {ls} FROM {tn} WHERE {cn} = {v}"],
 };
@@ -121,7 +137,16 @@ pub(super) const GROUP_AGG: Template = Template {
         "what is the average {mw} of {pl} for each {cw}?",
         "for each {cw}, show the average {mw} of the {pl}.",
     ],
-    sql: &["SELECT {cn}, avg({mn}) FROM {tn} GROUP BY {cn}"],
+    sql: &["SELECT {cn}, AVG({mn}) FROM {tn} GROUP BY {cn}"],
+};
+
+pub(super) const GROUP_SUM: Template = Template {
+    name: "group_sum",
+    phrasings: &[
+        "for each {cw}, list the {cw} and the total {mw} of its {pl}.",
+        "what is the total {mw} of {pl} for each {cw}?",
+    ],
+    sql: &["SELECT {cn}, SUM({mn}) FROM {tn} GROUP BY {cn}"],
 };
 
 pub(super) const GROUP_ORDER: Template = Template {
@@ -130,7 +155,7 @@ pub(super) const GROUP_ORDER: Template = Template {
         "which {cw} has the highest total {mw} across its {pl}?",
         "find the {cw} whose {pl} have the largest summed {mw}.",
     ],
-    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} ORDER BY sum({mn}) DESC LIMIT 1"],
+    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} ORDER BY SUM({mn}) DESC LIMIT 1"],
 };
 
 pub(super) const AGG_WHERE: Template = Template {
@@ -138,6 +163,7 @@ pub(super) const AGG_WHERE: Template = Template {
     phrasings: &[
         "what is the {aw} {mw} of {pl} whose {cw} is {v}?",
         "among {pl} with {cw} {v}, what is the {aw} {mw}?",
+        "what is the {aw} {mw} of {vb} {pl}?",
     ],
     sql: &["SELECT {agg}({mn}) FROM {tn} WHERE {cn} = {v}"],
 };
@@ -179,13 +205,31 @@ pub(super) const AGG: Template = Template {
     sql: &["SELECT {agg}({mn}) FROM {tn}"],
 };
 
+pub(super) const MAX_MIN: Template = Template {
+    name: "max_min",
+    phrasings: &[
+        "what are the highest and the lowest {mw} of the {pl}?",
+        "give the maximum and minimum {mw} among {pl}.",
+    ],
+    sql: &["SELECT MAX({mn}), MIN({mn}) FROM {tn}"],
+};
+
+pub(super) const AVG_ROUND: Template = Template {
+    name: "avg_round",
+    phrasings: &[
+        "what is the average {mw} of {pl}, rounded to two decimals?",
+        "give the mean {mw} of all {pl} rounded to 2 decimal places.",
+    ],
+    sql: &["SELECT ROUND(AVG({mn}), 2) FROM {tn}"],
+};
+
 pub(super) const COUNT_NUM: Template = Template {
     name: "count_num",
     phrasings: &[
         "how many {pl} have a {mw} {ow} {x}?",
         "count the {pl} with {mw} {ow} {x}.",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {mn} {op} {x}"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {mn} {op} {x}"],
 };
 
 pub(super) const FILTER_NUM: Template = Template {
@@ -208,7 +252,34 @@ pub(super) const BETWEEN: Template = Template {
         "how many {pl} have a {mw} between {lo} and {hi}?",
         "count the {pl} whose {mw} is from {lo} to {hi}.",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {mn} BETWEEN {lo} AND {hi}"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {mn} BETWEEN {lo} AND {hi}"],
+};
+
+pub(super) const LIST_BETWEEN: Template = Template {
+    name: "list_between",
+    phrasings: &[
+        "list the {lw} and {mw} of {pl} with a {mw} between {lo} and {hi} inclusive.",
+        "which {pl} have a {mw} from {lo} to {hi}? give their {lw} and {mw}.",
+    ],
+    sql: &["SELECT {ls}, {mn} FROM {tn} WHERE {mn} BETWEEN {lo} AND {hi}"],
+};
+
+pub(super) const STARTS_WITH: Template = Template {
+    name: "starts_with",
+    phrasings: &[
+        "list the {lw} of {pl} whose {lcw} starts with '{ch}'.",
+        "which {pl} have a {lcw} beginning with the letter {ch}? give their {lw}.",
+    ],
+    sql: &["SELECT {ls} FROM {tn} WHERE {lcn} LIKE '{ch}%'"],
+};
+
+pub(super) const CONTAINS: Template = Template {
+    name: "contains",
+    phrasings: &[
+        "list the {lw} of all {pl} whose {lcw} contains the word '{word}'.",
+        "which {pl} have '{word}' in their {lcw}? give their {lw}.",
+    ],
+    sql: &["SELECT {ls} FROM {tn} WHERE {lcn} LIKE '%{word}%'"],
 };
 
 pub(super) const SUPERLATIVE: Template = Template {
@@ -241,7 +312,7 @@ pub(super) const ABOVE_AVG: Template = Template {
         "which {pl} have a {mw} above the average? give their {lw}.",
         "list the {lw} of {pl} whose {mw} is greater than the average {mw}.",
     ],
-    sql: &["SELECT {ls} FROM {tn} WHERE {mn} > (SELECT avg({mn}) FROM {tn})"],
+    sql: &["SELECT {ls} FROM {tn} WHERE {mn} > (SELECT AVG({mn}) FROM {tn})"],
 };
 
 pub(super) const SORTED: Template = Template {
@@ -259,7 +330,25 @@ pub(super) const COUNT_DATE: Template = Template {
         "how many {pl} have a {dw} {ow} {x}?",
         "count the {pl} whose {dw} is {ow} {x}.",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {dn} {op} {x}"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {dn} {op} {x}"],
+};
+
+pub(super) const COUNT_YEAR: Template = Template {
+    name: "count_year",
+    phrasings: &[
+        "how many {pl} have a {dw} in {y}?",
+        "count the {pl} whose {dw} falls in {y}.",
+    ],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {dn} LIKE '{y}-%'"],
+};
+
+pub(super) const LIST_YEAR: Template = Template {
+    name: "list_year",
+    phrasings: &[
+        "list the {lw} of {pl} with a {dw} in {y}.",
+        "which {pl} have a {dw} in the year {y}? give their {lw}.",
+    ],
+    sql: &["SELECT {ls} FROM {tn} WHERE {dn} LIKE '{y}-%'"],
 };
 
 pub(super) const DATE_SUPERLATIVE: Template = Template {
@@ -277,7 +366,16 @@ pub(super) const IS_NULL: Template = Template {
         "how many {pl} have no {cw} recorded?",
         "count the {pl} whose {cw} is missing.",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {cn} IS NULL"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {cn} IS NULL"],
+};
+
+pub(super) const LIST_NULL: Template = Template {
+    name: "list_null",
+    phrasings: &[
+        "list the {lw} of {pl} with no {cw} recorded.",
+        "which {pl} have no {cw}? give their {lw}.",
+    ],
+    sql: &["SELECT {ls} FROM {tn} WHERE {cn} IS NULL"],
 };
 
 pub(super) const NOT_NULL: Template = Template {
@@ -286,7 +384,7 @@ pub(super) const NOT_NULL: Template = Template {
         "how many {pl} have a {cw}?",
         "count the {pl} with a known {cw}.",
     ],
-    sql: &["SELECT count(*) FROM {tn} WHERE {cn} IS NOT NULL"],
+    sql: &["SELECT COUNT(*) FROM {tn} WHERE {cn} IS NOT NULL"],
 };
 
 // ---- along a foreign key (child T1, parent T2; `{on}` is the join) ------------------------
@@ -298,7 +396,7 @@ pub(super) const JOIN_GROUP_COUNT: Template = Template {
         "how many {cpl} does each {role} have? show the {plw} with each count.",
         "list every {role} {plw} with its count of {cpl}.",
     ],
-    sql: &["SELECT {pls2}, count(*) FROM {on} GROUP BY T1.{fk}"],
+    sql: &["SELECT {pls2}, COUNT(*) FROM {on} GROUP BY T1.{fk}"],
 };
 
 pub(super) const JOIN_TOP: Template = Template {
@@ -307,7 +405,7 @@ pub(super) const JOIN_TOP: Template = Template {
         "which {role} has the most {cpl}? give its {plw}.",
         "what are the {plw} of the {role} with the largest number of {cpl}?",
     ],
-    sql: &["SELECT {pls2} FROM {on} GROUP BY T1.{fk} ORDER BY count(*) DESC LIMIT 1"],
+    sql: &["SELECT {pls2} FROM {on} GROUP BY T1.{fk} ORDER BY COUNT(*) DESC LIMIT 1"],
 };
 
 pub(super) const JOIN_HAVING: Template = Template {
@@ -316,7 +414,7 @@ pub(super) const JOIN_HAVING: Template = Template {
         "list the {plw} of {ppl} that have at least {n} {cpl}.",
         "which {role}s are linked to {n} or more {cpl}? give their {plw}.",
     ],
-    sql: &["SELECT {pls2} FROM {on} GROUP BY T1.{fk} HAVING count(*) >= {n}"],
+    sql: &["SELECT {pls2} FROM {on} GROUP BY T1.{fk} HAVING COUNT(*) >= {n}"],
 };
 
 pub(super) const NOT_IN: Template = Template {
@@ -372,7 +470,7 @@ pub(super) const JOIN_COUNT_WHERE: Template = Template {
         "how many {cpl} belong to {ppl} whose {pcw} is {v}?",
         "count the {cpl} whose {role} has {pcw} {v}.",
     ],
-    sql: &["SELECT count(*) FROM {on} WHERE T2.{pcn} = {v}"],
+    sql: &["SELECT COUNT(*) FROM {on} WHERE T2.{pcn} = {v}"],
 };
 
 pub(super) const JOIN_GROUP_CAT: Template = Template {
@@ -381,7 +479,7 @@ pub(super) const JOIN_GROUP_CAT: Template = Template {
         "for each {pcw} of {ppl}, how many {cpl} are there?",
         "count the {cpl} per {role} {pcw}.",
     ],
-    sql: &["SELECT T2.{pcn}, count(*) FROM {on} GROUP BY T2.{pcn}"],
+    sql: &["SELECT T2.{pcn}, COUNT(*) FROM {on} GROUP BY T2.{pcn}"],
 };
 
 pub(super) const JOIN_AGG: Template = Template {
@@ -390,7 +488,7 @@ pub(super) const JOIN_AGG: Template = Template {
         "what is the average {mw} of {cpl} for each {role}? show the {plw} with each average.",
         "for every {role}, give its {plw} and the average {mw} of its {cpl}.",
     ],
-    sql: &["SELECT {pls2}, avg(T1.{mn}) FROM {on} GROUP BY T1.{fk}"],
+    sql: &["SELECT {pls2}, AVG(T1.{mn}) FROM {on} GROUP BY T1.{fk}"],
 };
 
 pub(super) const JOIN_FILTER_NUM: Template = Template {
@@ -410,27 +508,37 @@ pub(super) const ALL: &[&Template] = &[
     &DISTINCT,
     &GROUP_COUNT,
     &GROUP_TOP,
+    &COUNT_DISTINCT,
     &GROUP_HAVING,
     &COUNT_WHERE,
     &LIST_WHERE,
     &UNION,
     &GROUP_AGG,
+    &GROUP_SUM,
     &GROUP_ORDER,
     &AGG_WHERE,
     &AND_FILTER,
     &INTERSECT,
     &EXCEPT,
     &AGG,
+    &MAX_MIN,
+    &AVG_ROUND,
     &COUNT_NUM,
     &FILTER_NUM,
     &BETWEEN,
+    &LIST_BETWEEN,
+    &STARTS_WITH,
+    &CONTAINS,
     &SUPERLATIVE,
     &ORDER_LIMIT,
     &ABOVE_AVG,
     &SORTED,
     &COUNT_DATE,
+    &COUNT_YEAR,
+    &LIST_YEAR,
     &DATE_SUPERLATIVE,
     &IS_NULL,
+    &LIST_NULL,
     &NOT_NULL,
     &JOIN_GROUP_COUNT,
     &JOIN_TOP,

@@ -133,6 +133,14 @@ pub(super) fn say(v: &Value) -> String {
     }
 }
 
+/// A value as a person would write it in running text: unquoted ("how many Online orders").
+pub(super) fn bare(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        other => lit(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

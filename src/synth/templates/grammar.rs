@@ -3,7 +3,9 @@
 //! templates themselves are the table in `defs.rs`.
 
 use super::defs::{self as d, Template};
-use super::english::{an_before_vowels, label_words, plural, plural_word, say, singular, words};
+use super::english::{
+    an_before_vowels, bare, label_words, plural, plural_word, say, singular, words,
+};
 use super::profile::{Col, Tab};
 use super::sql::{self, label_sql, lit, q};
 use crate::exec::Value;
@@ -113,6 +115,7 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
         g.emit(&d::DISTINCT, &w, &s);
         g.emit(&d::GROUP_COUNT, &w, &s);
         g.emit(&d::GROUP_TOP, &w, &s);
+        g.emit(&d::COUNT_DISTINCT, &w, &s);
         if c.top.len() >= 2 {
             let n = c.top[1].1.max(2).to_string();
             g.emit(
@@ -127,6 +130,7 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
                 break;
             };
             let vs = say(&v);
+            let vb = bare(&v);
             let vl = lit(&v);
             let s = [
                 ("cn", cn.as_str()),
@@ -134,11 +138,15 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
                 ("ls", ls),
                 ("v", vl.as_str()),
             ];
-            g.emit(&d::COUNT_WHERE, &[("cw", &cw), ("pl", pl), ("v", &vs)], &s);
+            g.emit(
+                &d::COUNT_WHERE,
+                &[("cw", &cw), ("pl", pl), ("v", &vs), ("vb", &vb)],
+                &s,
+            );
             if named {
                 g.emit(
                     &d::LIST_WHERE,
-                    &[("cw", &cw), ("pl", pl), ("v", &vs), ("lw", lw)],
+                    &[("cw", &cw), ("pl", pl), ("v", &vs), ("vb", &vb), ("lw", lw)],
                     &s,
                 );
             }
@@ -172,20 +180,29 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
             let w = [("cw", cw.as_str()), ("pl", pl), ("mw", mw.as_str())];
             let s = [("cn", cn.as_str()), ("tn", tn), ("mn", mn.as_str())];
             g.emit(&d::GROUP_AGG, &w, &s);
+            g.emit(&d::GROUP_SUM, &w, &s);
             g.emit(&d::GROUP_ORDER, &w, &s);
 
             if let Some(v) = g.p.value(&c.top).cloned() {
                 let (agg, aw) = [
-                    ("avg", "average"),
-                    ("max", "maximum"),
-                    ("min", "minimum"),
-                    ("sum", "total"),
+                    ("AVG", "average"),
+                    ("MAX", "maximum"),
+                    ("MIN", "minimum"),
+                    ("SUM", "total"),
                 ][g.p.upto(4)];
                 let vs = say(&v);
+                let vb = bare(&v);
                 let vl = lit(&v);
                 g.emit(
                     &d::AGG_WHERE,
-                    &[("cw", &cw), ("pl", pl), ("mw", &mw), ("aw", aw), ("v", &vs)],
+                    &[
+                        ("cw", &cw),
+                        ("pl", pl),
+                        ("mw", &mw),
+                        ("aw", aw),
+                        ("v", &vs),
+                        ("vb", &vb),
+                    ],
                     &[
                         ("agg", agg),
                         ("mn", &mn),
@@ -249,6 +266,9 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
     for m in t.measures() {
         measure(g, t, m, &names);
     }
+    if named {
+        label_text(g, t, &names);
+    }
 
     for dc in t.dates() {
         let dw = words(&dc.name);
@@ -264,6 +284,20 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
             &[("pl", pl), ("dw", &dw), ("ow", ow), ("x", &say(&x))],
             &[("tn", tn), ("dn", &dn), ("op", op), ("x", &lit(&x))],
         );
+        if let Some(y) = year_of(&x) {
+            g.emit(
+                &d::COUNT_YEAR,
+                &[("pl", pl), ("dw", &dw), ("y", y)],
+                &[("tn", tn), ("dn", &dn), ("y", y)],
+            );
+            if named {
+                g.emit(
+                    &d::LIST_YEAR,
+                    &[("pl", pl), ("dw", &dw), ("y", y), ("lw", lw)],
+                    &[("ls", ls), ("tn", tn), ("dn", &dn), ("y", y)],
+                );
+            }
+        }
         if named {
             let (dir, w) = if g.p.coin() {
                 ("DESC", "most recent")
@@ -287,7 +321,54 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
             &d::NOT_NULL
         };
         g.emit(tpl, &[("pl", pl), ("cw", &cw)], &[("tn", tn), ("cn", &cn)]);
+        if named {
+            g.emit(
+                &d::LIST_NULL,
+                &[("pl", pl), ("cw", &cw), ("lw", lw)],
+                &[("ls", ls), ("tn", tn), ("cn", &cn)],
+            );
+        }
     }
+}
+
+/// Questions on the text of the column that names a row (its last name, for people): what it
+/// starts with, a word it contains.
+fn label_text(g: &mut Gen, t: &Tab, names: &Names) {
+    let (tn, pl, _, lw, ls, _) = names.parts();
+    let Some(lc) = t.label.last().and_then(|l| t.col(l)) else {
+        return;
+    };
+    let Some(Value::Text(v)) = g.p.value(&lc.top).cloned() else {
+        return;
+    };
+    let (lcw, lcn) = (words(&lc.name), q(&lc.name));
+    if let Some(ch) = v.chars().next().filter(char::is_ascii_uppercase) {
+        let ch = ch.to_string();
+        g.emit(
+            &d::STARTS_WITH,
+            &[("lw", lw), ("pl", pl), ("lcw", &lcw), ("ch", &ch)],
+            &[("ls", ls), ("tn", tn), ("lcn", &lcn), ("ch", &ch)],
+        );
+    }
+    // A whole word of letters, so that it needs no quoting and reads as a word.
+    let word = v
+        .split(' ')
+        .filter(|w| w.len() >= 4 && w.bytes().all(|b| b.is_ascii_alphabetic()))
+        .max_by_key(|w| w.len());
+    if let Some(word) = word {
+        g.emit(
+            &d::CONTAINS,
+            &[("lw", lw), ("pl", pl), ("lcw", &lcw), ("word", word)],
+            &[("ls", ls), ("tn", tn), ("lcn", &lcn), ("word", word)],
+        );
+    }
+}
+
+/// The year of an ISO date or timestamp value (`2023-04-01` → `2023`).
+fn year_of(v: &Value) -> Option<&str> {
+    let Value::Text(s) = v else { return None };
+    let y = s.get(..4)?;
+    (y.bytes().all(|b| b.is_ascii_digit()) && s.as_bytes().get(4) == Some(&b'-')).then_some(y)
 }
 
 /// How a table is named in questions and SQL.
@@ -323,10 +404,10 @@ fn measure(g: &mut Gen, t: &Tab, m: &Col, names: &Names) {
     let mw = words(&m.name);
     let mn = q(&m.name);
     for (agg, aws) in [
-        ("avg", &["average", "mean"][..]),
-        ("max", &["maximum", "highest", "largest"][..]),
-        ("min", &["minimum", "lowest", "smallest"][..]),
-        ("sum", &["total", "combined"][..]),
+        ("AVG", &["average", "mean"][..]),
+        ("MAX", &["maximum", "highest", "largest"][..]),
+        ("MIN", &["minimum", "lowest", "smallest"][..]),
+        ("SUM", &["total", "combined"][..]),
     ] {
         let aw = aws[g.p.upto(aws.len())];
         g.emit(
@@ -335,6 +416,10 @@ fn measure(g: &mut Gen, t: &Tab, m: &Col, names: &Names) {
             &[("agg", agg), ("mn", &mn), ("tn", tn)],
         );
     }
+    let w = [("mw", mw.as_str()), ("pl", pl)];
+    let s = [("mn", mn.as_str()), ("tn", tn)];
+    g.emit(&d::MAX_MIN, &w, &s);
+    g.emit(&d::AVG_ROUND, &w, &s);
 
     for k in 0..3 {
         let x = m.quartiles[k].clone();
@@ -377,6 +462,25 @@ fn measure(g: &mut Gen, t: &Tab, m: &Col, names: &Names) {
         &[("pl", pl), ("mw", &mw), ("lo", &say(lo)), ("hi", &say(hi))],
         &[("tn", tn), ("mn", &mn), ("lo", &lit(lo)), ("hi", &lit(hi))],
     );
+    if named {
+        g.emit(
+            &d::LIST_BETWEEN,
+            &[
+                ("pl", pl),
+                ("mw", &mw),
+                ("lw", lw),
+                ("lo", &say(lo)),
+                ("hi", &say(hi)),
+            ],
+            &[
+                ("ls", ls),
+                ("tn", tn),
+                ("mn", &mn),
+                ("lo", &lit(lo)),
+                ("hi", &lit(hi)),
+            ],
+        );
+    }
 
     if named {
         let desc = g.p.coin();

@@ -2,6 +2,7 @@
 //! tail of the log file its process writes (runs started from the workbench record one; the
 //! tail is read by the poll, never by the view).
 
+use super::table::step_text;
 use super::RunsState;
 use crate::tui::ctx::ViewCtx;
 use crate::tui::runs_jobs::RunInfo;
@@ -26,7 +27,7 @@ pub fn render_log(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx, x: &Run
         ratatui::text::Span::styled("status ", t.dim()),
         ratatui::text::Span::styled(
             fit(
-                &format!("{status} · step {}/{}", x.run.step, x.run.total_steps),
+                &format!("{status} · step {}", step_text(x, r.now)),
                 w.saturating_sub(7),
             ),
             t.text(),

@@ -249,6 +249,13 @@ pub fn sync_activity(r: &RunsState, activity: &mut Vec<Activity>) {
     });
 }
 
+/// The status bar's progress of run `id` when its time budget ends it: "500 (40%)", the share
+/// of the budget; `None` for a run bounded by its steps (the bar shows `step/total`).
+pub fn budget_progress(r: &RunsState, id: i64) -> Option<String> {
+    let x = r.runs.iter().find(|x| x.run.id == id)?;
+    table::time_fraction(x, r.now).map(|_| table::step_text(x, r.now))
+}
+
 pub fn on_loaded(r: &mut RunsState, cx: &mut Ctx, reply: Reply) -> Vec<Effect> {
     match reply {
         Reply::Polled(p) => {

@@ -49,10 +49,36 @@ pub(super) fn elapsed(r: &RunInfo, now: i64) -> Option<i64> {
     Some(end - start)
 }
 
-/// Seconds left at the average pace so far.
+/// How far along a run is by time, 0..1, when its time budget (`--max-minutes`, as the recipe
+/// starts runs: a step count out of reach) ends it before its steps do; `None` otherwise.
+pub(super) fn time_fraction(r: &RunInfo, now: i64) -> Option<f64> {
+    let budget = r.budget_minutes.filter(|b| *b > 0.0)?;
+    let by_time = (elapsed(r, now)? as f64 / 60.0 / budget).min(1.0);
+    let by_steps = r.run.step as f64 / r.run.total_steps.max(1) as f64;
+    (by_time > by_steps).then_some(by_time)
+}
+
+fn running(r: &RunInfo) -> bool {
+    r.run.status == RunStatus::Running && !r.dead()
+}
+
+/// The step column: `120/200`, or for a run its time budget ends `2077 (82%)` (percent of the
+/// budget; the steps it was given mean nothing).
+pub(super) fn step_text(r: &RunInfo, now: i64) -> String {
+    match time_fraction(r, now) {
+        Some(f) if running(r) => format!("{} ({:.0}%)", r.run.step, 100.0 * f),
+        Some(_) => r.run.step.to_string(),
+        None => format!("{}/{}", r.run.step, r.run.total_steps),
+    }
+}
+
+/// Seconds left: of the time budget when that ends the run, else at the average pace so far.
 pub(super) fn eta(r: &RunInfo, now: i64) -> Option<i64> {
-    if r.run.status != RunStatus::Running || r.dead() || r.run.step <= 0 {
+    if !running(r) || r.run.step <= 0 {
         return None;
+    }
+    if let (Some(f), Some(b)) = (time_fraction(r, now), r.budget_minutes) {
+        return Some(((1.0 - f) * b * 60.0).round() as i64);
     }
     let e = elapsed(r, now)? as f64;
     let left = (r.run.total_steps - r.run.step).max(0) as f64;
@@ -136,7 +162,7 @@ pub(super) fn render_list(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx)
             } else {
                 " "
             };
-            let step = format!("{}/{}", x.run.step, x.run.total_steps);
+            let step = step_text(x, r.now);
             let loss = x.loss.map(value_text).unwrap_or_else(|| "–".into());
             let ex = x.best_ex.map(pct).unwrap_or_else(|| "–".into());
             let dur = elapsed(x, r.now)

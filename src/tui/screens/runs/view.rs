@@ -6,7 +6,9 @@ use super::charts::render_chart;
 use super::evals::render_evals;
 use super::form::render_form;
 use super::log::render_log;
-use super::table::{duration_text, eta, render_list, status_style, status_text, value_text};
+use super::table::{
+    duration_text, eta, render_list, status_style, status_text, time_fraction, value_text,
+};
 use super::RunsState;
 use crate::store::RunStatus;
 use crate::tui::ctx::ViewCtx;
@@ -27,15 +29,21 @@ fn header(r: &RunsState, v: &ViewCtx, x: &RunInfo) -> Line<'static> {
         Span::styled(status_text(x), status_style(x, t)),
     ];
     let total = x.run.total_steps.max(1);
-    spans.push(Span::styled(
-        format!(
+    let progress = match (time_fraction(x, r.now), x.budget_minutes) {
+        (Some(f), Some(b)) => format!(
+            " · step {} · {:.0}% of {} budget",
+            x.run.step,
+            100.0 * f,
+            duration_text((b * 60.0).round() as i64)
+        ),
+        _ => format!(
             " · step {}/{} ({:.0}%)",
             x.run.step,
             x.run.total_steps,
             100.0 * x.run.step as f64 / total as f64
         ),
-        t.text(),
-    ));
+    };
+    spans.push(Span::styled(progress, t.text()));
     if let Some(l) = x.loss {
         spans.push(Span::styled(format!(" · loss {}", value_text(l)), t.text()));
     }
