@@ -171,6 +171,13 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The one field of a run's recorded config the list shows; read on every poll, so without
+/// building the whole JSON tree.
+#[derive(serde::Deserialize)]
+struct Budget {
+    max_minutes: Option<f64>,
+}
+
 /// Reads what `p` asks for. Every query is an index probe or a range from a known step.
 pub fn poll(store: &Store, p: &Poll) -> Result<Polled, String> {
     let e = |e: crate::store::StoreError| e.to_string();
@@ -188,9 +195,9 @@ pub fn poll(store: &Store, p: &Poll) -> Result<Polled, String> {
             .filter(|v| v.run_id == Some(run.id) && v.n > 0)
             .map(|v| v.correct as f64 / v.n as f64)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        let budget_minutes = serde_json::from_str::<serde_json::Value>(&run.config)
+        let budget_minutes = serde_json::from_str::<Budget>(&run.config)
             .ok()
-            .and_then(|c| c.get("max_minutes").and_then(|m| m.as_f64()));
+            .and_then(|b| b.max_minutes);
         runs.push(RunInfo {
             run,
             alive,
