@@ -53,6 +53,10 @@ pub struct EvalArgs {
     /// With --model: cpu or cuda.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// With --model: let the model spell any identifier (by default a sense checkpoint's
+    /// table and column names are kept to those its prompt's schema shows).
+    #[arg(long)]
+    pub free_decoding: bool,
 }
 
 pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
@@ -70,6 +74,7 @@ pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
             &a.device,
             metric,
             a.timeout,
+            !a.free_decoding,
             a.json,
         );
     }

@@ -63,6 +63,10 @@ pub struct RecipeArgs {
     /// Weight of an SFT term on the chosen SQL in DPO (0: plain DPO).
     #[arg(long, default_value_t = 1.0, value_parser = super::flags::non_negative)]
     pub dpo_sft_weight: f64,
+    /// Sampling and evaluation let the model spell any identifier (by default table and
+    /// column names are kept to those the prompt's schema shows).
+    #[arg(long)]
+    pub free_decoding: bool,
     /// Forget the state file and start over (runs and evals already made stay in the store).
     #[arg(long)]
     pub fresh: bool,
@@ -96,6 +100,7 @@ impl RecipeArgs {
             device: self.device.clone(),
             weak_at: self.weak_at,
             dpo_sft_weight: self.dpo_sft_weight,
+            free_decoding: self.free_decoding,
         }
     }
 }
@@ -403,9 +408,13 @@ fn table(r: &serde_json::Value) -> String {
         w["new_pairs"]
     ));
     s.push_str(&format!(
-        "{:.1} minutes (budget {})\n",
+        "{:.1} minutes (budget {}), {} decoding\n",
         r["minutes"].as_f64().unwrap_or(0.0),
-        r["budget_minutes"]
+        r["budget_minutes"],
+        r["decoding"]
+            .as_str()
+            .unwrap_or("schema_bound")
+            .replace('_', "-")
     ));
     s
 }

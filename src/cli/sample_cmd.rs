@@ -44,6 +44,10 @@ pub struct SampleArgs {
     /// The prompt alone (the default; kept so scripts that pass it still run).
     #[arg(long, hide = true, conflicts_with = "system")]
     pub no_system: bool,
+    /// A local checkpoint may spell any identifier (by default its table and column names are
+    /// kept to those the prompt's schema shows).
+    #[arg(long)]
+    pub free_decoding: bool,
     /// Device for a local checkpoint (cpu, cuda) [default: cpu].
     #[arg(long)]
     pub device: Option<String>,
@@ -151,6 +155,7 @@ pub fn sample_cmd(ws: &Path, a: SampleArgs) -> Result<i32> {
             Some(Store::open_existing(ws)?)
         },
         separate_requests: a.separate_requests,
+        free_decoding: a.free_decoding,
     };
     let cancel = ctrl_c_flag();
     let pb = progress(0, "sampling");

@@ -377,6 +377,7 @@ pub fn eval_model(
     device: &str,
     metric: crate::exec::Metric,
     timeout: f64,
+    schema_bound: bool,
     json: bool,
 ) -> Result<i32> {
     let store = Store::open_existing(ws)?;
@@ -390,6 +391,7 @@ pub fn eval_model(
         limit,
         batch,
         max_new_tokens,
+        schema_bound,
         device: device.into(),
         metric,
         limits: crate::exec::Limits {

@@ -53,6 +53,10 @@ pub trait SqlGenerator: Send {
     /// A system message sent before each prompt of `generate` (None: the prompt alone).
     fn set_system(&mut self, system: Option<String>);
 
+    /// Keeps identifiers to each prompt's schema, for generators that decode themselves (a
+    /// local checkpoint; an endpoint's server decodes as it does).
+    fn set_schema_bound(&mut self, _on: bool) {}
+
     /// `k` completions of one whole conversation (`sense serve`'s requests). A local model
     /// writes it with its chat template; by default the contents joined by newlines are the
     /// prompt.

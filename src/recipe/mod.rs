@@ -141,6 +141,10 @@ pub struct RecipeOptions {
     /// existed ran).
     #[serde(default)]
     pub dpo_sft_weight: f64,
+    /// Sampling and evaluation let the model spell any identifier (by default they keep it to
+    /// the prompt's schema: `train::schema_bound`).
+    #[serde(default)]
+    pub free_decoding: bool,
 }
 
 impl Default for RecipeOptions {
@@ -165,6 +169,7 @@ impl Default for RecipeOptions {
             // Plain DPO lowered held-out EX in the measured recipe; with an SFT term on the
             // chosen SQL it held level (README "Does it learn?").
             dpo_sft_weight: 1.0,
+            free_decoding: false,
         }
     }
 }
@@ -293,8 +298,9 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
             msg: format!("{} left no checkpoint", what.name()),
         })
     };
+    let free = || o.free_decoding.then(|| s("--free-decoding"));
     let eval = |ckpt: String, split: &str| Step::Run {
-        args: vec![
+        args: [
             s("eval"),
             s("--model"),
             ckpt,
@@ -307,7 +313,10 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
             s("--device"),
             o.device.clone(),
             s("--json"),
-        ],
+        ]
+        .into_iter()
+        .chain(free())
+        .collect(),
         deadline_minutes: None,
     };
     Ok(match stage {
@@ -398,7 +407,7 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
                     msg: "SFT left no weak checkpoint".into(),
                 })?;
             Step::Run {
-                args: vec![
+                args: [
                     s("sample"),
                     s("--model"),
                     weak,
@@ -413,7 +422,10 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
                     s("--device"),
                     o.device.clone(),
                     s("--json"),
-                ],
+                ]
+                .into_iter()
+                .chain(free())
+                .collect(),
                 // Loading the model comes first: a few seconds at least, whatever the budget.
                 deadline_minutes: Some(minutes.max(0.25)),
             }
@@ -607,6 +619,7 @@ pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
     serde_json::json!({
         "minutes": minutes,
         "budget_minutes": state.options.as_ref().map(|o| o.minutes),
+        "decoding": state.options.as_ref().map(|o| if o.free_decoding { "free" } else { "schema_bound" }),
         "sft": {"run": run(Stage::Sft), "checkpoint": state.stage(Stage::Sft).checkpoint,
             "ex_heldout_templates": ex(Stage::EvalSftHeldout), "ex_dev": ex(Stage::EvalSftDev),
             "n_heldout_templates": n(Stage::EvalSftHeldout), "n_dev": n(Stage::EvalSftDev)},

@@ -8,7 +8,7 @@ mod prompt;
 pub use cache::{PromptCache, PromptError};
 pub use compact::{serialize_compact, COMPACT_VALUES};
 pub use prompt::{
-    completion_text, prompt_for, serialize_schema, PromptFormat, PromptOptions,
+    completion_text, prompt_for, schema_section, serialize_schema, PromptFormat, PromptOptions,
     COMPACT_PROMPT_VERSION, PROMPT_VERSION,
 };
 

@@ -133,7 +133,7 @@ pub fn prompt_for(
     evidence: Option<&str>,
     opts: PromptOptions,
 ) -> String {
-    let mut out = String::from("-- SQLite database schema:\n");
+    let mut out = String::from(SCHEMA_HEADER);
     match opts.format {
         PromptFormat::Create => out.push_str(&serialize_schema(schema, opts)),
         PromptFormat::Compact => out.push_str(&super::compact::serialize_compact(schema)),
@@ -143,6 +143,27 @@ pub fn prompt_for(
     }
     out.push_str(&format!("-- Question: {}\n-- SQL:\n", question.trim()));
     out
+}
+
+const SCHEMA_HEADER: &str = "-- SQLite database schema:\n";
+
+/// The schema part of a prompt `prompt_for` wrote (wherever it sits in a longer text, such as
+/// a system message joined before it): from after the header to the external knowledge or
+/// question line. None for text that is not such a prompt.
+pub fn schema_section(prompt: &str) -> Option<&str> {
+    let start = prompt.find(SCHEMA_HEADER)? + SCHEMA_HEADER.len();
+    let rest = &prompt[start..];
+    let end = ["-- External knowledge: ", "-- Question: "]
+        .iter()
+        .filter_map(|m| {
+            if rest.starts_with(m) {
+                Some(0)
+            } else {
+                rest.find(&format!("\n{m}")).map(|i| i + 1)
+            }
+        })
+        .min()?;
+    Some(&rest[..end])
 }
 
 /// The completion a model learns for a gold query: the SQL, `;`, a newline, then end-of-text.

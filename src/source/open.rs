@@ -21,6 +21,8 @@ pub struct OpenOptions {
     pub store: Option<Store>,
     /// k requests per prompt instead of one with `n = k` (servers without `n`).
     pub separate_requests: bool,
+    /// Let a local checkpoint spell any identifier (`train::schema_bound` is on by default).
+    pub free_decoding: bool,
 }
 
 impl Default for OpenOptions {
@@ -30,6 +32,7 @@ impl Default for OpenOptions {
             system: None,
             store: None,
             separate_requests: false,
+            free_decoding: false,
         }
     }
 }
@@ -61,6 +64,7 @@ impl Settings {
                     .map_err(SourceError::Checkpoint)?;
                 // A system message reaches a checkpoint as it reaches an endpoint.
                 g.set_system(o.system);
+                g.set_schema_bound(!o.free_decoding);
                 Ok(g)
             }
             Target::Endpoint(cfg) => {

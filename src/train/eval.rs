@@ -19,6 +19,8 @@ pub struct ModelEvalOptions {
     pub limit: Option<usize>,
     pub batch: usize,
     pub max_new_tokens: usize,
+    /// Identifiers kept to each prompt's schema (`schema_bound`).
+    pub schema_bound: bool,
     pub device: String,
     pub metric: Metric,
     pub limits: Limits,
@@ -143,6 +145,7 @@ fn run_eval(
     order.sort_by_key(|&i| prompts[i].len());
     let opts = GenOptions {
         max_new_tokens: o.max_new_tokens,
+        schema_bound: o.schema_bound,
         ..GenOptions::default()
     };
     let mut preds = vec![String::new(); prompts.len()];

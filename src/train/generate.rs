@@ -6,6 +6,7 @@ use super::conversation::conversation_ids;
 use super::data::encode_prompt;
 use super::error::Result;
 use super::model::{KvCache, Model};
+use super::schema_bound::Names;
 use super::tokenizer::Tokenizer;
 use crate::llm::Message;
 use candle_core::Tensor;
@@ -21,6 +22,9 @@ pub struct GenOptions {
     pub seed: u64,
     /// Stop a row at the end token or at `;` + newline (off only for benchmarks).
     pub stop_at_end: bool,
+    /// Keep identifiers to the prompt's schema (`schema_bound`) where the prompt is one sense
+    /// wrote and the model reads it plain (sense's own checkpoints, not chat-templated ones).
+    pub schema_bound: bool,
 }
 
 impl Default for GenOptions {
@@ -31,6 +35,7 @@ impl Default for GenOptions {
             top_p: 1.0,
             seed: 0,
             stop_at_end: true,
+            schema_bound: true,
         }
     }
 }
@@ -108,6 +113,57 @@ pub fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut impl Rng) ->
     probs.last().map(|p| p.0 as u32).unwrap_or(0)
 }
 
+/// Draws `pick_bound` makes before it scans candidates by likelihood, and how many it scans
+/// before the model's own choice stands.
+const BOUND_TRIES: usize = 16;
+const BOUND_SCAN: usize = 4096;
+
+/// `pick`, passing over tokens that would spell an identifier `names` does not allow in the
+/// completion `out` (the end token too, while a name is half spelled): first by drawing
+/// again without them, then by taking the likeliest allowed one.
+fn pick_bound(
+    logits: &[f32],
+    opts: &GenOptions,
+    rng: &mut impl Rng,
+    tok: &Tokenizer,
+    out: &[u32],
+    names: &Names,
+) -> u32 {
+    let mut ids = out.to_vec();
+    let so_far = tok.decode(out);
+    let mut allowed = |t: u32| {
+        if t == tok.eos() {
+            return names.allows(&so_far, true);
+        }
+        ids.push(t);
+        let text = tok.decode(&ids);
+        ids.pop();
+        // A token that writes nothing (padding, a special token) is no SQL.
+        if text == so_far {
+            return false;
+        }
+        match text.find(';') {
+            Some(end) => names.allows(&text[..end], true),
+            None => names.allows(&text, false),
+        }
+    };
+    let mut masked = logits.to_vec();
+    for _ in 0..BOUND_TRIES {
+        let t = pick(&masked, opts.temperature, opts.top_p, rng);
+        if allowed(t) {
+            return t;
+        }
+        masked[t as usize] = f32::NEG_INFINITY;
+    }
+    let mut order: Vec<u32> = (0..logits.len() as u32).collect();
+    order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
+    order
+        .into_iter()
+        .take(BOUND_SCAN)
+        .find(|&t| allowed(t))
+        .unwrap_or_else(|| pick(logits, opts.temperature, opts.top_p, rng))
+}
+
 /// Completes each prompt (prompts left-padded into one batch; row `i` samples with seed
 /// `opts.seed + i`). Stops early when `cancel` is set (rows return what they have so far).
 pub fn generate(
@@ -158,6 +214,14 @@ pub fn generate_chats(
     let mut rngs: Vec<rand::rngs::StdRng> = (0..b)
         .map(|i| rand::rngs::StdRng::seed_from_u64(opts.seed.wrapping_add(i as u64)))
         .collect();
+    let bounds: Vec<Option<Names>> = chats
+        .iter()
+        .map(|m| {
+            (opts.schema_bound && tok.chat_template().is_none())
+                .then(|| Names::of_prompt(&Message::plain_text(m)))
+                .flatten()
+        })
+        .collect();
     let mut out: Vec<Vec<u32>> = vec![Vec::new(); b];
     let mut done = vec![false; b];
     for step in 0..max_new {
@@ -166,7 +230,10 @@ pub fn generate_chats(
             if done[i] {
                 continue;
             }
-            let t = pick(&last[i], opts.temperature, opts.top_p, &mut rngs[i]);
+            let t = match &bounds[i] {
+                Some(names) => pick_bound(&last[i], opts, &mut rngs[i], tok, &out[i], names),
+                None => pick(&last[i], opts.temperature, opts.top_p, &mut rngs[i]),
+            };
             if t == tok.eos() && opts.stop_at_end {
                 done[i] = true;
             } else {

@@ -30,6 +30,8 @@ pub struct LocalGenerator {
     /// A system message before each prompt (`sense sample --system`), as an endpoint gets it;
     /// the chat template writes it where the model has one.
     pub system: Option<String>,
+    /// Identifiers kept to the prompt's schema (`train::schema_bound`); on unless asked off.
+    pub schema_bound: bool,
 }
 
 impl LocalGenerator {
@@ -58,6 +60,7 @@ impl LocalGenerator {
                 .unwrap_or_default(),
             warning: l.warning,
             system: None,
+            schema_bound: true,
         })
     }
 
@@ -135,6 +138,10 @@ impl SqlGenerator for LocalGenerator {
         self.system = system;
     }
 
+    fn set_schema_bound(&mut self, on: bool) {
+        self.schema_bound = on;
+    }
+
     fn count_tokens(&self, text: &str) -> Option<usize> {
         Some(self.tokenizer.encode(text).len())
     }
@@ -209,6 +216,7 @@ impl LocalGenerator {
                 top_p: self.top_p,
                 seed: self.seed,
                 stop_at_end: true,
+                schema_bound: self.schema_bound,
             };
             self.seed = self.seed.wrapping_add(chunk.len() as u64);
             let t = Instant::now();

@@ -22,6 +22,7 @@ pub mod model;
 pub mod ops;
 pub mod optim;
 pub mod runner;
+pub mod schema_bound;
 pub mod sft;
 pub mod tokenizer;
 

@@ -1,6 +1,7 @@
 //! Generation's two contracts with training: it stops at the end of the SQL as text (whatever
 //! the tokenizer), and it feeds the prompt as training did (no cut that depends on
-//! `--max-new-tokens` when the prompt fits).
+//! `--max-new-tokens` when the prompt fits); and on a prompt sense wrote it spells only the
+//! names its schema shows, unless asked not to.
 
 use candle_core::{Device, Tensor};
 use sense::schema::completion_text;
@@ -16,6 +17,13 @@ const D: usize = 128;
 /// nothing to the residual stream (zero output projections), and the head row of each
 /// successor is the normalized embedding of its predecessor, so that logit wins by a wide margin.
 fn chain_model(vocab: usize, chain: &[u32]) -> Model {
+    let edges: Vec<(u32, u32, f32)> = chain.windows(2).map(|w| (w[0], w[1], 1.0)).collect();
+    edge_model(vocab, &edges)
+}
+
+/// `chain_model` with weighted edges `(token, successor, weight)`: a token with two successors
+/// prefers the heavier one.
+fn edge_model(vocab: usize, edges: &[(u32, u32, f32)]) -> Model {
     let dev = Device::Cpu;
     let cfg = ModelConfig {
         vocab_size: vocab,
@@ -34,11 +42,11 @@ fn chain_model(vocab: usize, chain: &[u32]) -> Model {
     }
     let emb: Vec<Vec<f32>> = t["model.embed_tokens.weight"].to_vec2().unwrap();
     let mut head = vec![0f32; vocab * D];
-    for w in chain.windows(2) {
-        let e = &emb[w[0] as usize];
+    for &(from, to, weight) in edges {
+        let e = &emb[from as usize];
         let rms = (e.iter().map(|x| x * x).sum::<f32>() / D as f32).sqrt();
         for (k, x) in e.iter().enumerate() {
-            head[w[1] as usize * D + k] += x / rms;
+            head[to as usize * D + k] += weight * x / rms;
         }
     }
     t.insert(
@@ -198,4 +206,55 @@ fn a_prompt_longer_than_the_context_keeps_its_end_and_room_to_answer() {
         assert!(tok.decode(&ids).ends_with("-- SQL:\n"));
         assert_eq!(ids.len(), ctx - max_new.min(64), "{max_new}");
     }
+}
+
+/// A model set on writing a training database's table (`FROM players`) for a prompt whose
+/// schema has no such table, with the schema's table as its second choice: left free it writes
+/// the first, schema-bound the second, and every name it writes is one the schema shows.
+#[test]
+fn schema_bound_generation_writes_only_the_prompts_names() {
+    let prompt = "-- SQLite database schema:\naircraft(aircraft_id PK, name text)\n-- Question: Names?\n-- SQL:\n";
+    let wanted = completion_text("SELECT name FROM players");
+    let second = completion_text("SELECT name FROM aircraft");
+    let corpus: Vec<String> = (0..40)
+        .flat_map(|_| [prompt.to_string(), wanted.clone(), second.clone()])
+        .collect();
+    let tok = train_bpe(corpus.into_iter(), 400).unwrap();
+    let p = tok.encode(prompt);
+    let c = tok.encode(&wanted);
+    let mut chain = vec![*p.last().unwrap()];
+    chain.extend(&c);
+    let mut distinct = chain[..chain.len() - 1].to_vec();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), chain.len() - 1, "test setup: {chain:?}");
+    // " FROM" → " aircraft" → ";" as the weaker way out of " FROM".
+    let [from, players, semi] = [c[2], c[3], c[4]];
+    let aircraft = tok.encode(" aircraft");
+    assert_eq!(aircraft.len(), 1, "test setup: {aircraft:?}");
+    let mut edges: Vec<(u32, u32, f32)> = chain.windows(2).map(|w| (w[0], w[1], 1.0)).collect();
+    edges.extend([(from, aircraft[0], 0.5), (aircraft[0], semi, 1.0)]);
+    assert_eq!(tok.decode(&[players]), " players");
+    let model = edge_model(tok.vocab_size(), &edges);
+    let run = |schema_bound| {
+        let o = GenOptions {
+            max_new_tokens: 24,
+            schema_bound,
+            ..GenOptions::default()
+        };
+        generate(
+            &model,
+            &tok,
+            &[prompt.to_string()],
+            &o,
+            &AtomicBool::new(false),
+        )
+        .unwrap()
+        .remove(0)
+    };
+    assert_eq!(run(false), wanted);
+    assert_eq!(run(true), second);
+    let names = sense::train::schema_bound::Names::of_prompt(prompt).unwrap();
+    assert!(names.allows("SELECT name FROM aircraft", true));
+    assert!(!names.allows("SELECT name FROM players", true));
 }

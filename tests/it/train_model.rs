@@ -254,6 +254,7 @@ fn generation_is_deterministic_and_the_cache_matches_a_full_pass() {
         top_p: 0.9,
         seed: 11,
         stop_at_end: true,
+        schema_bound: true,
     };
     let a = generate(&model, &tok, &prompts, &o, &cancel).unwrap();
     let b = generate(&model, &tok, &prompts, &o, &cancel).unwrap();

@@ -1,0 +1,421 @@
+//! Schema-bound decoding, the lexical form of PICARD (Scholak et al., 2021): while a model
+//! writes SQL for one of sense's prompts, every identifier it spells must be a SQL word or a
+//! name the prompt's schema shows (or an alias it declared with `AS`). A candidate token that
+//! would spell anything else is passed over for the next likeliest, so a small model that
+//! half-remembers the names of its training databases writes the names of this one instead.
+//! String literals, numbers and quoted identifiers are left free.
+
+use crate::schema::schema_section;
+
+/// Words SQLite reads that are not in a schema: keywords, functions, type names.
+const SQL_WORDS: &[&str] = &[
+    "abs",
+    "all",
+    "and",
+    "as",
+    "asc",
+    "avg",
+    "between",
+    "by",
+    "case",
+    "cast",
+    "coalesce",
+    "collate",
+    "count",
+    "cross",
+    "date",
+    "datetime",
+    "desc",
+    "distinct",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "from",
+    "full",
+    "glob",
+    "group",
+    "group_concat",
+    "having",
+    "iif",
+    "ifnull",
+    "in",
+    "inner",
+    "instr",
+    "integer",
+    "intersect",
+    "is",
+    "join",
+    "julianday",
+    "left",
+    "length",
+    "like",
+    "limit",
+    "lower",
+    "max",
+    "min",
+    "natural",
+    "nocase",
+    "not",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "or",
+    "order",
+    "outer",
+    "printf",
+    "real",
+    "replace",
+    "right",
+    "round",
+    "select",
+    "strftime",
+    "substr",
+    "substring",
+    "sum",
+    "text",
+    "then",
+    "time",
+    "total",
+    "trim",
+    "true",
+    "union",
+    "upper",
+    "using",
+    "when",
+    "where",
+    "with",
+];
+
+/// The identifiers a completion may use, by where they may stand; each list lowercase and
+/// sorted for exact and prefix lookups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Names {
+    tables: Vec<String>,
+    /// Every other word of the schema: columns (and type names, which do no harm).
+    columns: Vec<String>,
+    sql: Vec<String>,
+    /// Qualifiers taken on trust before the query declares them (`SELECT T1.a FROM t AS T1`):
+    /// single letters, `t1`..`t9`, and each table's initials (`work_orders` → `wo`).
+    alias_like: Vec<String>,
+}
+
+/// What the words before a word make of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    /// After FROM or JOIN: a table.
+    Table,
+    /// After `x.`: a column.
+    Column,
+    /// After AS: a new alias, free.
+    Alias,
+    /// Anywhere else: a SQL word, column, table or declared alias.
+    Any,
+}
+
+impl Names {
+    /// The names of a schema as `prompt_for` lays it out: each line starts with a table
+    /// (`name(...)` or `CREATE TABLE name`); its other words, outside single-quoted values,
+    /// are columns. A double-quoted name counts whole.
+    pub fn of_schema(schema: &str) -> Names {
+        let mut tables = Vec::new();
+        let mut columns = Vec::new();
+        let mut alias_like: Vec<String> = ('a'..='z').map(String::from).collect();
+        alias_like.extend((1..=9).map(|i| format!("t{i}")));
+        let mut lex = Lexer::default();
+        let create = schema.contains("CREATE TABLE");
+        for line in schema.lines() {
+            // A foreign key's target (`-> parent.col`) names a table and its column: the words
+            // after each arrow but its first are columns of this line.
+            let mut words = Vec::new();
+            for (i, part) in line.split("->").enumerate() {
+                let mut part_words = Vec::new();
+                for c in part.chars().chain(std::iter::once('\n')) {
+                    if let Some(word) = lex.push(c) {
+                        part_words.push(word.to_lowercase());
+                    }
+                }
+                if i > 0 && !part_words.is_empty() {
+                    part_words.remove(0);
+                }
+                words.extend(part_words);
+            }
+            // A table's line starts with its name (compact layout) or `CREATE TABLE name`.
+            let at = match words.as_slice() {
+                [c, t, _, ..] if c == "create" && t == "table" => Some(2),
+                [_, ..] if !create => Some(0),
+                _ => None,
+            };
+            if let Some(t) = at.map(|at| words.remove(at)) {
+                alias_like.push(t.split('_').filter_map(|p| p.chars().next()).collect());
+                tables.push(t);
+            }
+            columns.extend(words);
+        }
+        let mut sql: Vec<String> = SQL_WORDS.iter().map(|w| w.to_string()).collect();
+        for words in [&mut tables, &mut columns, &mut sql, &mut alias_like] {
+            words.sort();
+            words.dedup();
+        }
+        Names {
+            tables,
+            columns,
+            sql,
+            alias_like,
+        }
+    }
+
+    /// The names for a prompt `schema::prompt_for` wrote; None for any other text.
+    pub fn of_prompt(prompt: &str) -> Option<Names> {
+        schema_section(prompt).map(Names::of_schema)
+    }
+
+    /// Whether `sql` (a completion so far) uses only allowed identifiers, each where it may
+    /// stand: every finished word, and the last one as the start of an allowed word (with
+    /// `finished`, as a whole one). So whatever is allowed can be finished by spelling on.
+    /// A qualifier (`x.`) may be an alias the query declares later; it must be a table, a
+    /// declared alias or alias-like.
+    pub fn allows(&self, sql: &str, finished: bool) -> bool {
+        let mut lex = Lexer::default();
+        let mut place = Place::Any;
+        let mut aliases: Vec<String> = Vec::new();
+        for c in sql.chars() {
+            let quoted = lex.quote.is_some();
+            if let Some(word) = lex.push(c) {
+                let w = word.to_lowercase();
+                let ok = quoted
+                    || w.starts_with(|c: char| c.is_ascii_digit())
+                    || if place == Place::Alias {
+                        aliases.push(w.clone());
+                        true
+                    } else if c == '.' && place == Place::Table {
+                        false
+                    } else if c == '.' && place != Place::Column {
+                        in_list(&self.tables, &w)
+                            || in_list(&self.alias_like, &w)
+                            || aliases.contains(&w)
+                    } else {
+                        self.fits(place, &w, &aliases, false)
+                    };
+                if !ok {
+                    return false;
+                }
+                place = match w.as_str() {
+                    "from" | "join" if !quoted => Place::Table,
+                    "as" if !quoted => Place::Alias,
+                    _ => Place::Any,
+                };
+            }
+            let opened = lex.quote.is_some() && !quoted;
+            if (lex.quote.is_none() && lex.word.is_empty() && !c.is_whitespace()) || opened {
+                // What follows FROM/JOIN is a table or a subquery; what follows a dot, a
+                // column or `*`.
+                let fits = match place {
+                    Place::Table => c == '(',
+                    Place::Column => c == '*',
+                    _ => true,
+                };
+                if !fits && !quoted {
+                    return false;
+                }
+                place = if c == '.' { Place::Column } else { Place::Any };
+            }
+        }
+        match lex.open_word() {
+            Some(part)
+                if !part.starts_with(|c: char| c.is_ascii_digit()) && place != Place::Alias =>
+            {
+                let part = part.to_lowercase();
+                self.fits(place, &part, &aliases, !finished)
+            }
+            Some(_) => true,
+            // A finished query cannot end where a name is due (`FROM`, `t.`, `AS`).
+            None => !finished || lex.quote.is_some() || place == Place::Any,
+        }
+    }
+
+    /// Whether `w` (or, with `prefix`, a word starting with it) may stand at `place`.
+    fn fits(&self, place: Place, w: &str, aliases: &[String], prefix: bool) -> bool {
+        let has = |list: &[String]| {
+            if prefix {
+                let i = list.partition_point(|x| x.as_str() < w);
+                list.get(i).is_some_and(|x| x.starts_with(w))
+            } else {
+                in_list(list, w)
+            }
+        };
+        let alias = || {
+            aliases
+                .iter()
+                .any(|a| if prefix { a.starts_with(w) } else { a == w })
+        };
+        match place {
+            Place::Table => has(&self.tables),
+            Place::Column => has(&self.columns),
+            Place::Alias => true,
+            // A qualifier is only known as one at its `.`: alias-like prefixes may grow.
+            Place::Any => {
+                has(&self.sql)
+                    || has(&self.columns)
+                    || has(&self.tables)
+                    || alias()
+                    || (prefix && has(&self.alias_like))
+            }
+        }
+    }
+}
+
+fn in_list(list: &[String], w: &str) -> bool {
+    list.binary_search_by(|x| x.as_str().cmp(w)).is_ok()
+}
+
+/// Splits SQL text into identifier words as it arrives, skipping single-quoted strings; a
+/// double- or back-quoted name is one word.
+#[derive(Debug, Default)]
+struct Lexer {
+    word: String,
+    quote: Option<char>,
+}
+
+impl Lexer {
+    /// Takes one character; returns the word it finished, if any.
+    fn push(&mut self, c: char) -> Option<String> {
+        if let Some(q) = self.quote {
+            if c == q {
+                self.quote = None;
+                if q != '\'' {
+                    return Some(std::mem::take(&mut self.word));
+                }
+            } else if q != '\'' {
+                self.word.push(c);
+            }
+            return None;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            self.word.push(c);
+            return None;
+        }
+        let done = (!self.word.is_empty()).then(|| std::mem::take(&mut self.word));
+        if matches!(c, '\'' | '"' | '`') {
+            self.quote = Some(c);
+        }
+        done
+    }
+
+    /// The word being spelled at the end of the text (None inside a string or between words;
+    /// a quoted name in progress is free).
+    fn open_word(&self) -> Option<&str> {
+        (self.quote.is_none() && !self.word.is_empty()).then_some(self.word.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names::of_schema(
+            "aircraft(aircraft_id PK, tail_number text 'N1 Fleet', total_flight_hours real)\n\
+             technicians(technician_id PK, \"Hourly Rate\" real, supervisor_id -> technicians.technician_id)\n\
+             work_orders(work_order_id PK, aircraft_id -> aircraft)\n",
+        )
+    }
+
+    #[test]
+    fn schema_names_and_sql_words_pass_and_others_do_not() {
+        let n = names();
+        let ok = |s: &str| n.allows(s, true);
+        assert!(ok(
+            "SELECT MAX(total_flight_hours), MIN(total_flight_hours) FROM aircraft"
+        ));
+        assert!(ok("SELECT \"Hourly Rate\" FROM Technicians"));
+        assert!(ok("SELECT COUNT(*) FROM work_orders WHERE aircraft_id IN (SELECT aircraft_id FROM aircraft)"));
+        // A training database's table, and a column made of a real one's pieces.
+        assert!(!ok("SELECT COUNT(*) FROM players"));
+        assert!(!ok("SELECT MAX(hours) FROM aircraft"));
+        // A value's words are not names: they were inside quotes in the schema.
+        assert!(!ok("SELECT fleet FROM aircraft"));
+    }
+
+    #[test]
+    fn a_name_must_fit_where_it_stands() {
+        let n = names();
+        let ok = |s: &str| n.allows(s, true);
+        // After FROM or JOIN only a table; SQL words and columns are refused there.
+        assert!(!ok("SELECT COUNT(*) FROM replace"));
+        assert!(!ok("SELECT COUNT(*) FROM tail_number"));
+        assert!(!n.allows("SELECT COUNT(*) FROM re", false));
+        assert!(n.allows("SELECT COUNT(*) FROM (SELECT", false));
+        assert!(!n.allows("SELECT COUNT(*) FROM,", false));
+        assert!(!n.allows("SELECT COUNT(*) FROM a.", false));
+        assert!(n.allows("SELECT COUNT(*) FROM\n", false));
+        assert!(!n.allows("SELECT COUNT(*) FROM\n", true));
+        assert!(!n.allows("SELECT t.", true));
+        assert!(!n.allows("SELECT COUNT(*) FROM 'x'", false));
+        assert!(!n.allows("SELECT t.(", false));
+        assert!(n.allows("SELECT t.*", false));
+        // After a qualifier's dot only a column.
+        assert!(!ok("SELECT T1.aircraft FROM aircraft AS T1"));
+        assert!(ok("SELECT T1.tail_number FROM aircraft AS T1"));
+    }
+
+    #[test]
+    fn the_word_being_spelled_needs_only_to_start_a_name() {
+        let n = names();
+        assert!(n.allows("SELECT COUNT(*) FROM air", false));
+        assert!(!n.allows("SELECT COUNT(*) FROM air", true));
+        assert!(!n.allows("SELECT COUNT(*) FROM pla", false));
+        assert!(n.allows("SELECT total_fl", false));
+        assert!(!n.allows("SELECT total_fl ", false));
+    }
+
+    #[test]
+    fn literals_numbers_and_aliases_are_free() {
+        let n = names();
+        assert!(n.allows(
+            "SELECT tail_number FROM aircraft WHERE tail_number = 'Anything goes",
+            false
+        ));
+        assert!(n.allows(
+            "SELECT tail_number FROM aircraft WHERE tail_number = 'it''s' LIMIT 3",
+            true
+        ));
+        assert!(n.allows(
+            "SELECT total_flight_hours FROM aircraft WHERE total_flight_hours > 2.5",
+            true
+        ));
+        assert!(n.allows(
+            "SELECT T1.tail_number FROM aircraft AS T1 JOIN work_orders AS wo ON T1.aircraft_id = wo.aircraft_id",
+            true
+        ));
+        // Qualifiers used before their declaration: alias-like ones (letters, t1..t9, a table's
+        // initials) and tables; not any word.
+        assert!(n.allows("SELECT wo.work_order_id", false));
+        assert!(n.allows("SELECT aircraft.tail_number", false));
+        assert!(!n.allows("SELECT tech.technician_id", false));
+        // A declared alias stands for a name, in ORDER BY too.
+        assert!(n.allows(
+            "SELECT COUNT(*) AS planes FROM aircraft ORDER BY planes",
+            true
+        ));
+    }
+
+    #[test]
+    fn only_prompts_sense_wrote_have_names() {
+        assert!(Names::of_prompt("Write SQL for: how many aircraft?").is_none());
+        let p = "-- SQLite database schema:\naircraft(aircraft_id PK)\n-- Question: How many?\n-- SQL:\n";
+        let n = Names::of_prompt(p).unwrap();
+        assert!(n.allows("SELECT COUNT(aircraft_id) FROM aircraft", true));
+        // The question's words are not names.
+        assert!(!n.allows("SELECT how FROM aircraft", true));
+        // The CREATE TABLE layout names its tables too.
+        let create = "-- SQLite database schema:\nCREATE TABLE aircraft (\n  aircraft_id INTEGER PRIMARY KEY\n);\n-- Question: How many?\n-- SQL:\n";
+        let n = Names::of_prompt(create).unwrap();
+        assert!(n.allows("SELECT COUNT(aircraft_id) FROM aircraft", true));
+        assert!(!n.allows("SELECT COUNT(*) FROM aircraft_id", true));
+    }
+}
