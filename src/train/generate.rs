@@ -6,11 +6,12 @@ use super::conversation::conversation_ids;
 use super::data::encode_prompt;
 use super::error::Result;
 use super::model::{KvCache, Model};
-use super::schema_bound::Names;
+use super::schema_bound::{Check, Names};
 use super::tokenizer::Tokenizer;
 use crate::llm::Message;
 use candle_core::Tensor;
 use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,14 +77,25 @@ pub fn ends_sql(tok: &Tokenizer, out: &[u32]) -> bool {
 /// Picks a token from logits: argmax when `temperature <= 0`, else nucleus sampling.
 pub fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut impl Rng) -> u32 {
     if temperature <= 0.0 {
-        let mut best = 0;
-        for (i, &v) in logits.iter().enumerate() {
-            if v > logits[best] {
-                best = i;
-            }
-        }
-        return best as u32;
+        return argmax(logits);
     }
+    let probs = nucleus(logits, temperature, top_p);
+    probs[draw(&probs, rng)].0 as u32
+}
+
+fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, &v) in logits.iter().enumerate() {
+        if v > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// The likeliest tokens holding `top_p` of the probability at `temperature` (at least one),
+/// with their unnormalized probabilities.
+fn nucleus(logits: &[f32], temperature: f32, top_p: f32) -> Vec<(usize, f32)> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut probs: Vec<(usize, f32)> = logits
         .iter()
@@ -102,15 +114,20 @@ pub fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut impl Rng) ->
         }
     }
     probs.truncate(cut.max(1));
+    probs
+}
+
+/// The index in `probs` (not empty) of a draw in proportion to the probabilities.
+fn draw(probs: &[(usize, f32)], rng: &mut impl Rng) -> usize {
     let mass: f32 = probs.iter().map(|p| p.1).sum();
     let mut r = rng.random::<f32>() * mass;
-    for (i, p) in &probs {
-        r -= p;
+    for (k, p) in probs.iter().enumerate() {
+        r -= p.1;
         if r <= 0.0 {
-            return *i as u32;
+            return k;
         }
     }
-    probs.last().map(|p| p.0 as u32).unwrap_or(0)
+    probs.len() - 1
 }
 
 /// Draws `pick_bound` makes before it scans candidates by likelihood, and how many it scans
@@ -118,42 +135,52 @@ pub fn pick(logits: &[f32], temperature: f32, top_p: f32, rng: &mut impl Rng) ->
 const BOUND_TRIES: usize = 16;
 const BOUND_SCAN: usize = 4096;
 
-/// `pick`, passing over tokens that would spell an identifier `names` does not allow in the
-/// completion `out` (the end token too, while a name is half spelled): first by drawing
-/// again without them, then by taking the likeliest allowed one.
+/// `pick`, passing over tokens that would spell an identifier out of place after the text a
+/// row's `check` has taken (the end token too, while a name is half spelled): first by
+/// drawing again from the nucleus without them, then by taking the likeliest allowed token.
+/// `pieces` caches each token's text.
 fn pick_bound(
     logits: &[f32],
     opts: &GenOptions,
     rng: &mut impl Rng,
     tok: &Tokenizer,
-    out: &[u32],
-    names: &Names,
+    check: &Check,
+    pieces: &mut HashMap<u32, String>,
 ) -> u32 {
-    let mut ids = out.to_vec();
-    let so_far = tok.decode(out);
     let mut allowed = |t: u32| {
         if t == tok.eos() {
-            return names.allows(&so_far, true);
+            return check.ok(true);
         }
-        ids.push(t);
-        let text = tok.decode(&ids);
-        ids.pop();
+        let piece = pieces.entry(t).or_insert_with(|| tok.decode(&[t]));
         // A token that writes nothing (padding, a special token) is no SQL.
-        if text == so_far {
+        if piece.is_empty() {
             return false;
         }
-        match text.find(';') {
-            Some(end) => names.allows(&text[..end], true),
-            None => names.allows(&text, false),
+        let mut c = check.clone();
+        match piece.find(';') {
+            Some(end) => c.feed(&piece[..end]) && c.ok(true),
+            None => c.feed(piece) && c.ok(false),
         }
     };
-    let mut masked = logits.to_vec();
-    for _ in 0..BOUND_TRIES {
-        let t = pick(&masked, opts.temperature, opts.top_p, rng);
+    // The model's own pick, then (sampling) draws again from its nucleus without the refused.
+    if opts.temperature <= 0.0 {
+        let t = argmax(logits);
         if allowed(t) {
             return t;
         }
-        masked[t as usize] = f32::NEG_INFINITY;
+    } else {
+        let mut probs = nucleus(logits, opts.temperature, opts.top_p);
+        for _ in 0..BOUND_TRIES {
+            if probs.is_empty() {
+                break;
+            }
+            let k = draw(&probs, rng);
+            let t = probs[k].0 as u32;
+            if allowed(t) {
+                return t;
+            }
+            probs.swap_remove(k);
+        }
     }
     let mut order: Vec<u32> = (0..logits.len() as u32).collect();
     order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
@@ -162,6 +189,14 @@ fn pick_bound(
         .take(BOUND_SCAN)
         .find(|&t| allowed(t))
         .unwrap_or_else(|| pick(logits, opts.temperature, opts.top_p, rng))
+}
+
+/// A row's check after its completion so far: None once the SQL has ended (`;`) or left the
+/// schema's names (the model's own choice stood), after which the row runs free.
+fn check_after<'a>(names: &'a Names, tok: &Tokenizer, out: &[u32]) -> Option<Check<'a>> {
+    let text = tok.decode(out);
+    let mut c = names.check();
+    (!text.contains(';') && c.feed(&text)).then_some(c)
 }
 
 /// Completes each prompt (prompts left-padded into one batch; row `i` samples with seed
@@ -222,6 +257,11 @@ pub fn generate_chats(
                 .flatten()
         })
         .collect();
+    let mut checks: Vec<Option<Check>> = bounds
+        .iter()
+        .map(|n| n.as_ref().map(Names::check))
+        .collect();
+    let mut pieces = HashMap::new();
     let mut out: Vec<Vec<u32>> = vec![Vec::new(); b];
     let mut done = vec![false; b];
     for step in 0..max_new {
@@ -230,8 +270,8 @@ pub fn generate_chats(
             if done[i] {
                 continue;
             }
-            let t = match &bounds[i] {
-                Some(names) => pick_bound(&last[i], opts, &mut rngs[i], tok, &out[i], names),
+            let t = match &checks[i] {
+                Some(c) => pick_bound(&last[i], opts, &mut rngs[i], tok, c, &mut pieces),
                 None => pick(&last[i], opts.temperature, opts.top_p, &mut rngs[i]),
             };
             if t == tok.eos() && opts.stop_at_end {
@@ -239,6 +279,11 @@ pub fn generate_chats(
             } else {
                 out[i].push(t);
                 next[i] = t;
+                if checks[i].is_some() {
+                    checks[i] = bounds[i]
+                        .as_ref()
+                        .and_then(|n| check_after(n, tok, &out[i]));
+                }
                 if opts.stop_at_end && ends_sql(tok, &out[i]) {
                     done[i] = true;
                 }

@@ -180,61 +180,17 @@ impl Names {
     /// A qualifier (`x.`) may be an alias the query declares later; it must be a table, a
     /// declared alias or alias-like.
     pub fn allows(&self, sql: &str, finished: bool) -> bool {
-        let mut lex = Lexer::default();
-        let mut place = Place::Any;
-        let mut aliases: Vec<String> = Vec::new();
-        for c in sql.chars() {
-            let quoted = lex.quote.is_some();
-            if let Some(word) = lex.push(c) {
-                let w = word.to_lowercase();
-                let ok = quoted
-                    || w.starts_with(|c: char| c.is_ascii_digit())
-                    || if place == Place::Alias {
-                        aliases.push(w.clone());
-                        true
-                    } else if c == '.' && place == Place::Table {
-                        false
-                    } else if c == '.' && place != Place::Column {
-                        in_list(&self.tables, &w)
-                            || in_list(&self.alias_like, &w)
-                            || aliases.contains(&w)
-                    } else {
-                        self.fits(place, &w, &aliases, false)
-                    };
-                if !ok {
-                    return false;
-                }
-                place = match w.as_str() {
-                    "from" | "join" if !quoted => Place::Table,
-                    "as" if !quoted => Place::Alias,
-                    _ => Place::Any,
-                };
-            }
-            let opened = lex.quote.is_some() && !quoted;
-            if (lex.quote.is_none() && lex.word.is_empty() && !c.is_whitespace()) || opened {
-                // What follows FROM/JOIN is a table or a subquery; what follows a dot, a
-                // column or `*`.
-                let fits = match place {
-                    Place::Table => c == '(',
-                    Place::Column => c == '*',
-                    _ => true,
-                };
-                if !fits && !quoted {
-                    return false;
-                }
-                place = if c == '.' { Place::Column } else { Place::Any };
-            }
-        }
-        match lex.open_word() {
-            Some(part)
-                if !part.starts_with(|c: char| c.is_ascii_digit()) && place != Place::Alias =>
-            {
-                let part = part.to_lowercase();
-                self.fits(place, &part, &aliases, !finished)
-            }
-            Some(_) => true,
-            // A finished query cannot end where a name is due (`FROM`, `t.`, `AS`).
-            None => !finished || lex.quote.is_some() || place == Place::Any,
+        let mut c = self.check();
+        c.feed(sql) && c.ok(finished)
+    }
+
+    /// A check to feed a completion as it grows (`allows` in steps): clone it to try a piece.
+    pub fn check(&self) -> Check<'_> {
+        Check {
+            names: self,
+            lex: Lexer::default(),
+            place: Place::Any,
+            aliases: Vec::new(),
         }
     }
 
@@ -269,13 +225,91 @@ impl Names {
     }
 }
 
+/// The state of `Names::allows` after some text: feed more, then ask whether it may end.
+#[derive(Debug, Clone)]
+pub struct Check<'a> {
+    names: &'a Names,
+    lex: Lexer,
+    place: Place,
+    aliases: Vec<String>,
+}
+
+impl Check<'_> {
+    /// Takes more text; false (and the state is spent) at the first identifier out of place.
+    pub fn feed(&mut self, text: &str) -> bool {
+        text.chars().all(|c| self.push(c))
+    }
+
+    fn push(&mut self, c: char) -> bool {
+        let quoted = self.lex.quote.is_some();
+        if let Some(word) = self.lex.push(c) {
+            let w = word.to_lowercase();
+            let n = self.names;
+            let ok = quoted
+                || w.starts_with(|c: char| c.is_ascii_digit())
+                || if self.place == Place::Alias {
+                    self.aliases.push(w.clone());
+                    true
+                } else if c == '.' && self.place == Place::Table {
+                    false
+                } else if c == '.' && self.place != Place::Column {
+                    in_list(&n.tables, &w)
+                        || in_list(&n.alias_like, &w)
+                        || self.aliases.contains(&w)
+                } else {
+                    n.fits(self.place, &w, &self.aliases, false)
+                };
+            if !ok {
+                return false;
+            }
+            self.place = match w.as_str() {
+                "from" | "join" if !quoted => Place::Table,
+                "as" if !quoted => Place::Alias,
+                _ => Place::Any,
+            };
+        }
+        let opened = self.lex.quote.is_some() && !quoted;
+        if (self.lex.quote.is_none() && self.lex.word.is_empty() && !c.is_whitespace()) || opened {
+            // What follows FROM/JOIN is a table or a subquery; what follows a dot, a column
+            // or `*`.
+            let fits = match self.place {
+                Place::Table => c == '(',
+                Place::Column => c == '*',
+                _ => true,
+            };
+            if !fits && !quoted {
+                return false;
+            }
+            self.place = if c == '.' { Place::Column } else { Place::Any };
+        }
+        true
+    }
+
+    /// Whether the text fed so far may stand: the word being spelled starts an allowed one
+    /// (with `finished`, is one), and a finished query does not end where a name is due
+    /// (`FROM`, `t.`, `AS`).
+    pub fn ok(&self, finished: bool) -> bool {
+        match self.lex.open_word() {
+            Some(part)
+                if !part.starts_with(|c: char| c.is_ascii_digit())
+                    && self.place != Place::Alias =>
+            {
+                let part = part.to_lowercase();
+                self.names.fits(self.place, &part, &self.aliases, !finished)
+            }
+            Some(_) => true,
+            None => !finished || self.lex.quote.is_some() || self.place == Place::Any,
+        }
+    }
+}
+
 fn in_list(list: &[String], w: &str) -> bool {
     list.binary_search_by(|x| x.as_str().cmp(w)).is_ok()
 }
 
 /// Splits SQL text into identifier words as it arrives, skipping single-quoted strings; a
 /// double- or back-quoted name is one word.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Lexer {
     word: String,
     quote: Option<char>,
