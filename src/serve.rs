@@ -13,7 +13,7 @@
 
 use crate::llm::generator::SqlGenerator;
 use crate::llm::{Message, SamplingParams};
-use crate::schema::{introspect_path, prompt_for, PromptOptions};
+use crate::schema::{introspect_path, prompt_for, PromptFormat, PromptOptions};
 use crate::store::Store;
 use axum::body::Body;
 use axum::extract::State;
@@ -128,6 +128,8 @@ struct Shared {
     full_name: String,
     /// Database name → file, read from the workspace at start.
     databases: HashMap<String, PathBuf>,
+    /// The prompt layout the model was trained on, for requests that name a database.
+    format: PromptFormat,
 }
 
 /// OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`.
@@ -277,6 +279,7 @@ async fn read_request(body: Body) -> Result<ChatRequest, Response> {
 pub fn request_messages(
     req: &ChatRequest,
     schema: Option<&crate::schema::DbSchema>,
+    format: PromptFormat,
 ) -> Result<Vec<Message>, String> {
     let last_user = req
         .messages
@@ -289,7 +292,7 @@ pub fn request_messages(
             s,
             &last_user.content,
             None,
-            PromptOptions::default(),
+            PromptOptions::of(format),
         ))],
         None => req
             .messages
@@ -325,7 +328,7 @@ async fn chat(State(st): State<Arc<Shared>>, body: Body) -> Response {
         },
         None => None,
     };
-    let messages = match request_messages(&req, schema.as_ref()) {
+    let messages = match request_messages(&req, schema.as_ref(), st.format) {
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
@@ -494,6 +497,7 @@ pub fn router(
         .collect();
     let full_name = generator.name();
     let shared = Arc::new(Shared {
+        format: generator.prompt_format(),
         generator: Mutex::new(generator),
         id: public_id(&full_name),
         full_name,

@@ -60,6 +60,15 @@ impl ModelSource {
         }
     }
 
+    /// The prompt layout the model reads: a checkpoint's recorded one, else (an endpoint) the
+    /// CREATE TABLE layout. Reads the checkpoint's config, not its weights.
+    pub fn prompt_format(&self) -> crate::schema::PromptFormat {
+        match self {
+            ModelSource::Checkpoint(p) => crate::train::checkpoint::prompt_format_of(p),
+            _ => crate::schema::PromptFormat::Create,
+        }
+    }
+
     /// The text that `parse` reads back.
     pub fn text(&self) -> String {
         match self {

@@ -138,6 +138,20 @@ pub fn resolve(path: &Path) -> Result<PathBuf> {
     )
 }
 
+/// The prompt layout a checkpoint (or a run folder's latest) was trained on, read from its
+/// `config.json` without loading weights; the CREATE TABLE layout for a Hugging Face folder or
+/// a version this sense does not know, as loading it would.
+pub fn prompt_format_of(path: &Path) -> crate::schema::PromptFormat {
+    let version = resolve(path)
+        .ok()
+        .and_then(|dir| std::fs::read_to_string(dir.join("config.json")).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| v.get("prompt_version")?.as_u64());
+    version
+        .and_then(|v| crate::schema::PromptFormat::from_version(v as u32))
+        .unwrap_or_default()
+}
+
 /// Loads a sense checkpoint, a run folder's latest one, or a Hugging Face model folder of the
 /// Qwen2 / Llama family (its `config.json` has `model_type` and no `format`; see `hf.rs`),
 /// with the default options.

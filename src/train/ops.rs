@@ -113,14 +113,13 @@ impl CustomOp2 for RmsNorm {
         let g = grad.contiguous()?;
         let x = x.contiguous()?;
         let dx = x.apply_op3_no_bwd(w, &g, &RmsNormBackward { eps: self.eps })?;
-        // dw = sum over rows of g * x_hat.
-        let d = w.dim(0)?;
-        let rows = x.elem_count() / d;
-        let x2 = x.reshape((rows, d))?;
-        let r = (x2.sqr()?.mean_keepdim(1)? + self.eps as f64)?
-            .sqrt()?
-            .recip()?;
-        let dw = (g.reshape((rows, d))? * x2.broadcast_mul(&r)?)?.sum(0)?;
+        let dw = x.apply_op2_no_bwd(
+            &g,
+            &RmsNormWeightGrad {
+                eps: self.eps,
+                d: w.dim(0)?,
+            },
+        )?;
         Ok((Some(dx), Some(dw)))
     }
 }
@@ -165,6 +164,69 @@ impl CustomOp3 for RmsNormBackward {
             }
         });
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
+    }
+}
+
+/// `dw = sum over rows of g * x_hat`, in one pass: each worker sums its rows into its own row
+/// of partial sums, which are added at the end (composite ops took six passes and as many
+/// row-sized temporaries).
+struct RmsNormWeightGrad {
+    eps: f32,
+    d: usize,
+}
+
+impl CustomOp2 for RmsNormWeightGrad {
+    fn name(&self) -> &'static str {
+        "rms-norm-dw"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous(s1, l1, self.name())?;
+        let g = contiguous(s2, l2, self.name())?;
+        let (d, eps) = (self.d, self.eps);
+        if d == 0 || x.len() != g.len() || x.len() % d != 0 {
+            bail!(
+                "{}: {} and {} elements for width {d}",
+                self.name(),
+                x.len(),
+                g.len()
+            );
+        }
+        let rows = x.len() / d;
+        let groups = if x.len() < SERIAL_BELOW {
+            1
+        } else {
+            rows.clamp(1, 64)
+        };
+        let per = rows.div_ceil(groups).max(1);
+        let sum_rows = |group: usize, acc: &mut [f32]| {
+            for i in group * per..((group + 1) * per).min(rows) {
+                let (x, g) = (&x[i * d..(i + 1) * d], &g[i * d..(i + 1) * d]);
+                let r = inv_rms(x, eps);
+                for ((a, &xv), &gv) in acc.iter_mut().zip(x).zip(g) {
+                    *a += gv * xv * r;
+                }
+            }
+        };
+        let mut partial = vec![0f32; groups * d];
+        if groups == 1 {
+            sum_rows(0, &mut partial);
+        } else {
+            par_chunks(&mut partial, d, || (), |group, acc, _| sum_rows(group, acc));
+        }
+        let mut dw = vec![0f32; d];
+        for p in partial.chunks(d) {
+            for (o, v) in dw.iter_mut().zip(p) {
+                *o += v;
+            }
+        }
+        Ok((CpuStorage::F32(dw), Shape::from(d)))
     }
 }
 
@@ -499,12 +561,20 @@ mod tests {
         close(gf.get(&x).unwrap(), gc.get(&x).unwrap(), 1e-5);
     }
 
+    /// Small inputs run on one thread; 601 rows of 128 run on the workers, the weight's
+    /// gradient summed from their partial sums (with a ragged last group).
     #[test]
     fn fused_rms_norm_matches_composite_forward_and_backward() {
+        for (rows, d) in [(3, 8), (601, 128)] {
+            rms_norm_matches(rows, d);
+        }
+    }
+
+    fn rms_norm_matches(rows: usize, d: usize) {
         let dev = Device::Cpu;
-        let x = Var::from_tensor(&Tensor::randn(0f32, 1.5, (2, 3, 8), &dev).unwrap()).unwrap();
-        let w = Var::from_tensor(&Tensor::randn(1f32, 0.3, 8, &dev).unwrap()).unwrap();
-        let up = Tensor::randn(0f32, 1.0, (2, 3, 8), &dev).unwrap();
+        let x = Var::from_tensor(&Tensor::randn(0f32, 1.5, (2, rows, d), &dev).unwrap()).unwrap();
+        let w = Var::from_tensor(&Tensor::randn(1f32, 0.3, d, &dev).unwrap()).unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, rows, d), &dev).unwrap();
         let fused = rms_norm(&x, &w, 1e-5).unwrap();
         let comp = crate::train::model::rms_norm_composite(&x, &w, 1e-5).unwrap();
         close(&fused, &comp, 1e-5);

@@ -7,7 +7,7 @@
 use crate::exec::{compare::fingerprint, Executor, Limits};
 use crate::jobs::{self, JobEvent};
 use crate::llm::generator::{Generated, SqlGenerator};
-use crate::schema::{introspect_path, prompt_for, PromptOptions};
+use crate::schema::{introspect_path, prompt_for, PromptFormat, PromptOptions};
 use crate::source::{ModelSource, OpenOptions};
 use crate::store::Store;
 use crate::tui::msg::jobs::JobEffect;
@@ -54,8 +54,15 @@ impl Background {
     ) -> Option<Action> {
         let loaded = match e {
             PgEffect::LoadSources => PgLoaded::Sources(crate::source::available(store)),
-            PgEffect::ShowPrompt { db, question } => PgLoaded::Prompt(match db_path {
-                Some(p) => playground_prompt(&p, &question),
+            PgEffect::ShowPrompt {
+                db,
+                question,
+                source,
+            } => PgLoaded::Prompt(match db_path {
+                Some(p) => {
+                    let format = source.map(|s| s.prompt_format()).unwrap_or_default();
+                    playground_prompt(&p, &question, format)
+                }
                 None => Err(format!("no database '{db}' in the workspace")),
             }),
             PgEffect::SavePair {
@@ -216,16 +223,17 @@ fn extract(text: &str) -> String {
     crate::llm::extract_sql(text).unwrap_or_else(|| text.trim().to_string())
 }
 
-/// The prompt a Playground question becomes (shown as is by the prompt view).
-pub fn playground_prompt(db_path: &Path, question: &str) -> Result<String, String> {
-    let schema = introspect_path(db_path, PromptOptions::default().sample_rows)
+/// The prompt a Playground question becomes in the layout `format` the model was trained on
+/// (shown as is by the prompt view).
+pub fn playground_prompt(
+    db_path: &Path,
+    question: &str,
+    format: PromptFormat,
+) -> Result<String, String> {
+    let opts = PromptOptions::of(format);
+    let schema = introspect_path(db_path, opts.sample_rows)
         .map_err(|e| format!("reading the schema of {}: {e}", db_path.display()))?;
-    Ok(prompt_for(
-        &schema,
-        question,
-        None,
-        PromptOptions::default(),
-    ))
+    Ok(prompt_for(&schema, question, None, opts))
 }
 
 fn generate(
@@ -236,7 +244,6 @@ fn generate(
     cancel: &AtomicBool,
     warning: &mut Option<String>,
 ) -> Result<Vec<Generated>, String> {
-    let prompt = playground_prompt(db_path, &req.question)?;
     if cached.as_ref().is_none_or(|(s, _)| *s != req.source) {
         *cached = None;
         let gen = req
@@ -251,6 +258,7 @@ fn generate(
     let Some((_, gen)) = cached.as_mut() else {
         return Err("no model".into());
     };
+    let prompt = playground_prompt(db_path, &req.question, gen.prompt_format())?;
     gen.set_max_tokens(req.max_tokens);
     let outs = gen
         .generate(&[prompt], req.k.max(1), req.temperature, cancel)

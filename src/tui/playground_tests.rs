@@ -3,6 +3,7 @@
 //! 160x48, generation on a tiny random checkpoint, a template job started from the menu (its
 //! progress in the store, and cancelling it), and saving a question as an example.
 
+use crate::schema::PromptFormat;
 use crate::store::{DatabaseRow, NewDatabase, Store};
 use crate::tui::bg;
 use crate::tui::jobs_menu::{
@@ -1233,12 +1234,13 @@ fn the_prompt_view_shows_the_prompt_generation_uses() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("vet.sqlite");
     make_db(&db, "");
-    let prompt = bg::playground_prompt(&db, "How many dogs?").unwrap();
+    let prompt = bg::playground_prompt(&db, "How many dogs?", PromptFormat::Create).unwrap();
     assert!(
         prompt.contains("pets") && prompt.contains("How many dogs?"),
         "{prompt}"
     );
-    let err = bg::playground_prompt(&dir.path().join("gone.sqlite"), "q").unwrap_err();
+    let err = bg::playground_prompt(&dir.path().join("gone.sqlite"), "q", PromptFormat::Create)
+        .unwrap_err();
     assert!(err.contains("gone.sqlite"), "says which database: {err}");
 
     let mut s = playground_state();
@@ -1250,7 +1252,8 @@ fn the_prompt_view_shows_the_prompt_generation_uses() {
         fx,
         vec![Effect::Playground(PgEffect::ShowPrompt {
             db: "vet".into(),
-            question: "How many dogs?".into()
+            question: "How many dogs?".into(),
+            source: s.playground.source().cloned(),
         })]
     );
     update(
@@ -1450,4 +1453,32 @@ fn a_checkpoints_load_warning_shows_in_the_status_line() {
         s.playground.generation.is_some(),
         "the model still generates"
     );
+}
+
+/// The Playground writes a checkpoint's prompt in the layout it was trained on (the recipe's
+/// are compact), read from its config without loading it; endpoints get CREATE TABLE.
+#[test]
+fn the_playground_prompt_follows_the_checkpoints_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vet.sqlite");
+    make_db(&db, "");
+    let ck = dir.path().join("ck");
+    std::fs::create_dir(&ck).unwrap();
+    let config = |v: u32| {
+        let text =
+            format!(r#"{{"format": "sense-checkpoint", "version": 1, "prompt_version": {v}}}"#);
+        std::fs::write(ck.join("config.json"), text).unwrap();
+    };
+    config(2);
+    let src = ModelSource::Checkpoint(ck.clone());
+    assert_eq!(src.prompt_format(), PromptFormat::Compact);
+    let p = bg::playground_prompt(&db, "How many dogs?", src.prompt_format()).unwrap();
+    assert!(!p.contains("CREATE TABLE") && p.contains("pets("), "{p}");
+    config(1);
+    assert_eq!(src.prompt_format(), PromptFormat::Create);
+    let endpoint = ModelSource::Endpoint {
+        url: "http://127.0.0.1:9/v1".into(),
+        model: "m".into(),
+    };
+    assert_eq!(endpoint.prompt_format(), PromptFormat::Create);
 }

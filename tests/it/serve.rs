@@ -2,7 +2,7 @@
 //! checkpoint made by the test.
 
 use sense::llm::{ChatRequest, Client, EndpointConfig, Message, SamplingParams};
-use sense::schema::{introspect_path, prompt_for, PromptOptions};
+use sense::schema::{introspect_path, prompt_for, PromptFormat, PromptOptions};
 use sense::store::Store;
 use sense::train::checkpoint::{save, CheckpointMeta};
 use sense::train::config::ModelConfig;
@@ -131,6 +131,16 @@ fn serve_tiny(
     store: &Store,
     ctx: usize,
 ) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    serve_tiny_with(dir, store, ctx, PromptFormat::Create)
+}
+
+/// `serve_tiny` with a checkpoint trained on the prompt layout `format`.
+fn serve_tiny_with(
+    dir: &std::path::Path,
+    store: &Store,
+    ctx: usize,
+    format: PromptFormat,
+) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
     let cfg = ModelConfig {
         d_model: 32,
         n_layers: 1,
@@ -141,14 +151,9 @@ fn serve_tiny(
     };
     let model = Model::new(&cfg, 7, &candle_core::Device::Cpu).unwrap();
     let ckpt = dir.join("ckpt");
-    save(
-        &ckpt,
-        &model,
-        &Tokenizer::Byte,
-        &CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft")),
-        None,
-    )
-    .unwrap();
+    let mut meta = CheckpointMeta::new(&cfg, &Tokenizer::Byte, 0, None, Some("sft"));
+    meta.prompt_version = format.version();
+    save(&ckpt, &model, &Tokenizer::Byte, &meta, None).unwrap();
     let generator = sense::source::local_generator(&ckpt, "cpu", 1).unwrap();
     let app = sense::serve::router(generator, store).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -264,4 +269,37 @@ fn streams_server_sent_events_as_openai_does_and_names_what_it_does_not_serve() 
         })
         .unwrap();
     assert_eq!(health["status"], "ok");
+}
+
+/// A checkpoint trained on the compact layout (as the recipe's are) is served the compact
+/// prompt for a request naming a database, as it saw in training.
+#[test]
+fn a_database_request_gets_the_layout_the_checkpoint_was_trained_on() {
+    let d = tempfile::tempdir().unwrap();
+    let store = Store::open(&d.path().join("sense.db")).unwrap();
+    let samples = sense::dataset::samples::embedded().unwrap();
+    sense::dataset::samples::init_workspace(&store, &samples[..1]).unwrap();
+    let db = store.databases().unwrap().remove(0);
+    let (rt, addr) = serve_tiny_with(d.path(), &store, 4096, PromptFormat::Compact);
+    let question = "How many rows are there?";
+    let body = serde_json::json!({
+        "messages": [{"role": "user", "content": question}], "database": db.name, "max_tokens": 4
+    });
+    let reply: serde_json::Value = rt
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("http://{addr}/v1/chat/completions"))
+                .json(&body)
+                .send()
+                .await?
+                .json()
+                .await
+        })
+        .unwrap();
+    let opts = PromptOptions::of(PromptFormat::Compact);
+    let schema = introspect_path(&db.path, opts.sample_rows).unwrap();
+    let compact = prompt_for(&schema, question, None, opts);
+    let create = prompt_for(&schema, question, None, PromptOptions::default());
+    assert_ne!(compact.len(), create.len());
+    assert_eq!(reply["usage"]["prompt_tokens"], compact.len(), "{reply}");
 }

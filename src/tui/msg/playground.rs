@@ -70,10 +70,11 @@ pub enum PgEffect {
         model_sql: String,
         allow_dev: bool,
     },
-    /// The prompt `question` becomes on `db`, for the prompt view.
+    /// The prompt `question` becomes on `db` for the model `source`, for the prompt view.
     ShowPrompt {
         db: String,
         question: String,
+        source: Option<ModelSource>,
     },
     Generate(GenRequest),
     Cancel,

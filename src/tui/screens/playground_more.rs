@@ -97,7 +97,11 @@ pub fn on_cmd(p: &mut PlaygroundState, cx: &mut Ctx, cmd: Cmd) -> Vec<Effect> {
             };
             p.prompt_view = Some(None);
             p.prompt_scroll = 0;
-            return vec![Effect::Playground(PgEffect::ShowPrompt { db, question })];
+            return vec![Effect::Playground(PgEffect::ShowPrompt {
+                db,
+                question,
+                source: p.source().cloned(),
+            })];
         }
         _ => return Vec::new(),
     }
