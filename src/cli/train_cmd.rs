@@ -626,9 +626,8 @@ pub fn bench(a: &BenchTrainArgs) -> Result<i32> {
         if let Some(t) = torch.as_mut() {
             let mut fused = crate::train::bench::SftStep::new(&bench_options(a))?;
             let tokens = fused.tokens() as f64;
-            let best = crate::train::bench::alternate_settled(
+            let best = crate::train::bench::alternate(
                 a.steps,
-                crate::train::bench::SETTLE,
                 &mut [
                     Box::new(|| fused.step()),
                     Box::new(|| {

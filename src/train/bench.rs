@@ -12,7 +12,7 @@ use super::tokenizer::{Tokenizer, BYTE_VOCAB};
 use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -99,26 +99,9 @@ pub fn alternate(
     rounds: usize,
     cases: &mut [Box<dyn FnMut() -> Result<f64> + '_>],
 ) -> Result<Vec<f64>> {
-    alternate_settled(rounds, Duration::ZERO, cases)
-}
-
-/// How long a case in one process waits before it runs after a case in another: a runtime's
-/// worker threads keep spinning (or freeing) for a while after a step, which took up to a
-/// quarter of the cores from the next case, in whichever process it ran.
-pub const SETTLE: Duration = Duration::from_millis(300);
-
-/// `alternate`, pausing `settle` before every case (`SETTLE` between processes).
-pub fn alternate_settled(
-    rounds: usize,
-    settle: Duration,
-    cases: &mut [Box<dyn FnMut() -> Result<f64> + '_>],
-) -> Result<Vec<f64>> {
     let mut best = vec![f64::MAX; cases.len()];
     for round in 0..=rounds.max(1) {
         for (b, case) in best.iter_mut().zip(cases.iter_mut()) {
-            if !settle.is_zero() {
-                std::thread::sleep(settle);
-            }
             let secs = case()?;
             if round > 0 {
                 *b = b.min(secs);
