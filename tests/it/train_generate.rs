@@ -81,10 +81,7 @@ fn stops_after_the_first_statement(tok: &Tokenizer) {
     let mut chain = vec![*p.last().unwrap()];
     chain.extend(&c);
     chain.push(c[0]);
-    let mut distinct = chain[..chain.len() - 1].to_vec();
-    distinct.sort();
-    distinct.dedup();
-    assert_eq!(distinct.len(), chain.len() - 1, "test setup: {chain:?}");
+    assert_distinct_but_last(&chain);
     let model = chain_model(tok.vocab_size(), &chain);
     let opts = GenOptions {
         max_new_tokens: 3 * c.len(),
@@ -224,10 +221,7 @@ fn schema_bound_generation_writes_only_the_prompts_names() {
     let c = tok.encode(&wanted);
     let mut chain = vec![*p.last().unwrap()];
     chain.extend(&c);
-    let mut distinct = chain[..chain.len() - 1].to_vec();
-    distinct.sort();
-    distinct.dedup();
-    assert_eq!(distinct.len(), chain.len() - 1, "test setup: {chain:?}");
+    assert_distinct_but_last(&chain);
     // " FROM" → " aircraft" → ";" as the weaker way out of " FROM".
     let [from, players, semi] = [c[2], c[3], c[4]];
     let aircraft = tok.encode(" aircraft");
@@ -257,4 +251,13 @@ fn schema_bound_generation_writes_only_the_prompts_names() {
     let names = sense::train::schema_bound::Names::of_prompt(prompt).unwrap();
     assert!(names.allows("SELECT name FROM aircraft", true));
     assert!(!names.allows("SELECT name FROM players", true));
+}
+
+/// Test setup: every token of `chain` but the last differs from the others, so the model maps
+/// each to one successor.
+fn assert_distinct_but_last(chain: &[u32]) {
+    let mut distinct = chain[..chain.len() - 1].to_vec();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), chain.len() - 1, "test setup: {chain:?}");
 }
