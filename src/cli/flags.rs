@@ -82,9 +82,32 @@ pub fn count_u32(s: &str) -> Result<u32, String> {
     u32::try_from(v).map_err(|_| format!("{s} is out of range: at most {}", u32::MAX))
 }
 
+/// `SOURCE=N`: a source name and how many times its examples appear an epoch (1 to 100).
+pub fn source_times(s: &str) -> Result<(String, usize), String> {
+    let (source, n) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not SOURCE=N (e.g. sample=4)"))?;
+    if source.trim().is_empty() {
+        return Err(format!("'{s}' names no source"));
+    }
+    let n = count(n.trim())?;
+    if n > 100 {
+        return Err(format!("{n} is out of range: at most 100"));
+    }
+    Ok((source.trim().to_string(), n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_times_reads_a_source_and_a_count() {
+        assert_eq!(source_times("sample=4"), Ok(("sample".into(), 4)));
+        for bad in ["sample", "=3", "sample=0", "sample=x", "sample=101"] {
+            assert!(source_times(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn non_finite_negative_and_huge_values_are_refused() {

@@ -111,7 +111,8 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     pub tokenizer: Option<TokenizerKind>,
     /// Prompt layout when training from scratch: create (CREATE TABLE text with example rows,
-    /// default) or compact (one line per table). With --from the checkpoint's layout wins.
+    /// default), compact (one line per table), or linked (compact, plus a line naming the
+    /// tables and columns the question mentions). With --from the checkpoint's layout wins.
     #[arg(long, value_enum)]
     pub prompt: Option<crate::schema::PromptFormat>,
     /// Largest BPE vocabulary, special tokens included (default 2048); with --tokenizer bpe.
@@ -129,6 +130,10 @@ pub struct TrainArgs {
     /// Examples' source: sample, template, strong, imported.
     #[arg(long)]
     pub source: Option<String>,
+    /// SFT: examples of SOURCE appear N times an epoch (e.g. `sample=4`: the hand-written
+    /// questions weigh more among template ones); repeatable.
+    #[arg(long, value_name = "SOURCE=N", value_parser = super::flags::source_times)]
+    pub repeat_source: Vec<(String, usize)>,
     /// Only this database.
     #[arg(long)]
     pub db: Option<String>,
@@ -224,6 +229,9 @@ impl TrainArgs {
         }
         if self.source.is_some() {
             c.data.source = self.source.clone();
+        }
+        for (source, times) in &self.repeat_source {
+            c.data.repeat_source.insert(source.clone(), *times);
         }
         if self.db.is_some() {
             c.data.db = self.db.clone();

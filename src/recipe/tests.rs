@@ -48,7 +48,7 @@ fn finished_stages_are_skipped_and_training_resumes_its_run() {
     else {
         panic!("SFT runs")
     };
-    assert!(args.windows(2).any(|w| w == ["--prompt", "compact"]));
+    assert!(args.windows(2).any(|w| w == ["--prompt", "linked"]));
     assert!(args.windows(2).any(|w| w == ["--tokenizer", "bpe"]));
     assert!(args.contains(&"--early-checkpoint".to_string()));
     assert!(deadline_minutes.is_some_and(|m| m > o.minutes_for(Stage::Sft)));

@@ -3,13 +3,14 @@
 
 mod cache;
 mod compact;
+pub mod linking;
 mod prompt;
 
 pub use cache::{PromptCache, PromptError};
 pub use compact::{serialize_compact, COMPACT_VALUES};
 pub use prompt::{
     completion_text, prompt_for, schema_section, serialize_schema, PromptFormat, PromptOptions,
-    COMPACT_PROMPT_VERSION, PROMPT_VERSION,
+    COMPACT_PROMPT_VERSION, LINKED_PROMPT_VERSION, PROMPT_VERSION,
 };
 
 use rusqlite::Connection;
@@ -44,6 +45,10 @@ pub struct Table {
     pub row_count: i64,
     /// A few rows, as text, for prompts and previews.
     pub sample_rows: Vec<Vec<String>>,
+    /// Per column, distinct short text values from the table's first rows (read with the
+    /// sample rows): what the linked prompt matches a question's words against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -143,21 +148,28 @@ pub fn introspect(conn: &Connection, sample_rows: usize) -> rusqlite::Result<DbS
                 |r| r.get(0),
             )
             .unwrap_or(0);
-        let samples = if sample_rows > 0 && !columns.is_empty() {
-            match read_samples(conn, &name, &columns, sample_rows) {
+        let (samples, values) = if sample_rows > 0 && !columns.is_empty() {
+            let samples = match read_samples(conn, &name, &columns, sample_rows) {
                 Ok(rows) => rows,
                 // A value over the length limit: the table is described without samples.
                 Err(e) if crate::exec::guard::is_too_large(&e) => Vec::new(),
                 Err(e) => return Err(e),
-            }
+            };
+            let values = match read_values(conn, &name, &columns) {
+                Ok(v) => v,
+                Err(e) if crate::exec::guard::is_too_large(&e) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            (samples, values)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         tables.push(Table {
             name,
             columns,
             row_count,
             sample_rows: samples,
+            values,
         });
     }
     Ok(DbSchema { tables })
@@ -193,6 +205,40 @@ fn read_samples(
         for i in 0..ncol {
             vals.push(crate::exec::Value::from(r.get_ref(i)?).to_string());
         }
+        out.push(vals);
+    }
+    Ok(out)
+}
+
+/// Rows scanned, values kept and their longest length (characters) per column in `read_values`:
+/// bounded work on a large database, and only values short enough to be named in a question.
+const VALUE_SCAN_ROWS: usize = 5000;
+const VALUES_PER_COLUMN: usize = 100;
+const VALUE_MAX_CHARS: usize = 40;
+
+/// Distinct short text values of each column that is not a key, from the table's first rows.
+fn read_values(
+    conn: &Connection,
+    table: &str,
+    columns: &[Column],
+) -> rusqlite::Result<Vec<Vec<String>>> {
+    let mut out = Vec::with_capacity(columns.len());
+    for c in columns {
+        if c.primary_key || c.foreign_key.is_some() {
+            out.push(Vec::new());
+            continue;
+        }
+        let q = quote_ident(&c.name);
+        let sql = format!(
+            "SELECT DISTINCT {q} FROM (SELECT {q} FROM {} LIMIT {VALUE_SCAN_ROWS}) \
+             WHERE typeof({q}) = 'text' AND length({q}) BETWEEN 2 AND {VALUE_MAX_CHARS} \
+             LIMIT {VALUES_PER_COLUMN}",
+            quote_ident(table)
+        );
+        let vals: Vec<String> = conn
+            .prepare(&sql)?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         out.push(vals);
     }
     Ok(out)

@@ -10,15 +10,20 @@ use serde::{Deserialize, Serialize};
 pub const PROMPT_VERSION: u32 = 1;
 /// The version of the compact layout (`PromptFormat::Compact`).
 pub const COMPACT_PROMPT_VERSION: u32 = 2;
+/// The version of the linked layout (`PromptFormat::Linked`).
+pub const LINKED_PROMPT_VERSION: u32 = 3;
 
 /// How the schema is laid out in a prompt. `Create` (version 1) is the CREATE TABLE text that
-/// models trained elsewhere know; `Compact` (version 2) is one line per table.
+/// models trained elsewhere know; `Compact` (version 2) is one line per table; `Linked`
+/// (version 3) is the compact layout with a `-- Links:` line after the question naming the
+/// tables and columns the question mentions (`linking.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum PromptFormat {
     #[default]
     Create,
     Compact,
+    Linked,
 }
 
 impl PromptFormat {
@@ -26,6 +31,7 @@ impl PromptFormat {
         match self {
             PromptFormat::Create => PROMPT_VERSION,
             PromptFormat::Compact => COMPACT_PROMPT_VERSION,
+            PromptFormat::Linked => LINKED_PROMPT_VERSION,
         }
     }
 
@@ -35,6 +41,7 @@ impl PromptFormat {
         match v {
             PROMPT_VERSION => Some(PromptFormat::Create),
             COMPACT_PROMPT_VERSION => Some(PromptFormat::Compact),
+            LINKED_PROMPT_VERSION => Some(PromptFormat::Linked),
             _ => None,
         }
     }
@@ -136,12 +143,18 @@ pub fn prompt_for(
     let mut out = String::from(SCHEMA_HEADER);
     match opts.format {
         PromptFormat::Create => out.push_str(&serialize_schema(schema, opts)),
-        PromptFormat::Compact => out.push_str(&super::compact::serialize_compact(schema)),
+        PromptFormat::Compact | PromptFormat::Linked => {
+            out.push_str(&super::compact::serialize_compact(schema))
+        }
     }
     if let Some(ev) = evidence.filter(|e| !e.trim().is_empty()) {
         out.push_str(&format!("-- External knowledge: {}\n", ev.trim()));
     }
-    out.push_str(&format!("-- Question: {}\n-- SQL:\n", question.trim()));
+    out.push_str(&format!("-- Question: {}\n", question.trim()));
+    if opts.format == PromptFormat::Linked {
+        out.push_str(&super::linking::links_line(schema, question));
+    }
+    out.push_str("-- SQL:\n");
     out
 }
 

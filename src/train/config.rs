@@ -147,6 +147,9 @@ pub struct DataConfig {
     /// The prompt layout trained on (recorded in checkpoints as their prompt version); a run
     /// from a checkpoint takes the checkpoint's.
     pub prompt: crate::schema::PromptFormat,
+    /// SFT: examples of these sources appear this many times an epoch (a data mixture weight:
+    /// a few hundred hand-written questions among thousands of template ones).
+    pub repeat_source: std::collections::BTreeMap<String, usize>,
 }
 
 impl Default for DataConfig {
@@ -157,6 +160,7 @@ impl Default for DataConfig {
             db: None,
             pairs: "accepted".into(),
             prompt: crate::schema::PromptFormat::default(),
+            repeat_source: Default::default(),
         }
     }
 }

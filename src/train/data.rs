@@ -111,7 +111,22 @@ pub fn sft_sequences(
         db: d.db.clone(),
         ..ExampleFilter::default()
     })?;
-    encode_examples(store, &examples, d.prompt, tok, max_len)
+    let (seqs, mut stats) = encode_examples(store, &examples, d.prompt, tok, max_len)?;
+    if d.repeat_source.is_empty() {
+        return Ok((seqs, stats));
+    }
+    // Repeated examples are more sequences of the epoch (the shuffle spreads them).
+    let mut out = Vec::with_capacity(seqs.len());
+    for (ex, s) in examples.iter().zip(seqs) {
+        let times = d.repeat_source.get(&ex.source).copied().unwrap_or(1).max(1);
+        for _ in 1..times {
+            stats.tokens += s.tokens.len();
+            out.push(s.clone());
+        }
+        out.push(s);
+    }
+    stats.sequences = out.len();
+    Ok((out, stats))
 }
 
 /// The text a run's BPE tokenizer learns from: the prompt and the gold completion of every

@@ -163,6 +163,87 @@ fn the_compact_prompt_round_trips_every_table_and_column() {
     }
 }
 
+/// The linked layout is the compact one plus a `-- Links:` line after the question; on the
+/// hand-written questions of the sample databases the links name the gold's tables and
+/// columns far more often than not, and never a name the schema lacks.
+#[test]
+fn the_linked_prompt_names_what_the_question_mentions() {
+    let (_d, store) = sample_store();
+    let examples = store.examples(&ExampleFilter::default()).unwrap();
+    let (mut links, mut in_gold) = (0usize, 0usize);
+    let mut schemas = std::collections::HashMap::new();
+    for e in &examples {
+        let s = schemas
+            .entry(e.db_id)
+            .or_insert_with(|| introspect_path(&store.database(e.db_id).unwrap().path, 3).unwrap());
+        let linked = prompt_for(
+            s,
+            &e.question,
+            None,
+            PromptOptions::of(PromptFormat::Linked),
+        );
+        let compact = prompt_for(
+            s,
+            &e.question,
+            None,
+            PromptOptions::of(PromptFormat::Compact),
+        );
+        let line = linked
+            .lines()
+            .find_map(|l| l.strip_prefix("-- Links: "))
+            .expect("a links line");
+        let question_line = format!("-- Question: {}\n", e.question.trim());
+        assert_eq!(
+            linked.replace(&format!("-- Links: {line}\n"), ""),
+            compact,
+            "the links line is all that differs, after {question_line}"
+        );
+        assert_eq!(
+            sense::schema::schema_section(&linked),
+            sense::schema::schema_section(&compact)
+        );
+        if line == "none" {
+            continue;
+        }
+        let gold = e.gold_sql.to_ascii_lowercase();
+        for l in split_top(line, ',') {
+            let l = l.trim();
+            // `table`, `table.column` or `table.column='value'`.
+            let (name, value) = match l.split_once("='") {
+                Some((n, v)) => (n, Some(v.trim_end_matches('\'').replace("''", "'"))),
+                None => (l, None),
+            };
+            let (table, column) = name
+                .split_once('.')
+                .map_or((name, None), |(t, c)| (t, Some(c)));
+            let t = s
+                .table(table)
+                .unwrap_or_else(|| panic!("{l}: no such table"));
+            if let Some(c) = column {
+                let i = t.columns.iter().position(|x| x.name == c);
+                let i = i.unwrap_or_else(|| panic!("{l}: no such column"));
+                if let Some(v) = &value {
+                    assert!(t.values[i].contains(v), "{l}: not a value of the column");
+                }
+            }
+            links += 1;
+            let said = value.unwrap_or_else(|| column.unwrap_or(table).to_string());
+            in_gold += usize::from(gold.contains(&said.to_ascii_lowercase()));
+        }
+    }
+    assert!(
+        links > examples.len(),
+        "{links} links over {} questions",
+        examples.len()
+    );
+    assert!(
+        in_gold * 10 > links * 7,
+        "{in_gold} of {links} links are in the gold SQL"
+    );
+    assert_eq!(PromptFormat::Linked.version(), 3);
+    assert_eq!(PromptFormat::from_version(3), Some(PromptFormat::Linked));
+}
+
 #[test]
 fn a_run_records_its_prompt_layout_and_generation_follows_it() {
     use sense::llm::generator::SqlGenerator;
@@ -219,7 +300,11 @@ fn a_run_records_its_prompt_layout_and_generation_follows_it() {
 fn prompt_lengths_in_bpe_tokens() {
     let (_d, store) = sample_store();
     let examples = store.examples(&ExampleFilter::default()).unwrap();
-    for format in [PromptFormat::Create, PromptFormat::Compact] {
+    for format in [
+        PromptFormat::Create,
+        PromptFormat::Compact,
+        PromptFormat::Linked,
+    ] {
         let mut schemas = std::collections::HashMap::new();
         let prompts: Vec<String> = examples
             .iter()
@@ -258,4 +343,51 @@ fn prompt_lengths_in_bpe_tokens() {
             bytes[bytes.len() / 2]
         );
     }
+}
+
+/// `--repeat-source sample=3`: each hand-written train example is three sequences of the
+/// epoch, template ones one, and held-out examples none.
+#[test]
+fn repeat_source_weighs_one_source_in_the_sft_data() {
+    use sense::train::config::DataConfig;
+    use sense::train::data::sft_sequences;
+    use sense::train::tokenizer::Tokenizer;
+    let (_d, store) = sample_store();
+    sense::synth::procedural::synth_databases(
+        &store,
+        &sense::synth::procedural::ProceduralOptions {
+            n: 2,
+            per_db: 5,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .unwrap();
+    let count = |source: &str| {
+        store
+            .examples(&ExampleFilter {
+                split: Some("train".into()),
+                source: Some(source.into()),
+                ..ExampleFilter::default()
+            })
+            .unwrap()
+            .len()
+    };
+    let (hand, procedural) = (count("sample"), count("procedural"));
+    assert!(hand > 100 && procedural >= 5, "{hand} {procedural}");
+    let tok = Tokenizer::Byte;
+    let plain = DataConfig::default();
+    let (seqs, stats) = sft_sequences(&store, &plain, &tok, 8192).unwrap();
+    assert_eq!(seqs.len(), hand + procedural);
+    let mut weighted = DataConfig::default();
+    weighted.repeat_source.insert("sample".into(), 3);
+    let (seqs3, stats3) = sft_sequences(&store, &weighted, &tok, 8192).unwrap();
+    assert_eq!(seqs3.len(), 3 * hand + procedural);
+    assert_eq!(stats3.sequences, seqs3.len());
+    assert!(
+        stats3.tokens > 2 * stats.tokens,
+        "{} vs {}",
+        stats3.tokens,
+        stats.tokens
+    );
 }

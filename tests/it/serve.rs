@@ -9,13 +9,42 @@ use sense::train::config::ModelConfig;
 use sense::train::model::Model;
 use sense::train::tokenizer::Tokenizer;
 
-#[test]
-fn serves_chat_completions_with_the_schema_prompt() {
+/// A workspace holding the first sample database, and that database.
+fn one_sample_workspace() -> (tempfile::TempDir, Store, sense::store::DatabaseRow) {
     let d = tempfile::tempdir().unwrap();
     let store = Store::open(&d.path().join("sense.db")).unwrap();
     let samples = sense::dataset::samples::embedded().unwrap();
     sense::dataset::samples::init_workspace(&store, &samples[..1]).unwrap();
     let db = store.databases().unwrap().remove(0);
+    (d, store, db)
+}
+
+/// POSTs a chat completion that names `db` (so the server writes the schema prompt).
+fn post_database(
+    rt: &tokio::runtime::Runtime,
+    addr: &std::net::SocketAddr,
+    db: &str,
+    question: &str,
+    max_tokens: usize,
+) -> serde_json::Value {
+    let body = serde_json::json!({
+        "messages": [{"role": "user", "content": question}], "database": db, "max_tokens": max_tokens
+    });
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/v1/chat/completions"))
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await
+    })
+    .unwrap()
+}
+
+#[test]
+fn serves_chat_completions_with_the_schema_prompt() {
+    let (d, store, db) = one_sample_workspace();
     let (rt, addr) = serve_tiny(d.path(), &store, 4096);
 
     sense::llm::install_crypto();
@@ -41,20 +70,7 @@ fn serves_chat_completions_with_the_schema_prompt() {
 
     // Naming a database applies the training prompt (schema + question): the server reports
     // its prompt length, which must be that of `prompt_for` (one byte per token).
-    let body = serde_json::json!({
-        "messages": [{"role": "user", "content": question}], "database": db.name, "max_tokens": 8
-    });
-    let reply: serde_json::Value = rt
-        .block_on(async {
-            reqwest::Client::new()
-                .post(format!("http://{addr}/v1/chat/completions"))
-                .json(&body)
-                .send()
-                .await?
-                .json()
-                .await
-        })
-        .unwrap();
+    let reply = post_database(&rt, &addr, &db.name, question, 8);
     let schema = introspect_path(&db.path, PromptOptions::default().sample_rows).unwrap();
     let expected = prompt_for(&schema, question, None, PromptOptions::default());
     assert_eq!(reply["usage"]["prompt_tokens"], expected.len());
@@ -275,27 +291,10 @@ fn streams_server_sent_events_as_openai_does_and_names_what_it_does_not_serve() 
 /// prompt for a request naming a database, as it saw in training.
 #[test]
 fn a_database_request_gets_the_layout_the_checkpoint_was_trained_on() {
-    let d = tempfile::tempdir().unwrap();
-    let store = Store::open(&d.path().join("sense.db")).unwrap();
-    let samples = sense::dataset::samples::embedded().unwrap();
-    sense::dataset::samples::init_workspace(&store, &samples[..1]).unwrap();
-    let db = store.databases().unwrap().remove(0);
+    let (d, store, db) = one_sample_workspace();
     let (rt, addr) = serve_tiny_with(d.path(), &store, 4096, PromptFormat::Compact);
     let question = "How many rows are there?";
-    let body = serde_json::json!({
-        "messages": [{"role": "user", "content": question}], "database": db.name, "max_tokens": 4
-    });
-    let reply: serde_json::Value = rt
-        .block_on(async {
-            reqwest::Client::new()
-                .post(format!("http://{addr}/v1/chat/completions"))
-                .json(&body)
-                .send()
-                .await?
-                .json()
-                .await
-        })
-        .unwrap();
+    let reply = post_database(&rt, &addr, &db.name, question, 4);
     let opts = PromptOptions::of(PromptFormat::Compact);
     let schema = introspect_path(&db.path, opts.sample_rows).unwrap();
     let compact = prompt_for(&schema, question, None, opts);

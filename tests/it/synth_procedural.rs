@@ -19,6 +19,11 @@ fn the_vocabulary_parses_into_at_least_40_distinct_domains() {
     assert!(all.len() >= 40, "{} domains", all.len());
     let names: BTreeSet<&str> = all.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names.len(), all.len(), "domain names are unique");
+    assert_eq!(
+        extra_columns().len(),
+        domains::EXTRA_COLUMNS.len(),
+        "every bookkeeping column parses"
+    );
     for d in &all {
         assert!(
             (MIN_TABLES..=MAX_TABLES).contains(&d.tables.len()),
@@ -246,4 +251,84 @@ fn the_cli_creates_databases_and_seals_the_dev_split() {
         "--allow-dev",
     ]));
     assert!(text.contains("(split dev)"), "{text}");
+}
+
+/// A domain's databases do not all spell their schema alike (else a model learns forty domains'
+/// names by heart instead of reading the prompt): across the plans of one seed some keys are
+/// `id`, some columns go by another name, some tables by the singular, some categories are
+/// capitalized and some dates are typed TEXT, while every foreign key still finds its parent.
+#[test]
+fn databases_of_one_domain_vary_their_names_and_styles() {
+    let all = all_domains().unwrap();
+    let plans: Vec<Plan> = (0..3 * all.len())
+        .map(|i| plan(&all, 11, "train", i))
+        .collect();
+    let original = |domain: &str, table: &str| {
+        all.iter()
+            .find(|d| d.name == domain)
+            .and_then(|d| d.tables.iter().find(|t| t.name == table))
+            .cloned()
+    };
+    let extras = extra_columns();
+    let (mut id_keys, mut renamed_cols, mut singular_tables) = (0, 0, 0);
+    for p in &plans {
+        for (t, _) in &p.tables {
+            id_keys += usize::from(t.key == "id");
+            match original(&p.domain, &t.name) {
+                Some(o) => {
+                    renamed_cols += t
+                        .columns
+                        .iter()
+                        .filter(|c| !o.columns.iter().any(|oc| oc.name == c.name))
+                        .filter(|c| !extras.iter().any(|e| e.name == c.name))
+                        .count()
+                }
+                None => singular_tables += 1,
+            }
+            for c in &t.columns {
+                if let Kind::Ref(parent) = &c.kind {
+                    assert!(
+                        p.tables.iter().any(|(t, _)| &t.name == parent),
+                        "{}: {}.{} -> {parent}",
+                        p.name,
+                        t.name,
+                        c.name
+                    );
+                }
+            }
+        }
+    }
+    // Every script builds: no renamed table or column is an SQL keyword (`order`, `match`).
+    for p in &plans {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(&script(p, 1))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+    }
+    let capital = plans.iter().filter(|p| p.style.capital_values).count();
+    let text_dates = plans.iter().filter(|p| p.style.text_dates).count();
+    assert!(id_keys > 10, "{id_keys} tables keyed by id");
+    assert!(renamed_cols > 50, "{renamed_cols} columns renamed");
+    assert!(
+        singular_tables > 5,
+        "{singular_tables} tables in the singular"
+    );
+    assert!(
+        capital > plans.len() / 4 && capital < plans.len() * 3 / 4,
+        "{capital} of {}",
+        plans.len()
+    );
+    assert!(text_dates > plans.len() / 5, "{text_dates}");
+    // A date named as one is declared TEXT in such a database (the values stay ISO dates).
+    let (p, c) = plans
+        .iter()
+        .filter(|p| p.style.text_dates)
+        .find_map(|p| {
+            p.tables
+                .iter()
+                .flat_map(|(t, _)| &t.columns)
+                .find(|c| matches!(c.kind, Kind::Date(..)) && c.name.contains("date"))
+                .map(|c| (p, c.name.clone()))
+        })
+        .expect("a plan with a TEXT date");
+    assert!(script(p, 1).contains(&format!("  {c} TEXT")), "{}", p.name);
 }

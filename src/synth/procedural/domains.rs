@@ -320,6 +320,31 @@ pub const DOMAINS: &[DomainRow] = &[
     ]),
 ];
 
+/// Columns any table may carry besides its domain's own (`name kind`, as in a table line):
+/// bookkeeping that real schemas are full of. They make procedural schemas as wide as
+/// hand-made ones (30-40 columns a database) so a model learns to pass over columns a question
+/// does not ask about.
+pub const EXTRA_COLUMNS: &[&str] = &[
+    "created_on date(2015,2024)",
+    "updated_on date(2021,2024)?",
+    "is_active int(0,1)",
+    "is_verified int(0,1)",
+    "priority cat(low|medium|high|critical)",
+    "region cat(north|south|east|west|central)",
+    "rating real(1,5)?",
+    "contact_email email?",
+    "contact_phone phone?",
+    "reference_code code(REF)",
+    "source cat(web|phone|referral|partner|walk-in)",
+    "tier cat(standard|plus|premium)",
+    "notes word(checked|needs review|escalated|archived|pending)?",
+    "last_checked date(2022,2024)?",
+    "sort_order int(1,500)",
+    "external_ref code(EXT)",
+    "discount_pct int(0,30)?",
+    "verified_by person?",
+];
+
 pub const FIRST_NAMES: &[&str] = &[
     "Ana", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara",
     "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera",

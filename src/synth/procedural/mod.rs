@@ -8,6 +8,7 @@
 //! non-template examples, so that is what keeps a held-out procedural database held out.
 
 pub mod domains;
+pub mod style;
 
 use crate::schema::introspect_path;
 use crate::store::{NewDatabase, NewExample, Store, StoreError};
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 /// The `source` of procedural databases and of the examples written over them.
 pub const SOURCE: &str = "procedural";
 /// Bumped whenever the vocabulary or the value generators change (in each example's provenance).
-pub const PROCEDURAL_VERSION: u32 = 1;
+pub const PROCEDURAL_VERSION: u32 = 2;
 /// Bounds on every generated database.
 pub const MIN_TABLES: usize = 2;
 pub const MAX_TABLES: usize = 8;
@@ -201,28 +202,13 @@ pub fn parse_domain(row: &domains::DomainRow) -> Result<DomainSpec> {
             .and_then(|h| h.split_once('('))
             .ok_or_else(|| err(format!("'{head}' is not table(key)")))?;
         let mut columns = Vec::new();
-        let mut seen: BTreeSet<&str> = BTreeSet::from([key]);
+        let mut seen: BTreeSet<String> = BTreeSet::from([key.to_string()]);
         for c in cols.split(';') {
-            let (cname, kind) = c
-                .trim()
-                .split_once(' ')
-                .ok_or_else(|| err(format!("{tname}: column '{c}' lacks a kind")))?;
-            let (kind, nullable) = match kind.trim().strip_suffix('?') {
-                Some(k) => (k, true),
-                None => (kind.trim(), false),
-            };
-            if !is_ident(cname) || !seen.insert(cname) {
-                return Err(err(format!(
-                    "{tname}: column name '{cname}' invalid or repeated"
-                )));
+            let col = parse_column(c, &tables).map_err(|m| err(format!("{tname}: {m}")))?;
+            if !seen.insert(col.name.clone()) {
+                return Err(err(format!("{tname}: column name '{}' repeated", col.name)));
             }
-            let kind =
-                parse_kind(kind, &tables).map_err(|m| err(format!("{tname}.{cname}: {m}")))?;
-            columns.push(ColumnSpec {
-                name: cname.to_string(),
-                kind,
-                nullable,
-            });
+            columns.push(col);
         }
         if !is_ident(tname) || !is_ident(key) || tables.iter().any(|t| t.name == tname) {
             return Err(err(format!("table '{tname}({key})' invalid or repeated")));
@@ -243,6 +229,35 @@ pub fn parse_domain(row: &domains::DomainRow) -> Result<DomainSpec> {
     })
 }
 
+/// The bookkeeping columns any table may carry (`domains::EXTRA_COLUMNS`), parsed; one that
+/// does not parse is left out (the vocabulary test names it).
+pub fn extra_columns() -> Vec<ColumnSpec> {
+    domains::EXTRA_COLUMNS
+        .iter()
+        .filter_map(|line| parse_column(line, &[]).ok())
+        .collect()
+}
+
+/// One `name kind` column of a table line; `earlier` are the tables a `>table` may name.
+fn parse_column(text: &str, earlier: &[TableSpec]) -> std::result::Result<ColumnSpec, String> {
+    let (name, kind) = text
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| format!("column '{text}' lacks a kind"))?;
+    let (kind, nullable) = match kind.trim().strip_suffix('?') {
+        Some(k) => (k, true),
+        None => (kind.trim(), false),
+    };
+    if !is_ident(name) {
+        return Err(format!("column name '{name}' invalid"));
+    }
+    Ok(ColumnSpec {
+        name: name.to_string(),
+        kind: parse_kind(kind, earlier).map_err(|m| format!("{name}: {m}"))?,
+        nullable,
+    })
+}
+
 /// The whole vocabulary, parsed.
 pub fn all_domains() -> Result<Vec<DomainSpec>> {
     domains::DOMAINS.iter().map(parse_domain).collect()
@@ -256,6 +271,7 @@ pub struct Plan {
     pub description: String,
     /// Tables in creation order (parents first), each with its row count.
     pub tables: Vec<(TableSpec, usize)>,
+    pub style: style::Style,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -286,6 +302,7 @@ fn db_name(domain: &str, seed: u64, split: &str, index: usize) -> String {
 /// Plans database `index` of (`seed`, `split`). Each run of `domains.len()` indices visits
 /// every domain once, in an order drawn from the seed.
 pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
+    let extras = extra_columns();
     let cycle = index / all.len();
     let mut order: Vec<usize> = (0..all.len()).collect();
     order.shuffle(&mut StdRng::seed_from_u64(fnv(&format!(
@@ -295,7 +312,12 @@ pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
     let mut rng = StdRng::seed_from_u64(fnv(&format!("db/{seed}/{split}/{index}")));
     // A random subset of tables, closed under the tables its foreign keys point to.
     let n = d.tables.len();
-    let want = rng.random_range(MIN_TABLES..=n.min(MAX_TABLES));
+    // Mostly the whole domain: hand-made schemas have five or six tables, not two.
+    let want = if rng.random_bool(0.6) {
+        n.min(MAX_TABLES)
+    } else {
+        rng.random_range(MIN_TABLES..=n.min(MAX_TABLES))
+    };
     let mut picked: Vec<usize> = (0..n).collect();
     picked.shuffle(&mut rng);
     let mut keep: BTreeSet<usize> = picked[..want].iter().copied().collect();
@@ -326,13 +348,22 @@ pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
     for &i in keep.iter().take(MAX_TABLES) {
         let t = &d.tables[i];
         // Keys, foreign keys and the first attribute (the row's label) always; others mostly.
-        let columns = t
+        let mut columns: Vec<ColumnSpec> = t
             .columns
             .iter()
             .enumerate()
-            .filter(|(k, c)| matches!(c.kind, Kind::Ref(_)) || *k == 0 || rng.random_bool(0.8))
+            .filter(|(k, c)| matches!(c.kind, Kind::Ref(_)) || *k == 0 || rng.random_bool(0.9))
             .map(|(_, c)| c.clone())
             .collect();
+        // Up to two bookkeeping columns, as real tables have (more cost SFT steps).
+        for _ in 0..rng.random_range(0..=2) {
+            let Some(e) = extras.get(rng.random_range(0..extras.len().max(1))) else {
+                break;
+            };
+            if e.name != t.key && !columns.iter().any(|c| c.name == e.name) {
+                columns.push(e.clone());
+            }
+        }
         let rows = if has_children(i) {
             rng.random_range(MIN_ROWS..=120)
         } else {
@@ -346,11 +377,14 @@ pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
             rows,
         ));
     }
+    let style = style::Style::draw(&mut rng);
+    style::apply(&style, &mut tables, &mut rng);
     Plan {
         name: db_name(&d.name, seed, split, index),
         domain: d.name.clone(),
         description: d.description.clone(),
         tables,
+        style,
     }
 }
 
@@ -465,7 +499,7 @@ pub fn script(plan: &Plan, rng_seed: u64) -> String {
         let mut defs = vec![format!("  {} INTEGER PRIMARY KEY", t.key)];
         let mut fks = Vec::new();
         for c in &t.columns {
-            defs.push(format!("  {} {}", c.name, c.kind.sql_type()));
+            defs.push(format!("  {} {}", c.name, style::sql_type(&plan.style, c)));
             if let Kind::Ref(p) = &c.kind {
                 fks.push(format!(
                     "  FOREIGN KEY ({}) REFERENCES {p}({})",

@@ -95,8 +95,14 @@ pub(super) const GROUP_HAVING: Template = Template {
         "which {cw} values have at least {n} {pl}?",
         "list the {cw}s shared by {n} or more {pl}.",
         "find every {cw} that appears in at least {n} {pl}.",
+        "which {cw}s have at least {n} {pl}? list the {cw} and the number of {pl}.",
     ],
-    sql: &["SELECT {cn} FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}"],
+    sql: &[
+        "SELECT {cn} FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}",
+        "SELECT {cn} FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}",
+        "SELECT {cn} FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}",
+        "SELECT {cn}, COUNT(*) FROM {tn} GROUP BY {cn} HAVING COUNT(*) >= {n}",
+    ],
 };
 
 pub(super) const COUNT_WHERE: Template = Template {
@@ -140,6 +146,15 @@ pub(super) const GROUP_AGG: Template = Template {
     sql: &["SELECT {cn}, AVG({mn}) FROM {tn} GROUP BY {cn}"],
 };
 
+pub(super) const GROUP_COUNT_AVG: Template = Template {
+    name: "group_count_avg",
+    phrasings: &[
+        "for each {cw}, list the {cw}, the number of {pl} and their average {mw} rounded to two decimals.",
+        "show every {cw} with its number of {pl} and their mean {mw}, rounded to 2 decimal places.",
+    ],
+    sql: &["SELECT {cn}, COUNT(*), ROUND(AVG({mn}), 2) FROM {tn} GROUP BY {cn}"],
+};
+
 pub(super) const GROUP_SUM: Template = Template {
     name: "group_sum",
     phrasings: &[
@@ -166,6 +181,16 @@ pub(super) const AGG_WHERE: Template = Template {
         "what is the {aw} {mw} of {vb} {pl}?",
     ],
     sql: &["SELECT {agg}({mn}) FROM {tn} WHERE {cn} = {v}"],
+};
+
+pub(super) const AVG_ROUND_WHERE: Template = Template {
+    name: "avg_round_where",
+    phrasings: &[
+        "what is the average {mw} of {vb} {pl}, rounded to two decimals?",
+        "what is the average {mw} of {pl} whose {cw} is {v}, rounded to two decimals?",
+        "among {pl} with {cw} {v}, give the mean {mw} rounded to 2 decimal places.",
+    ],
+    sql: &["SELECT ROUND(AVG({mn}), 2) FROM {tn} WHERE {cn} = {v}"],
 };
 
 pub(super) const AND_FILTER: Template = Template {
@@ -514,9 +539,11 @@ pub(super) const ALL: &[&Template] = &[
     &LIST_WHERE,
     &UNION,
     &GROUP_AGG,
+    &GROUP_COUNT_AVG,
     &GROUP_SUM,
     &GROUP_ORDER,
     &AGG_WHERE,
+    &AVG_ROUND_WHERE,
     &AND_FILTER,
     &INTERSECT,
     &EXCEPT,

@@ -180,6 +180,7 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
             let w = [("cw", cw.as_str()), ("pl", pl), ("mw", mw.as_str())];
             let s = [("cn", cn.as_str()), ("tn", tn), ("mn", mn.as_str())];
             g.emit(&d::GROUP_AGG, &w, &s);
+            g.emit(&d::GROUP_COUNT_AVG, &w, &s);
             g.emit(&d::GROUP_SUM, &w, &s);
             g.emit(&d::GROUP_ORDER, &w, &s);
 
@@ -210,6 +211,17 @@ pub(super) fn single_table(g: &mut Gen, t: &Tab) {
                         ("cn", &cn),
                         ("v", &vl),
                     ],
+                );
+                g.emit(
+                    &d::AVG_ROUND_WHERE,
+                    &[
+                        ("cw", &cw),
+                        ("pl", pl),
+                        ("mw", &mw),
+                        ("v", &vs),
+                        ("vb", &vb),
+                    ],
+                    &[("mn", &mn), ("tn", tn), ("cn", &cn), ("v", &vl)],
                 );
 
                 let hi = &m.quartiles[1];

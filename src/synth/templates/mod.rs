@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Bumped whenever templates or phrasings change (recorded in each example's provenance).
-pub const TEMPLATES_VERSION: u32 = 3;
+pub const TEMPLATES_VERSION: u32 = 4;
 
 /// The `source` of every example this module writes.
 pub const SOURCE: &str = "template";

@@ -185,6 +185,7 @@ mod tests {
                     columns: vec![col("id", true, None), col("city", false, None)],
                     row_count: 3,
                     sample_rows: vec![],
+                    values: vec![],
                 },
                 Table {
                     name: "pets".into(),
@@ -194,6 +195,7 @@ mod tests {
                     ],
                     row_count: 5,
                     sample_rows: vec![],
+                    values: vec![],
                 },
             ],
         }
