@@ -216,6 +216,9 @@ pub struct JsonSummary {
     pub per_difficulty: Breakdown,
     /// The stored evaluation (a checkpoint's); null for a predictions file.
     pub eval_id: Option<i64>,
+    /// How a checkpoint's SQL was generated (`ModelEvalOptions::decoding`); null for a
+    /// predictions file.
+    pub decoding: Option<String>,
 }
 
 impl JsonSummary {
@@ -230,6 +233,7 @@ impl JsonSummary {
             per_db: s.per_db.clone(),
             per_difficulty: s.per_difficulty.clone(),
             eval_id,
+            decoding: None,
         }
     }
 }

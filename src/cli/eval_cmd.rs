@@ -57,26 +57,32 @@ pub struct EvalArgs {
     /// table and column names are kept to those its prompt's schema shows).
     #[arg(long)]
     pub free_decoding: bool,
+    /// With --model: completions per question, the greedy one then samples; above 1 the answer
+    /// is the one whose result most of those that run return (execution-guided decoding).
+    #[arg(long, default_value_t = 1, value_parser = super::flags::candidates)]
+    pub candidates: usize,
 }
 
 pub fn run(ws: &Path, a: EvalArgs) -> Result<i32> {
     if let Some(ckpt) = &a.model {
         let mut metric = Metric::of(a.metric);
         metric.keep_distinct |= a.keep_distinct;
-        return super::train_cmd::eval_model(
-            ws,
-            ckpt,
-            &a.split,
-            a.db_name.clone(),
-            a.limit,
-            a.batch,
-            a.max_new_tokens,
-            &a.device,
+        let opts = crate::train::eval::ModelEvalOptions {
+            split: a.split.clone(),
+            db: a.db_name.clone(),
+            limit: a.limit,
+            batch: a.batch,
+            max_new_tokens: a.max_new_tokens,
+            schema_bound: !a.free_decoding,
+            candidates: a.candidates,
+            device: a.device.clone(),
             metric,
-            a.timeout,
-            !a.free_decoding,
-            a.json,
-        );
+            limits: Limits {
+                timeout: Duration::from_secs_f64(a.timeout),
+                ..Limits::default()
+            },
+        };
+        return super::train_cmd::eval_model(ws, ckpt, opts, a.json);
     }
     let (Some(pred), Some(gold), Some(db)) = (&a.pred, &a.gold, &a.db) else {
         return Err(bad("sense eval needs --pred FILE --gold FILE --db DIR"));

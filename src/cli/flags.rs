@@ -76,6 +76,17 @@ pub fn count(s: &str) -> Result<usize, String> {
     Ok(v)
 }
 
+/// Completions per question for execution-guided decoding: 1 (greedy alone) to 32.
+pub fn candidates(s: &str) -> Result<usize, String> {
+    let v = count(s)?;
+    if v > 32 {
+        return Err(format!(
+            "{v} is out of range: at most 32 completions per question"
+        ));
+    }
+    Ok(v)
+}
+
 /// A count of at least 1 that goes out on the wire as u32.
 pub fn count_u32(s: &str) -> Result<u32, String> {
     let v = count(s)?;

@@ -67,6 +67,10 @@ pub struct RecipeArgs {
     /// column names are kept to those the prompt's schema shows).
     #[arg(long)]
     pub free_decoding: bool,
+    /// Completions per evaluation question: where the greedy SQL fails or returns nothing,
+    /// the answer is the result most of the other samples that run agree on (1: greedy only).
+    #[arg(long, default_value_t = 8, value_parser = super::flags::candidates)]
+    pub candidates: usize,
     /// Forget the state file and start over (runs and evals already made stay in the store).
     #[arg(long)]
     pub fresh: bool,
@@ -101,6 +105,7 @@ impl RecipeArgs {
             weak_at: self.weak_at,
             dpo_sft_weight: self.dpo_sft_weight,
             free_decoding: self.free_decoding,
+            candidates: self.candidates,
         }
     }
 }
@@ -411,10 +416,7 @@ fn table(r: &serde_json::Value) -> String {
         "{:.1} minutes (budget {}), {} decoding\n",
         r["minutes"].as_f64().unwrap_or(0.0),
         r["budget_minutes"],
-        r["decoding"]
-            .as_str()
-            .unwrap_or("schema_bound")
-            .replace('_', "-")
+        r["decoding"].as_str().unwrap_or("greedy, schema-bound")
     ));
     s
 }

@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 #[derive(Subcommand, Debug)]
 pub enum TrainCmd {
@@ -373,41 +372,14 @@ pub fn train(ws: &Path, what: TrainCmd) -> Result<i32> {
 }
 
 /// `sense eval --model CKPT --split dev`.
-#[allow(clippy::too_many_arguments)]
-pub fn eval_model(
-    ws: &Path,
-    ckpt: &Path,
-    split: &str,
-    db: Option<String>,
-    limit: Option<usize>,
-    batch: usize,
-    max_new_tokens: usize,
-    device: &str,
-    metric: crate::exec::Metric,
-    timeout: f64,
-    schema_bound: bool,
-    json: bool,
-) -> Result<i32> {
+pub fn eval_model(ws: &Path, ckpt: &Path, opts: ModelEvalOptions, json: bool) -> Result<i32> {
     let store = Store::open_existing(ws)?;
     let stop = super::output::on_ctrl_c(
         "Ctrl-C: stopping the evaluation after this batch; nothing is recorded (Ctrl-C again to quit now)",
         Some("second Ctrl-C: quitting"),
     );
-    let opts = ModelEvalOptions {
-        split: split.into(),
-        db,
-        limit,
-        batch,
-        max_new_tokens,
-        schema_bound,
-        device: device.into(),
-        metric,
-        limits: crate::exec::Limits {
-            timeout: Duration::from_secs_f64(timeout),
-            ..crate::exec::Limits::default()
-        },
-    };
-    let dev = crate::train::config::device(device)?;
+    let (split, limit) = (opts.split.clone(), opts.limit);
+    let dev = crate::train::config::device(&opts.device)?;
     let loaded = crate::train::checkpoint::load_with(ckpt, &dev, &super::load_options())?;
     if let Some(w) = &loaded.warning {
         eprintln!("warning: {w}");
@@ -456,13 +428,15 @@ pub fn eval_model(
                 .map_or((None, ""), |(id, sql)| (Some(*id), sql.as_str()));
             println!("{}", serde_json::to_string(&JsonItem::new(res, sql, id))?);
         }
-        let s = JsonSummary::new(opts.metric.kind.as_str(), &r.summary, Some(r.eval_id));
+        let mut s = JsonSummary::new(opts.metric.kind.as_str(), &r.summary, Some(r.eval_id));
+        s.decoding = Some(opts.decoding());
         println!("{}", serde_json::to_string(&s)?);
     } else {
         println!(
-            "model {} on split {split} (eval #{})",
+            "model {} on split {split} (eval #{}; {})",
             ckpt.display(),
-            r.eval_id
+            r.eval_id,
+            opts.decoding()
         );
         print!("{}", r.summary.render());
     }

@@ -148,6 +148,15 @@ pub struct RecipeOptions {
     /// the prompt's schema: `train::schema_bound`).
     #[serde(default)]
     pub free_decoding: bool,
+    /// Completions per evaluation question (`sense eval --candidates`): above 1, where the
+    /// greedy SQL fails or returns nothing, the answer is chosen among samples by execution.
+    /// State files from before it existed evaluated greedily.
+    #[serde(default = "greedy")]
+    pub candidates: usize,
+}
+
+fn greedy() -> usize {
+    1
 }
 
 impl Default for RecipeOptions {
@@ -173,6 +182,9 @@ impl Default for RecipeOptions {
             // chosen SQL it held level (README "Does it learn?").
             dpo_sft_weight: 1.0,
             free_decoding: false,
+            // Measured on a recipe checkpoint: held-out templates 110 → 119 of 200, dev 16 →
+            // 16 of 172, for about a minute more of evaluation.
+            candidates: 8,
         }
     }
 }
@@ -319,6 +331,12 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
         ]
         .into_iter()
         .chain(free())
+        .chain(
+            (o.candidates > 1)
+                .then(|| [s("--candidates"), s(o.candidates)])
+                .into_iter()
+                .flatten(),
+        )
         .collect(),
         deadline_minutes: None,
     };
@@ -622,7 +640,7 @@ pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
     serde_json::json!({
         "minutes": minutes,
         "budget_minutes": state.options.as_ref().map(|o| o.minutes),
-        "decoding": state.options.as_ref().map(|o| if o.free_decoding { "free" } else { "schema_bound" }),
+        "decoding": state.options.as_ref().map(|o| crate::train::eval::decoding_label(o.candidates, !o.free_decoding)),
         "sft": {"run": run(Stage::Sft), "checkpoint": state.stage(Stage::Sft).checkpoint,
             "ex_heldout_templates": ex(Stage::EvalSftHeldout), "ex_dev": ex(Stage::EvalSftDev),
             "n_heldout_templates": n(Stage::EvalSftHeldout), "n_dev": n(Stage::EvalSftDev)},

@@ -107,7 +107,7 @@ fn value_links(schema: &DbSchema, question: &str) -> Vec<String> {
         }
     }
     // Longest first; equal lengths keep the schema's order.
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found
         .into_iter()
         .map(|(_, l)| l)
@@ -138,7 +138,7 @@ pub fn links(schema: &DbSchema, question: &str) -> Vec<String> {
 
 fn name_links(schema: &DbSchema, question: &str) -> Vec<String> {
     let q = question_words(question);
-    let asks_ids = q.contains("id");
+    let asks_ids = q.contains("id") || q.contains("ids");
     let mut per_table: Vec<(usize, usize, Vec<String>)> = Vec::new();
     for (ti, t) in schema.tables.iter().enumerate() {
         let table_hit = mentioned(&t.name, &q);

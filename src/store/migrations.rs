@@ -215,4 +215,9 @@ ALTER TABLE jobs ADD COLUMN target TEXT;
 ALTER TABLE jobs ADD COLUMN run_id INTEGER;
 CREATE INDEX jobs_running_target ON jobs(kind, target) WHERE status = 'running';
 "#,
+    // 7: how an evaluation's SQL was generated (greedy or best of k by execution, schema-bound
+    // or free): two evaluations are compared only when they decoded alike.
+    r#"
+ALTER TABLE evals ADD COLUMN decoding TEXT;
+"#,
 ];

@@ -26,7 +26,7 @@ pub use model::*;
 pub use originals::Originals;
 pub use pairs::{NewPair, PairFacets, PairQuery, Undone};
 pub use quality::SampleQuality;
-pub use runs::{example_set_of, Breakdown, EvalRow, MetricPoint, NewRun, Run, Tally};
+pub use runs::{example_set_of, Breakdown, EvalRow, MetricPoint, NewEval, NewRun, Run, Tally};
 pub use runs_view::DataFilter;
 pub use splits::{seal_split, TRAIN};
 

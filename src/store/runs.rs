@@ -98,6 +98,25 @@ pub struct EvalRow {
     /// Digest of the example ids the evaluation used (None for evaluations recorded before
     /// sense kept them): two evaluations are comparable only when these are equal.
     pub example_set: Option<String>,
+    /// How the SQL was generated (`train::eval::ModelEvalOptions::decoding`); None for
+    /// evaluations recorded before sense kept it. Comparable evaluations decode alike.
+    pub decoding: Option<String>,
+}
+
+/// An evaluation to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEval<'a> {
+    pub run_id: Option<i64>,
+    pub model: &'a str,
+    pub split: &'a str,
+    pub metric: &'a str,
+    pub n: i64,
+    pub correct: i64,
+    pub per_db: &'a serde_json::Value,
+    pub per_difficulty: &'a serde_json::Value,
+    /// The example ids evaluated (empty: not known).
+    pub examples: &'a [i64],
+    pub decoding: Option<&'a str>,
 }
 
 /// The digest `evals.example_set` holds for these example ids (in any order).
@@ -216,19 +235,19 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_eval(
-        &self,
-        run_id: Option<i64>,
-        model: &str,
-        split: &str,
-        metric: &str,
-        n: i64,
-        correct: i64,
-        per_db: &serde_json::Value,
-        per_difficulty: &serde_json::Value,
-        examples: &[i64],
-    ) -> Result<i64> {
+    pub fn insert_eval(&self, e: &NewEval) -> Result<i64> {
+        let NewEval {
+            run_id,
+            model,
+            split,
+            metric,
+            n,
+            correct,
+            per_db,
+            per_difficulty,
+            examples,
+            decoding,
+        } = *e;
         // What `evals()` decodes is checked on the way in.
         for (column, v) in [("per_db", per_db), ("per_difficulty", per_difficulty)] {
             if let Err(e) = Breakdown::deserialize(v) {
@@ -239,8 +258,8 @@ impl Store {
         }
         self.conn.execute(
             "INSERT INTO evals (run_id, model, split, metric, n, correct, per_db, per_difficulty,
-                                examples, example_set)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                                examples, example_set, decoding)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
             params![
                 run_id,
                 model,
@@ -252,6 +271,7 @@ impl Store {
                 per_difficulty.to_string(),
                 (!examples.is_empty()).then(|| serde_json::json!(examples).to_string()),
                 (!examples.is_empty()).then(|| example_set_of(examples)),
+                decoding,
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -279,7 +299,7 @@ impl Store {
     pub fn evals(&self) -> Result<Vec<EvalRow>> {
         let mut st = self.conn.prepare(
             "SELECT id, run_id, model, split, metric, n, correct, per_db, per_difficulty, created_at,
-                    example_set
+                    example_set, decoding
              FROM evals ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
@@ -296,6 +316,7 @@ impl Store {
                     per_difficulty: Breakdown::new(),
                     created_at: r.get(9)?,
                     example_set: r.get(10)?,
+                    decoding: r.get(11)?,
                 },
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,

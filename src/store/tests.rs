@@ -243,17 +243,18 @@ fn evals_come_back_with_their_breakdowns_decoded() {
     let (_d, s) = ws();
     let per_db = json!({"shop": {"n": 4, "correct": 3}, "zoo": {"n": 2, "correct": 0}});
     let per_difficulty = json!({"easy": {"n": 6, "correct": 3}});
-    s.insert_eval(
-        None,
-        "m",
-        "dev",
-        "spider",
-        6,
-        3,
-        &per_db,
-        &per_difficulty,
-        &[5, 3, 4],
-    )
+    s.insert_eval(&crate::store::NewEval {
+        run_id: None,
+        model: "m",
+        split: "dev",
+        metric: "spider",
+        n: 6,
+        correct: 3,
+        per_db: &per_db,
+        per_difficulty: &per_difficulty,
+        examples: &[5, 3, 4],
+        decoding: None,
+    })
     .unwrap();
     let e = &s.evals().unwrap()[0];
     // The examples it used, and their digest, whatever their order.
@@ -270,17 +271,18 @@ fn evals_come_back_with_their_breakdowns_decoded() {
 
     // What could not be read back is refused on the way in...
     let err = s
-        .insert_eval(
-            None,
-            "m",
-            "dev",
-            "spider",
-            1,
-            1,
-            &json!({"shop": 3}),
-            &json!({}),
-            &[],
-        )
+        .insert_eval(&crate::store::NewEval {
+            run_id: None,
+            model: "m",
+            split: "dev",
+            metric: "spider",
+            n: 1,
+            correct: 1,
+            per_db: &json!({"shop": 3}),
+            per_difficulty: &json!({}),
+            examples: &[],
+            decoding: None,
+        })
         .unwrap_err()
         .to_string();
     assert!(err.contains("evals.per_db"), "{err}");

@@ -5,9 +5,10 @@ use super::checkpoint::{self, Loaded};
 use super::config::device;
 use super::data::prompt_of;
 use super::error::{bail, Result};
+use super::exec_guided;
 use super::generate::{generate, GenOptions};
 use crate::evaluate::{evaluate, summarize, EvalItem, GoldCache, ItemResult, Summary};
-use crate::exec::{Limits, Metric};
+use crate::exec::{ExecPool, Limits, Metric};
 use crate::store::{ExampleFilter, JobStatus, Store};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,9 +22,30 @@ pub struct ModelEvalOptions {
     pub max_new_tokens: usize,
     /// Identifiers kept to each prompt's schema (`schema_bound`).
     pub schema_bound: bool,
+    /// Completions per question (the greedy one, then samples); above 1 the answer is the one
+    /// `exec_guided::choose` picks by running them on the question's database.
+    pub candidates: usize,
     pub device: String,
     pub metric: Metric,
     pub limits: Limits,
+}
+
+impl ModelEvalOptions {
+    /// How the SQL is generated, as evaluations record it (`decoding_label`).
+    pub fn decoding(&self) -> String {
+        decoding_label(self.candidates, self.schema_bound)
+    }
+}
+
+/// `greedy` or `best of K by execution`, then `schema-bound` or `free`.
+pub fn decoding_label(candidates: usize, schema_bound: bool) -> String {
+    let how = if candidates > 1 {
+        format!("best of {candidates} by execution")
+    } else {
+        "greedy".into()
+    };
+    let names = if schema_bound { "schema-bound" } else { "free" };
+    format!("{how}, {names}")
 }
 
 pub struct ModelEval {
@@ -148,6 +170,13 @@ fn run_eval(
         schema_bound: o.schema_bound,
         ..GenOptions::default()
     };
+    let sampled = GenOptions {
+        temperature: exec_guided::TEMPERATURE,
+        top_p: exec_guided::TOP_P,
+        ..opts
+    };
+    let extra = o.candidates.max(1) - 1;
+    let mut pool = ExecPool::new(o.limits);
     let mut preds = vec![String::new(); prompts.len()];
     let mut done = 0;
     for chunk in order.chunks(o.batch.max(1)) {
@@ -155,6 +184,29 @@ fn run_eval(
         let outs = generate(&l.model, &l.tokenizer, &ps, &opts, cancel)?;
         for (&i, text) in chunk.iter().zip(outs) {
             preds[i] = sql_of(&text);
+        }
+        if extra > 0 {
+            // Samples only where the greedy SQL does not answer (fails or returns nothing);
+            // each example's seeded by its index, so the choice does not depend on batching.
+            for &i in chunk {
+                let db = store.database(examples[i].db_id)?;
+                let Ok(ex) = pool.get(&db.path) else {
+                    continue;
+                };
+                if exec_guided::answers(ex, &preds[i]) {
+                    continue;
+                }
+                let rows = vec![prompts[i].clone(); extra];
+                let seeded = GenOptions {
+                    seed: (i * extra) as u64,
+                    ..sampled
+                };
+                let outs = generate(&l.model, &l.tokenizer, &rows, &seeded, cancel)?;
+                let mut cands = vec![std::mem::take(&mut preds[i])];
+                cands.extend(outs.iter().map(|t| sql_of(t)));
+                let pick = exec_guided::choose(&cands, ex);
+                preds[i] = cands.swap_remove(pick);
+            }
         }
         done += chunk.len();
         if cancel.load(Ordering::Relaxed) {
@@ -193,17 +245,19 @@ fn run_eval(
     }
     let summary = summarize(&results);
     let ids: Vec<i64> = examples.iter().map(|e| e.id).collect();
-    let eval_id = store.insert_eval(
-        l.meta.run_id,
-        &l.dir.display().to_string(),
-        &o.split,
-        o.metric.kind.as_str(),
-        summary.overall.n as i64,
-        summary.overall.correct as i64,
-        &serde_json::to_value(&summary.per_db)?,
-        &serde_json::to_value(&summary.per_difficulty)?,
-        &ids,
-    )?;
+    let decoding = o.decoding();
+    let eval_id = store.insert_eval(&crate::store::NewEval {
+        run_id: l.meta.run_id,
+        model: &l.dir.display().to_string(),
+        split: &o.split,
+        metric: o.metric.kind.as_str(),
+        n: summary.overall.n as i64,
+        correct: summary.overall.correct as i64,
+        per_db: &serde_json::to_value(&summary.per_db)?,
+        per_difficulty: &serde_json::to_value(&summary.per_difficulty)?,
+        examples: &ids,
+        decoding: Some(&decoding),
+    })?;
     Ok(ModelEval {
         eval_id,
         summary,

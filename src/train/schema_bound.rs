@@ -3,8 +3,11 @@
 //! name the prompt's schema shows (or an alias it declared with `AS`). A candidate token that
 //! would spell anything else is passed over for the next likeliest, so a small model that
 //! half-remembers the names of its training databases writes the names of this one instead.
-//! String literals, numbers and quoted identifiers are left free.
+//! A string literal must be a value the prompt gives (`super::literals`); numbers and quoted
+//! identifiers are left free.
 
+use super::literals::Literals;
+use super::sql_scope::Scopes;
 use crate::schema::schema_section;
 
 /// Words SQLite reads that are not in a schema: keywords, functions, type names.
@@ -102,6 +105,10 @@ pub struct Names {
     /// Qualifiers taken on trust before the query declares them (`SELECT T1.a FROM t AS T1`):
     /// single letters, `t1`..`t9`, and each table's initials (`work_orders` → `wo`).
     alias_like: Vec<String>,
+    /// The values string literals may hold (None: any).
+    literals: Option<Literals>,
+    /// Each table's words (its columns), by table; both sorted.
+    table_columns: Vec<(String, Vec<String>)>,
 }
 
 /// What the words before a word make of it.
@@ -128,6 +135,7 @@ impl Names {
         alias_like.extend((1..=9).map(|i| format!("t{i}")));
         let mut lex = Lexer::default();
         let create = schema.contains("CREATE TABLE");
+        let mut table_columns: Vec<(String, Vec<String>)> = Vec::new();
         for line in schema.lines() {
             // A foreign key's target (`-> parent.col`) names a table and its column: the words
             // after each arrow but its first are columns of this line.
@@ -152,10 +160,21 @@ impl Names {
             };
             if let Some(t) = at.map(|at| words.remove(at)) {
                 alias_like.push(t.split('_').filter_map(|p| p.chars().next()).collect());
+                table_columns.push((t.clone(), Vec::new()));
                 tables.push(t);
+            }
+            // The CREATE TABLE layout lists a table's columns on the lines after its name.
+            if let Some((_, cols)) = table_columns.last_mut() {
+                cols.extend(words.iter().cloned());
             }
             columns.extend(words);
         }
+        for (_, cols) in &mut table_columns {
+            cols.sort();
+            cols.dedup();
+        }
+        table_columns.sort();
+        table_columns.dedup_by(|a, b| a.0 == b.0);
         let mut sql: Vec<String> = SQL_WORDS.iter().map(|w| w.to_string()).collect();
         for words in [&mut tables, &mut columns, &mut sql, &mut alias_like] {
             words.sort();
@@ -166,12 +185,24 @@ impl Names {
             columns,
             sql,
             alias_like,
+            literals: None,
+            table_columns,
         }
+    }
+
+    /// The words of `table`'s line(s): its columns (sorted).
+    fn columns_of(&self, table: &str) -> Option<&[String]> {
+        self.table_columns
+            .binary_search_by(|(t, _)| t.as_str().cmp(table))
+            .ok()
+            .map(|i| self.table_columns[i].1.as_slice())
     }
 
     /// The names for a prompt `schema::prompt_for` wrote; None for any other text.
     pub fn of_prompt(prompt: &str) -> Option<Names> {
-        schema_section(prompt).map(Names::of_schema)
+        let mut names = Names::of_schema(schema_section(prompt)?);
+        names.literals = Literals::of_prompt(prompt);
+        Some(names)
     }
 
     /// Whether `sql` (a completion so far) uses only allowed identifiers, each where it may
@@ -191,6 +222,8 @@ impl Names {
             lex: Lexer::default(),
             place: Place::Any,
             aliases: Vec::new(),
+            literal: String::new(),
+            scopes: Scopes::default(),
         }
     }
 
@@ -232,6 +265,9 @@ pub struct Check<'a> {
     lex: Lexer,
     place: Place,
     aliases: Vec<String>,
+    /// The single-quoted literal being written.
+    literal: String,
+    scopes: Scopes,
 }
 
 impl Check<'_> {
@@ -241,15 +277,30 @@ impl Check<'_> {
     }
 
     fn push(&mut self, c: char) -> bool {
+        if self.lex.quote == Some('\'') {
+            if let Some(lits) = &self.names.literals {
+                let closed = c == '\'';
+                if !closed {
+                    self.literal.push(c);
+                }
+                if !lits.allows(&self.literal, closed) {
+                    return false;
+                }
+                if closed {
+                    self.literal.clear();
+                }
+            }
+        }
         let quoted = self.lex.quote.is_some();
         if let Some(word) = self.lex.push(c) {
             let w = word.to_lowercase();
             let n = self.names;
-            let ok = quoted
-                || w.starts_with(|c: char| c.is_ascii_digit())
+            let bare = !quoted && !w.starts_with(|c: char| c.is_ascii_digit());
+            let ok = !bare
                 || if self.place == Place::Alias {
+                    // An alias is a name, not a qualified one (`AS T1.status`).
                     self.aliases.push(w.clone());
-                    true
+                    c != '.'
                 } else if c == '.' && self.place == Place::Table {
                     false
                 } else if c == '.' && self.place != Place::Column {
@@ -257,10 +308,18 @@ impl Check<'_> {
                         || in_list(&n.alias_like, &w)
                         || self.aliases.contains(&w)
                 } else {
-                    n.fits(self.place, &w, &self.aliases, false)
+                    self.fits_here(&w, false)
                 };
             if !ok {
                 return false;
+            }
+            if bare && c != '.' {
+                match self.place {
+                    Place::Table => self.scopes.add_table(&w),
+                    Place::Any if self.is_bare_column(&w) => self.scopes.note_column(&w),
+                    _ => {}
+                }
+                self.scopes.word(&w);
             }
             self.place = match w.as_str() {
                 "from" | "join" if !quoted => Place::Table,
@@ -280,25 +339,81 @@ impl Check<'_> {
             if !fits && !quoted {
                 return false;
             }
+            if !quoted {
+                if self.place == Place::Table {
+                    self.scopes.from_subquery();
+                }
+                if !self.scopes.punct(c) {
+                    return false;
+                }
+            }
             self.place = if c == '.' { Place::Column } else { Place::Any };
         }
         true
+    }
+
+    /// `Names::fits` where the query's scopes narrow it: the first table after FROM holds a
+    /// column the SELECT used; once a SELECT's tables are known a bare column is one of theirs;
+    /// SELECT only where a query may start.
+    fn fits_here(&self, w: &str, prefix: bool) -> bool {
+        let n = self.names;
+        let matches = |x: &str| if prefix { x.starts_with(w) } else { x == w };
+        match self.place {
+            Place::Table => n
+                .tables
+                .iter()
+                .any(|t| matches(t) && self.scopes.table_fits(t, |x| n.columns_of(x))),
+            Place::Any => {
+                let select_fits = self.scopes.select_fits();
+                let sql = n
+                    .sql
+                    .iter()
+                    .any(|x| matches(x) && (select_fits || x != "select"));
+                let in_scope = self.scopes.tables_in_scope();
+                let column = || match &in_scope {
+                    None => n.fits(Place::Column, w, &[], prefix),
+                    Some(ts) => ts.iter().any(|t| {
+                        n.columns_of(t)
+                            .is_some_and(|cols| cols.iter().any(|c| matches(c)))
+                    }),
+                };
+                sql || column()
+                    || n.fits(Place::Table, w, &[], prefix)
+                    || self.aliases.iter().any(|a| matches(a))
+                    || (prefix && n.alias_like.iter().any(|a| matches(a)))
+            }
+            place => n.fits(place, w, &self.aliases, prefix),
+        }
+    }
+
+    /// A schema column written bare: not a SQL word, table or declared alias.
+    fn is_bare_column(&self, w: &str) -> bool {
+        let n = self.names;
+        in_list(&n.columns, w)
+            && !in_list(&n.sql, w)
+            && !in_list(&n.tables, w)
+            && !self.aliases.iter().any(|a| a == w)
     }
 
     /// Whether the text fed so far may stand: the word being spelled starts an allowed one
     /// (with `finished`, is one), and a finished query does not end where a name is due
     /// (`FROM`, `t.`, `AS`).
     pub fn ok(&self, finished: bool) -> bool {
+        if finished && !self.scopes.balanced() {
+            return false;
+        }
         match self.lex.open_word() {
             Some(part)
                 if !part.starts_with(|c: char| c.is_ascii_digit())
                     && self.place != Place::Alias =>
             {
                 let part = part.to_lowercase();
-                self.names.fits(self.place, &part, &self.aliases, !finished)
+                self.fits_here(&part, !finished)
             }
             Some(_) => true,
-            None => !finished || self.lex.quote.is_some() || self.place == Place::Any,
+            // A string or quoted name left open is never a finished query.
+            None if self.lex.quote.is_some() => !finished,
+            None => !finished || self.place == Place::Any,
         }
     }
 }
@@ -451,5 +566,93 @@ mod tests {
         let n = Names::of_prompt(create).unwrap();
         assert!(n.allows("SELECT COUNT(aircraft_id) FROM aircraft", true));
         assert!(!n.allows("SELECT COUNT(*) FROM aircraft_id", true));
+    }
+
+    fn shop() -> Names {
+        Names::of_schema(
+            "customers(customer_id PK, name text, city text)\n\
+             orders(order_id PK, customer_id -> customers, status text, total real)\n\
+             products(product_id PK, name text, price real)\n",
+        )
+    }
+
+    #[test]
+    fn bare_columns_keep_to_the_tables_in_scope() {
+        let n = shop();
+        let ok = |s: &str| n.allows(s, true);
+        // The first table after FROM holds a column the SELECT used.
+        assert!(ok("SELECT name FROM customers"));
+        assert!(!ok("SELECT name FROM orders"));
+        assert!(!n.allows("SELECT city FROM pro", false));
+        assert!(n.allows("SELECT city FROM cus", false));
+        // Once its tables are named, a bare column is one of theirs.
+        assert!(ok("SELECT COUNT(*) FROM orders WHERE status = 'x'"));
+        assert!(!ok("SELECT COUNT(*) FROM orders WHERE price > 3"));
+        assert!(!n.allows("SELECT COUNT(*) FROM orders WHERE pric", false));
+        assert!(ok(
+            "SELECT name, total FROM customers JOIN orders ON customers.customer_id = orders.customer_id"
+        ));
+        // A subquery has its own scope; a correlated one sees the outer tables.
+        assert!(ok("SELECT name FROM customers WHERE customer_id IN (SELECT customer_id FROM orders WHERE total > 5)"));
+        assert!(!ok(
+            "SELECT name FROM customers WHERE customer_id IN (SELECT customer_id FROM products)"
+        ));
+        assert!(ok("SELECT name FROM customers WHERE EXISTS (SELECT 1 FROM orders WHERE orders.customer_id = customer_id AND city = 'x')"));
+        // A SELECT reading a subquery, and aliases of the SELECT list, stay free.
+        assert!(ok(
+            "SELECT name FROM (SELECT name FROM products) AS sub WHERE name > 1"
+        ));
+        assert!(ok(
+            "SELECT city, COUNT(*) AS c FROM customers GROUP BY city ORDER BY c DESC"
+        ));
+    }
+
+    #[test]
+    fn brackets_balance_and_select_starts_a_query() {
+        let n = shop();
+        let ok = |s: &str| n.allows(s, true);
+        assert!(!n.allows("SELECT COUNT(*) FROM orders)", false));
+        assert!(!ok(
+            "SELECT COUNT(*) FROM orders WHERE total > (SELECT AVG(total) FROM orders"
+        ));
+        assert!(n.allows(
+            "SELECT COUNT(*) FROM orders WHERE total > (SELECT AVG(total",
+            false
+        ));
+        assert!(!ok("SELECT name FROM customers SELECT name FROM products"));
+        assert!(ok(
+            "SELECT name FROM customers UNION SELECT name FROM products"
+        ));
+        assert!(ok(
+            "SELECT name FROM customers UNION ALL SELECT name FROM products"
+        ));
+        // An alias is a name, never a qualified one.
+        assert!(!n.allows("SELECT COUNT(*) AS T1.status", false));
+    }
+
+    #[test]
+    fn a_prompt_with_a_question_keeps_literals_to_its_values() {
+        let p = "-- SQLite database schema:\naircraft(aircraft_id PK, home_base text 'SEA')\n-- Question: Which aircraft are based in Boston?\n-- SQL:\n";
+        let n = Names::of_prompt(p).unwrap();
+        assert!(n.allows(
+            "SELECT aircraft_id FROM aircraft WHERE home_base = 'Boston'",
+            true
+        ));
+        assert!(n.allows(
+            "SELECT aircraft_id FROM aircraft WHERE home_base = 'SEA'",
+            true
+        ));
+        assert!(n.allows(
+            "SELECT aircraft_id FROM aircraft WHERE home_base = 'Bos",
+            false
+        ));
+        assert!(!n.allows(
+            "SELECT aircraft_id FROM aircraft WHERE home_base = 'Bon",
+            false
+        ));
+        assert!(!n.allows(
+            "SELECT aircraft_id FROM aircraft WHERE home_base = 'Bost' ",
+            false
+        ));
     }
 }

@@ -82,17 +82,18 @@ fn fixture(dir: &Path) -> Store {
         serde_json::Value::Object(m)
     };
     store
-        .insert_eval(
-            Some(r1),
-            ck1,
-            "dev",
-            "spider",
-            100,
-            40,
-            &tally(&[("shop", 10, 40), ("vet", 30, 60)]),
-            &tally(&[("easy", 30, 50), ("hard", 10, 50)]),
-            &(1..=100).collect::<Vec<i64>>(),
-        )
+        .insert_eval(&crate::store::NewEval {
+            run_id: Some(r1),
+            model: ck1,
+            split: "dev",
+            metric: "spider",
+            n: 100,
+            correct: 40,
+            per_db: &tally(&[("shop", 10, 40), ("vet", 30, 60)]),
+            per_difficulty: &tally(&[("easy", 30, 50), ("hard", 10, 50)]),
+            examples: &(1..=100).collect::<Vec<i64>>(),
+            decoding: None,
+        })
         .unwrap();
 
     let r2 = new_run(
@@ -122,17 +123,18 @@ fn fixture(dir: &Path) -> Store {
         .unwrap();
     set_times(&store, r2, "2026-11-25T10:10:00.000Z", None);
     store
-        .insert_eval(
-            Some(r2),
-            "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050",
-            "dev",
-            "spider",
-            100,
-            46,
-            &tally(&[("shop", 13, 40), ("vet", 33, 60)]),
-            &tally(&[("easy", 33, 50), ("hard", 13, 50)]),
-            &(1..=100).rev().collect::<Vec<i64>>(),
-        )
+        .insert_eval(&crate::store::NewEval {
+            run_id: Some(r2),
+            model: "/work/ws/checkpoints/dpo-20261125-101000-12/step-000050",
+            split: "dev",
+            metric: "spider",
+            n: 100,
+            correct: 46,
+            per_db: &tally(&[("shop", 13, 40), ("vet", 33, 60)]),
+            per_difficulty: &tally(&[("easy", 33, 50), ("hard", 13, 50)]),
+            examples: &(1..=100).rev().collect::<Vec<i64>>(),
+            decoding: None,
+        })
         .unwrap();
 
     let r3 = new_run(&store, "sft", None, 200, None);

@@ -300,11 +300,14 @@ fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
         "per_db",
         "per_difficulty",
         "eval_id",
+        "decoding",
     ] {
         assert!(f_sum.get(k).is_some(), "summary key {k}");
     }
     // What only a checkpoint's evaluation has is null for a predictions file.
     assert!(f_item["example_id"].is_null() && f_sum["eval_id"].is_null());
+    assert!(f_sum["decoding"].is_null());
+    assert_eq!(m_sum["decoding"], "greedy, schema-bound");
     assert!(m_item["example_id"].is_i64() && m_sum["eval_id"].is_i64());
     assert_eq!(f_item["pred"], "SELECT name FROM item ORDER BY price DESC");
     assert_eq!(
@@ -320,6 +323,57 @@ fn eval_json_has_one_shape_for_prediction_files_and_checkpoints() {
         .map(|t| t["n"].as_i64().unwrap())
         .sum();
     assert_eq!(per_db, 2);
+}
+
+/// `--candidates K` draws samples where the greedy SQL does not answer and says so: in the
+/// summary, in the stored evaluation (which a change in EX is compared by), per example as
+/// many predictions as examples.
+#[test]
+fn an_evaluation_by_execution_records_its_decoding() {
+    let d = tempfile::tempdir().unwrap();
+    let ws = init_workspace(d.path());
+    let ck = d.path().join("ck");
+    tiny_checkpoint(&ck);
+    let eval = |extra: &[&str]| {
+        json_lines(
+            &sense()
+                .arg("--workspace")
+                .arg(&ws)
+                .args(["eval", "--split", "dev", "--limit", "3"])
+                .args(["--max-new-tokens", "6", "--json", "--model"])
+                .arg(&ck)
+                .args(extra)
+                .output()
+                .unwrap(),
+        )
+    };
+    let voted = eval(&["--candidates", "3"]);
+    assert_eq!(voted.len(), 4, "{voted:?}");
+    let sum = voted.last().unwrap();
+    assert_eq!(sum["decoding"], "best of 3 by execution, schema-bound");
+    let free = eval(&["--free-decoding"]);
+    assert_eq!(free.last().unwrap()["decoding"], "greedy, free");
+    let store = sense::store::Store::open(&ws).unwrap();
+    let rows = store.evals().unwrap();
+    let decodings: Vec<Option<&str>> = rows.iter().map(|e| e.decoding.as_deref()).collect();
+    assert_eq!(
+        decodings,
+        [
+            Some("best of 3 by execution, schema-bound"),
+            Some("greedy, free")
+        ]
+    );
+    // Out of range: refused with the bound, nothing recorded.
+    let out = sense()
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["eval", "--split", "dev", "--candidates", "33", "--model"])
+        .arg(&ck)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 32"));
+    assert_eq!(store.evals().unwrap().len(), 2);
 }
 
 /// `sense eval --model` is a job other viewers follow (its progress in the jobs table, a stage

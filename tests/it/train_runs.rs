@@ -190,6 +190,7 @@ fn dpo_needs_a_start_and_trains_on_pairs_then_eval_records_a_row() {
         batch: 4,
         max_new_tokens: 8,
         schema_bound: true,
+        candidates: 1,
         device: "cpu".into(),
         metric: sense::exec::Metric::spider(),
         limits: sense::exec::Limits::default(),

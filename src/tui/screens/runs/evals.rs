@@ -60,14 +60,16 @@ fn latest_eval<'a>(evals: &'a [Eval], run: i64, split: Option<&str>) -> Option<&
         .find(|e| e.row.run_id == Some(run) && split.is_none_or(|s| e.row.split == s))
 }
 
-/// The parent's latest evaluation that `e` can be compared with: same split and the same
-/// examples (an evaluation recorded without its examples compares with none).
+/// The parent's latest evaluation that `e` can be compared with: same split, the same
+/// examples (an evaluation recorded without its examples compares with none) and the same
+/// decoding.
 fn comparable<'a>(evals: &'a [Eval], parent: i64, e: &Eval) -> Option<&'a Eval> {
     evals.iter().rev().find(|p| {
         p.row.run_id == Some(parent)
             && p.row.split == e.row.split
             && p.row.example_set.is_some()
             && p.row.example_set == e.row.example_set
+            && p.row.decoding == e.row.decoding
     })
 }
 
@@ -189,7 +191,10 @@ pub(super) fn render_evals(f: &mut Frame, area: Rect, r: &RunsState, v: &ViewCtx
     let foot = match (parent, parent_info) {
         (Some((id, _)), _) => format!("Δ against parent #{id}, same {} examples", e.row.n),
         (None, Some(p)) if latest_eval(&r.evals, p.run.id, Some(&e.row.split)).is_some() => {
-            format!("parent #{} was evaluated on other examples: no Δ", p.run.id)
+            format!(
+                "parent #{} was evaluated on other examples or decoding: no Δ",
+                p.run.id
+            )
         }
         _ => "no parent evaluation to compare".into(),
     };
@@ -229,6 +234,7 @@ mod tests {
             per_difficulty: serde_json::from_str(per_difficulty).unwrap_or_default(),
             created_at: String::new(),
             example_set: None,
+            decoding: None,
         }
     }
 
@@ -251,6 +257,9 @@ mod tests {
         let mut dev = mk(8, 2, Some("aa"));
         dev.row.split = "heldout".into();
         assert_eq!(id(comparable(&evals, 1, &dev)), None, "another split");
+        let mut voted = mk(9, 2, Some("aa"));
+        voted.row.decoding = Some("best of 8 by execution, schema-bound".into());
+        assert_eq!(id(comparable(&evals, 1, &voted)), None, "another decoding");
     }
 
     #[test]
