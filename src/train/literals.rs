@@ -77,8 +77,9 @@ impl Literals {
     }
 }
 
-/// The field letters of SQLite's `strftime`.
-const STRFTIME: &str = "dfHjJmMsSwWYeFIklpPRTuGgVU";
+/// The field letters of SQLite's `strftime` that SQL writes (the rarer ones, `%G` or `%C`,
+/// read as a letter in a LIKE pattern: `'%G%'` was a dev model's favourite filter).
+const STRFTIME: &str = "dfHjJmMsSwWY";
 
 /// A date, time, number or `strftime` format (`2024-01-31`, `2024-%`, `%Y-%m`, `3.5`): free.
 fn is_format(lit: &str) -> bool {
@@ -184,6 +185,7 @@ mod tests {
         // LIKE: `%` around a whole value or word; a letter alone is not one.
         assert!(l.allows("%Chocolate%", true) && open("%Choc") && open("Chocolate%"));
         assert!(!l.allows("%C%", true) && !open("C%") && !open("%Choc%x"));
+        assert!(!l.allows("%G%", true));
     }
 
     #[test]

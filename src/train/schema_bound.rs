@@ -313,6 +313,9 @@ impl Check<'_> {
             if !ok {
                 return false;
             }
+            if bare && c == '.' && self.place != Place::Column {
+                self.scopes.note_qualifier(&w);
+            }
             if bare && c != '.' {
                 match self.place {
                     Place::Table => self.scopes.add_table(&w),
@@ -399,8 +402,12 @@ impl Check<'_> {
     /// (with `finished`, is one), and a finished query does not end where a name is due
     /// (`FROM`, `t.`, `AS`).
     pub fn ok(&self, finished: bool) -> bool {
-        if finished && !self.scopes.balanced() {
-            return false;
+        if finished && self.lex.quote.is_none() {
+            // The word being spelled ends with the query: take it before judging the scopes.
+            let mut done = self.clone();
+            if !(done.push(' ') && done.scopes.may_end(&done.aliases)) {
+                return false;
+            }
         }
         match self.lex.open_word() {
             Some(part)
@@ -628,6 +635,13 @@ mod tests {
         ));
         // An alias is a name, never a qualified one.
         assert!(!n.allows("SELECT COUNT(*) AS T1.status", false));
+        // A query ends only with its qualifiers declared and its columns' tables named.
+        assert!(!ok("SELECT f.name FROM products"));
+        assert!(ok("SELECT f.name FROM products AS f"));
+        assert!(ok("SELECT products.name FROM products"));
+        assert!(!ok("SELECT city, 1"));
+        assert!(!ok("SELECT name FROM (SELECT name LIKE 'A%') AS s"));
+        assert!(ok("SELECT 1"));
     }
 
     #[test]

@@ -19,6 +19,12 @@ struct Scope {
     derived: bool,
 }
 
+impl Scope {
+    fn uses_columns_only(&self) -> bool {
+        !self.pending.is_empty() && self.tables.is_empty() && !self.derived
+    }
+}
+
 /// What came last: what a SELECT may follow.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 enum Prev {
@@ -35,6 +41,12 @@ pub struct Scopes {
     depth: usize,
     open: Vec<Scope>,
     prev: Prev,
+    /// A SELECT closed that used columns and named no table (`(SELECT name LIKE 'A%')`).
+    tableless: bool,
+    /// Every table named after FROM or JOIN, for the qualifiers the query used.
+    named: Vec<String>,
+    /// Qualifiers used (`x` of `x.col`), to be declared by the end.
+    qualifiers: Vec<String>,
 }
 
 impl Scopes {
@@ -52,6 +64,10 @@ impl Scopes {
                 }
                 self.depth -= 1;
                 let d = self.depth;
+                self.tableless |= self
+                    .open
+                    .iter()
+                    .any(|s| s.depth > d && s.uses_columns_only());
                 self.open.retain(|s| s.depth <= d);
                 self.prev = Prev::Other;
             }
@@ -118,8 +134,16 @@ impl Scopes {
     }
 
     pub fn add_table(&mut self, table: &str) {
+        self.named.push(table.to_string());
         if let Some(s) = self.current_mut() {
             s.tables.push(table.to_string());
+        }
+    }
+
+    /// Notes a qualifier (`x` of `x.col`), which the query must declare by its end.
+    pub fn note_qualifier(&mut self, q: &str) {
+        if !self.qualifiers.iter().any(|x| x == q) {
+            self.qualifiers.push(q.to_string());
         }
     }
 
@@ -148,8 +172,15 @@ impl Scopes {
         }
     }
 
-    /// Whether every bracket opened has been closed.
-    pub fn balanced(&self) -> bool {
+    /// Whether the query may end here: every bracket closed, every SELECT that used columns
+    /// named a table, every qualifier a table it named or an alias it declared.
+    pub fn may_end(&self, aliases: &[String]) -> bool {
         self.depth == 0
+            && !self.tableless
+            && !self.open.iter().any(Scope::uses_columns_only)
+            && self
+                .qualifiers
+                .iter()
+                .all(|q| self.named.contains(q) || aliases.contains(q))
     }
 }
