@@ -384,7 +384,7 @@ pub fn eval_model(ws: &Path, ckpt: &Path, opts: ModelEvalOptions, json: bool) ->
     if let Some(w) = &loaded.warning {
         eprintln!("warning: {w}");
     }
-    let run_id = loaded.meta.run_id;
+    let run_id = crate::train::eval::run_in(&store, &loaded);
     let note = |line: &str| {
         if let Some(id) = run_id {
             crate::jobs::runs::note_in_run_log(&store, id, &format!("[eval] {line}"));

@@ -48,6 +48,20 @@ pub fn decoding_label(candidates: usize, schema_bound: bool) -> String {
     format!("{how}, {names}")
 }
 
+/// The run of `store` that wrote checkpoint `l`: the one its metadata names, if this store has
+/// it and its checkpoints (once it has saved one) are in the same folder. A checkpoint trained
+/// in another workspace names a run id that is absent here or another run's; its evaluation
+/// then belongs to no run (before, recording it failed on the foreign key after all the work).
+pub fn run_in(store: &Store, l: &Loaded) -> Option<i64> {
+    let id = l.meta.run_id?;
+    let run = store.run(id).ok()?;
+    let Some(saved) = run.checkpoint.as_deref() else {
+        return Some(id);
+    };
+    let folder = |p: &Path| p.parent().and_then(|d| std::fs::canonicalize(d).ok());
+    (folder(&l.dir)? == folder(Path::new(saved))?).then_some(id)
+}
+
 pub struct ModelEval {
     pub eval_id: i64,
     pub summary: Summary,
@@ -112,7 +126,7 @@ pub fn evaluate_loaded(
     let job = store.create_exclusive_job(
         "eval",
         &target,
-        l.meta.run_id,
+        run_in(store, l),
         total as i64,
         &format!("on {}: generating 0/{total}", o.split),
         &crate::proc::pid_alive,
@@ -177,6 +191,11 @@ fn run_eval(
     };
     let extra = o.candidates.max(1) - 1;
     let mut pool = ExecPool::new(o.limits);
+    // Each example's database, read once for choosing among candidates and for judging.
+    let dbs = examples
+        .iter()
+        .map(|ex| store.database(ex.db_id))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut preds = vec![String::new(); prompts.len()];
     let mut done = 0;
     for chunk in order.chunks(o.batch.max(1)) {
@@ -189,8 +208,7 @@ fn run_eval(
             // Samples only where the greedy SQL does not answer (fails or returns nothing);
             // each example's seeded by its index, so the choice does not depend on batching.
             for &i in chunk {
-                let db = store.database(examples[i].db_id)?;
-                let Ok(ex) = pool.get(&db.path) else {
+                let Ok(ex) = pool.get(&dbs[i].path) else {
                     continue;
                 };
                 if exec_guided::answers(ex, &preds[i]) {
@@ -216,8 +234,7 @@ fn run_eval(
     }
     progress(done, prompts.len(), "judging");
     let mut items = Vec::with_capacity(examples.len());
-    for (i, (ex, p)) in examples.iter().zip(&preds).enumerate() {
-        let db = store.database(ex.db_id)?;
+    for (i, ((ex, p), db)) in examples.iter().zip(&preds).zip(&dbs).enumerate() {
         items.push(EvalItem {
             index: i,
             db_id: ex.db_name.clone(),
@@ -247,7 +264,7 @@ fn run_eval(
     let ids: Vec<i64> = examples.iter().map(|e| e.id).collect();
     let decoding = o.decoding();
     let eval_id = store.insert_eval(&crate::store::NewEval {
-        run_id: l.meta.run_id,
+        run_id: run_in(store, l),
         model: &l.dir.display().to_string(),
         split: &o.split,
         metric: o.metric.kind.as_str(),

@@ -226,36 +226,6 @@ impl Names {
             scopes: Scopes::default(),
         }
     }
-
-    /// Whether `w` (or, with `prefix`, a word starting with it) may stand at `place`.
-    fn fits(&self, place: Place, w: &str, aliases: &[String], prefix: bool) -> bool {
-        let has = |list: &[String]| {
-            if prefix {
-                let i = list.partition_point(|x| x.as_str() < w);
-                list.get(i).is_some_and(|x| x.starts_with(w))
-            } else {
-                in_list(list, w)
-            }
-        };
-        let alias = || {
-            aliases
-                .iter()
-                .any(|a| if prefix { a.starts_with(w) } else { a == w })
-        };
-        match place {
-            Place::Table => has(&self.tables),
-            Place::Column => has(&self.columns),
-            Place::Alias => true,
-            // A qualifier is only known as one at its `.`: alias-like prefixes may grow.
-            Place::Any => {
-                has(&self.sql)
-                    || has(&self.columns)
-                    || has(&self.tables)
-                    || alias()
-                    || (prefix && has(&self.alias_like))
-            }
-        }
-    }
 }
 
 /// The state of `Names::allows` after some text: feed more, then ask whether it may end.
@@ -374,18 +344,20 @@ impl Check<'_> {
                     .any(|x| matches(x) && (select_fits || x != "select"));
                 let in_scope = self.scopes.tables_in_scope();
                 let column = || match &in_scope {
-                    None => n.fits(Place::Column, w, &[], prefix),
+                    None => has(&n.columns, w, prefix),
                     Some(ts) => ts.iter().any(|t| {
                         n.columns_of(t)
                             .is_some_and(|cols| cols.iter().any(|c| matches(c)))
                     }),
                 };
+                // A qualifier is only known as one at its `.`: alias-like prefixes may grow.
                 sql || column()
-                    || n.fits(Place::Table, w, &[], prefix)
+                    || has(&n.tables, w, prefix)
                     || self.aliases.iter().any(|a| matches(a))
-                    || (prefix && n.alias_like.iter().any(|a| matches(a)))
+                    || (prefix && has(&n.alias_like, w, true))
             }
-            place => n.fits(place, w, &self.aliases, prefix),
+            Place::Column => has(&n.columns, w, prefix),
+            Place::Alias => true,
         }
     }
 
@@ -422,6 +394,16 @@ impl Check<'_> {
             None if self.lex.quote.is_some() => !finished,
             None => !finished || self.place == Place::Any,
         }
+    }
+}
+
+/// Whether sorted `list` holds `w` (with `prefix`, a word starting with it).
+fn has(list: &[String], w: &str, prefix: bool) -> bool {
+    if prefix {
+        let i = list.partition_point(|x| x.as_str() < w);
+        list.get(i).is_some_and(|x| x.starts_with(w))
+    } else {
+        in_list(list, w)
     }
 }
 

@@ -363,6 +363,13 @@ fn an_evaluation_by_execution_records_its_decoding() {
             Some("greedy, free")
         ]
     );
+    // A checkpoint trained in another workspace names a run this one lacks: the evaluation
+    // is recorded, under no run.
+    edit_meta(&ck, |m| m["run_id"] = serde_json::json!(1));
+    let elsewhere = eval(&[]);
+    assert_eq!(elsewhere.len(), 4, "{elsewhere:?}");
+    let rows = store.evals().unwrap();
+    assert_eq!((rows.len(), rows[2].run_id), (3, None));
     // Out of range: refused with the bound, nothing recorded.
     let out = sense()
         .arg("--workspace")
@@ -373,7 +380,7 @@ fn an_evaluation_by_execution_records_its_decoding() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 32"));
-    assert_eq!(store.evals().unwrap().len(), 2);
+    assert_eq!(store.evals().unwrap().len(), 3);
 }
 
 /// `sense eval --model` is a job other viewers follow (its progress in the jobs table, a stage
