@@ -107,6 +107,11 @@ pub struct DatabasesArgs {
     /// Template questions kept per database.
     #[arg(long, default_value_t = 40)]
     pub per_db: usize,
+    /// Share (0–1) of databases that name some tables and columns from outside their domain,
+    /// a held-out set for whether a model reads names from the prompt; their names end in
+    /// `_fresh`.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub fresh_names: f64,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -148,6 +153,7 @@ fn synth_databases(ws: &Path, a: DatabasesArgs) -> Result<i32> {
         seed: a.seed,
         split,
         per_db: a.per_db,
+        fresh_names: a.fresh_names,
     };
     let pb = progress(a.n as u64, "databases");
     let report = procedural::synth_databases(&store, &opts, |o| {
@@ -252,4 +258,12 @@ fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// A share between 0 and 1.
+fn share(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a share between 0 and 1")),
+    }
 }

@@ -99,15 +99,16 @@ impl Stage {
     }
 
     /// Share of the time budget. Databases and evaluations are bounded by counts, not time;
-    /// their shares are what they took in a measured 30-minute recipe on 2 cores (together
-    /// 2.7 minutes), and SFT gets most of the rest: its EX grows with time, DPO's does not.
+    /// their shares are about what they took in a measured 30-minute recipe on 2 cores (400
+    /// databases 0.2 minutes; best-of-8 evaluations 0.3–0.5 minutes on held-out templates,
+    /// 1.6–2.6 on dev), and SFT gets most of the rest: its EX grows with time, DPO's does not.
     fn share(self) -> f64 {
         match self {
-            Stage::Databases | Stage::HeldoutDatabases => 0.02,
-            Stage::Sft => 0.62,
-            Stage::Sample => 0.11,
-            Stage::Dpo => 0.13,
-            _ => 0.025,
+            Stage::Databases | Stage::HeldoutDatabases => 0.005,
+            Stage::Sft => 0.60,
+            Stage::Sample | Stage::Dpo => 0.10,
+            Stage::EvalSftHeldout | Stage::EvalDpoHeldout => 0.02,
+            Stage::EvalSftDev | Stage::EvalDpoDev => 0.075,
         }
     }
 

@@ -17,13 +17,13 @@ fn the_budget_is_shared_and_the_timed_stages_get_most_of_it() {
         (total - 10.0).abs() < 1e-9,
         "shares sum to the budget: {total}"
     );
-    assert!((o.minutes_for(Stage::Sft) - 6.2).abs() < 1e-9);
+    assert!((o.minutes_for(Stage::Sft) - 6.0).abs() < 1e-9);
     let timed: f64 = Stage::ALL
         .iter()
         .filter(|s| s.timed())
         .map(|s| o.minutes_for(*s))
         .sum();
-    assert!(timed > 8.0, "{timed}");
+    assert!(timed > 7.9, "{timed}");
     assert_eq!(o.eval_examples(), 120);
     let tiny = RecipeOptions {
         minutes: 0.5,

@@ -129,7 +129,7 @@ pub struct Planned {
 }
 
 /// The examples to sample and the prompt of each (examples with k samples already left out),
-/// in the CREATE TABLE layout.
+/// in the CREATE TABLE layout, in a fixed order spread over the set (`spread`).
 pub fn plan(
     store: &Store,
     model: &str,
@@ -161,7 +161,18 @@ pub fn plan_with(
             prompt,
         });
     }
+    out.sort_by_key(|p| spread(p.example.id));
     Ok((out, done))
+}
+
+/// A fixed order that scatters ids, so a run stopped part-way (the recipe's time-bounded weak
+/// sampling, a Ctrl-C) has sampled across databases and sources, not the first ones: in id
+/// order a 3-minute budget went to the 273 hand-written train questions alone (30 % of their
+/// samples ran) and never reached the 16,000 template ones.
+fn spread(id: i64) -> u64 {
+    (id as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(32)
 }
 
 /// Runs weak sampling. `progress(report, total_examples)` is called after each batch.

@@ -26,7 +26,17 @@ pub struct GenOptions {
     /// Keep identifiers to the prompt's schema (`schema_bound`) where the prompt is one sense
     /// wrote and the model reads it plain (sense's own checkpoints, not chat-templated ones).
     pub schema_bound: bool,
+    /// Schema-bound greedy decoding adds this to the logit of a token that spells (part of) a
+    /// table or column the prompt's links line names: a model that has not learned to copy an
+    /// unfamiliar name still writes the one the question mentions. Sampling draws from the
+    /// model's own distribution. `LINK_BIAS` by default.
+    pub link_bias: f32,
 }
+
+/// Chosen on held-out databases with names from outside the vocabulary (`synth databases
+/// --fresh-names`), on a recipe's SFT checkpoint, greedy: 0 → 99, 1 → 103, 2 → 108, 3 → 109,
+/// 4 → 107 of 240 right.
+pub const LINK_BIAS: f32 = 3.0;
 
 impl Default for GenOptions {
     fn default() -> Self {
@@ -37,6 +47,7 @@ impl Default for GenOptions {
             seed: 0,
             stop_at_end: true,
             schema_bound: true,
+            link_bias: LINK_BIAS,
         }
     }
 }
@@ -147,6 +158,33 @@ fn pick_bound(
     check: &Check,
     pieces: &mut HashMap<u32, String>,
 ) -> u32 {
+    // Greedy picks only: in a sample every short token that starts a linked name (` s` for
+    // `supplier`) gained, and the recipe's weak samples that ran fell from 74 % to 31 %.
+    let bias = if opts.temperature <= 0.0 {
+        opts.link_bias
+    } else {
+        0.0
+    };
+    let biased: Vec<f32>;
+    let logits = if bias > 0.0 {
+        biased = logits
+            .iter()
+            .enumerate()
+            .map(|(t, &l)| {
+                let piece = pieces
+                    .entry(t as u32)
+                    .or_insert_with(|| tok.decode(&[t as u32]));
+                if check.spells_link(piece) {
+                    l + bias
+                } else {
+                    l
+                }
+            })
+            .collect();
+        &biased[..]
+    } else {
+        logits
+    };
     let mut allowed = |t: u32| {
         if t == tok.eos() {
             return check.ok(true);
@@ -335,6 +373,42 @@ mod tests {
     use crate::train::model::MASKED;
     use crate::train::ops::assert_close;
     use candle_core::Device;
+
+    /// The name the links line gives wins over a likelier one the schema also has, unless the
+    /// model prefers the other by more than the bias.
+    #[test]
+    fn schema_bound_picks_favour_the_names_the_links_line_gives() {
+        let tok = Tokenizer::Byte;
+        let prompt = "-- SQLite database schema:\nparts(part_id PK)\nplanes(plane_id PK)\n\
+                      -- Question: How many parts are there?\n-- Links: parts\n-- SQL:\n";
+        let names = Names::of_prompt(prompt).unwrap();
+        let mut check = names.check();
+        assert!(check.feed("SELECT COUNT(*) FROM p"));
+        let mut logits = vec![-20f32; tok.vocab_size()];
+        logits[usize::from(b'l')] = 1.0;
+        logits[usize::from(b'a')] = 0.0;
+        let pick = |logits: &[f32], link_bias: f32| {
+            let opts = GenOptions {
+                temperature: 0.0,
+                link_bias,
+                ..GenOptions::default()
+            };
+            let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+            pick_bound(logits, &opts, &mut rng, &tok, &check, &mut HashMap::new())
+        };
+        assert_eq!(
+            pick(&logits, 0.0),
+            u32::from(b'l'),
+            "planes, the model's pick"
+        );
+        assert_eq!(
+            pick(&logits, LINK_BIAS),
+            u32::from(b'a'),
+            "parts, the linked name"
+        );
+        logits[usize::from(b'l')] = LINK_BIAS + 1.0;
+        assert_eq!(pick(&logits, LINK_BIAS), u32::from(b'l'));
+    }
 
     /// Prefill of left-padded prompts and the next decoding step: the fused kernels with
     /// `starts` give the logits and the cache that the composite path with a mask gives, with

@@ -217,6 +217,7 @@ impl LocalGenerator {
                 seed: self.seed,
                 stop_at_end: true,
                 schema_bound: self.schema_bound,
+                ..GenOptions::default()
             };
             self.seed = self.seed.wrapping_add(chunk.len() as u64);
             let t = Instant::now();

@@ -109,6 +109,19 @@ pub struct Names {
     literals: Option<Literals>,
     /// Each table's words (its columns), by table; both sorted.
     table_columns: Vec<(String, Vec<String>)>,
+    /// Schema words written in mixed case (`CustomerID`), as written; sorted.
+    cased: Vec<String>,
+    /// The tables and columns the prompt's `-- Links:` line names (lowercase, sorted).
+    linked: Vec<String>,
+}
+
+/// Whether a lowercase letter is followed by a capital (`crOSS`, `airCRaft`): how a word reads
+/// when spelled from odd tokens because the model's own were refused. Schema words written so
+/// (`CustomerID`) are allowed as written.
+fn mixed_case(word: &str) -> bool {
+    word.chars()
+        .zip(word.chars().skip(1))
+        .any(|(a, b)| a.is_lowercase() && b.is_uppercase())
 }
 
 /// What the words before a word make of it.
@@ -136,6 +149,7 @@ impl Names {
         let mut lex = Lexer::default();
         let create = schema.contains("CREATE TABLE");
         let mut table_columns: Vec<(String, Vec<String>)> = Vec::new();
+        let mut cased = Vec::new();
         for line in schema.lines() {
             // A foreign key's target (`-> parent.col`) names a table and its column: the words
             // after each arrow but its first are columns of this line.
@@ -144,6 +158,9 @@ impl Names {
                 let mut part_words = Vec::new();
                 for c in part.chars().chain(std::iter::once('\n')) {
                     if let Some(word) = lex.push(c) {
+                        if mixed_case(&word) {
+                            cased.push(word.clone());
+                        }
                         part_words.push(word.to_lowercase());
                     }
                 }
@@ -176,7 +193,13 @@ impl Names {
         table_columns.sort();
         table_columns.dedup_by(|a, b| a.0 == b.0);
         let mut sql: Vec<String> = SQL_WORDS.iter().map(|w| w.to_string()).collect();
-        for words in [&mut tables, &mut columns, &mut sql, &mut alias_like] {
+        for words in [
+            &mut tables,
+            &mut columns,
+            &mut sql,
+            &mut alias_like,
+            &mut cased,
+        ] {
             words.sort();
             words.dedup();
         }
@@ -187,7 +210,15 @@ impl Names {
             alias_like,
             literals: None,
             table_columns,
+            cased,
+            linked: Vec::new(),
         }
+    }
+
+    /// Whether `word` is cased as SQL is written: not mixed (`crOSS`) unless the schema writes
+    /// it so (with `prefix`, the start of such a word).
+    fn case_fits(&self, word: &str, prefix: bool) -> bool {
+        !mixed_case(word) || has(&self.cased, word, prefix)
     }
 
     /// The words of `table`'s line(s): its columns (sorted).
@@ -202,6 +233,7 @@ impl Names {
     pub fn of_prompt(prompt: &str) -> Option<Names> {
         let mut names = Names::of_schema(schema_section(prompt)?);
         names.literals = Literals::of_prompt(prompt);
+        names.linked = linked_names(prompt);
         Some(names)
     }
 
@@ -280,7 +312,7 @@ impl Check<'_> {
                 } else {
                     self.fits_here(&w, false)
                 };
-            if !ok {
+            if !ok || (bare && !n.case_fits(&word, false)) {
                 return false;
             }
             if bare && c == '.' && self.place != Place::Column {
@@ -386,15 +418,82 @@ impl Check<'_> {
                 if !part.starts_with(|c: char| c.is_ascii_digit())
                     && self.place != Place::Alias =>
             {
-                let part = part.to_lowercase();
-                self.fits_here(&part, !finished)
+                self.names.case_fits(part, !finished)
+                    && self.fits_here(&part.to_lowercase(), !finished)
             }
+            Some(part) if self.place == Place::Alias => self.names.case_fits(part, !finished),
             Some(_) => true,
             // A string or quoted name left open is never a finished query.
             None if self.lex.quote.is_some() => !finished,
             None => !finished || self.place == Place::Any,
         }
     }
+}
+
+impl Check<'_> {
+    /// Whether appending `piece` spells (part of) a name the prompt's links line gives: the
+    /// word it writes or continues is such a name, or the start of one if the piece ends
+    /// inside it. Linked names are what the question mentions, so decoding may favour them.
+    pub fn spells_link(&self, piece: &str) -> bool {
+        let linked = &self.names.linked;
+        if linked.is_empty() || self.lex.quote.is_some() {
+            return false;
+        }
+        let ident = |c: char| c.is_alphanumeric() || c == '_';
+        // A piece that starts with a letter continues the open word; one that starts with
+        // separators (` `, `(`, `.`, not a quote) starts a new one after them.
+        let (mut word, body) = if piece.starts_with(ident) {
+            (self.lex.word.clone(), piece)
+        } else {
+            match piece.find(ident) {
+                Some(start) if !piece[..start].contains(['\'', '"', '`']) => {
+                    (String::new(), &piece[start..])
+                }
+                _ => return false,
+            }
+        };
+        let end = body.find(|c: char| !ident(c)).unwrap_or(body.len());
+        word.push_str(&body[..end]);
+        let rest = &body[end..];
+        word.make_ascii_lowercase();
+        has(linked, &word, rest.is_empty())
+    }
+}
+
+/// The tables and columns the `-- Links:` line of a prompt names (`t`, `t.c`, `t.c='v'`),
+/// lowercase and sorted; empty when there is none.
+fn linked_names(prompt: &str) -> Vec<String> {
+    let Some(line) = prompt
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("-- Links: "))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let (mut item, mut quote) = (String::new(), false);
+    for c in line.chars().chain(std::iter::once(',')) {
+        match c {
+            '\'' => quote = !quote,
+            ',' if !quote => {
+                let path = item.split('=').next().unwrap_or("").trim();
+                out.extend(
+                    path.split('.')
+                        .filter(|p| !p.is_empty() && *p != "none")
+                        .map(str::to_lowercase),
+                );
+                item.clear();
+                continue;
+            }
+            _ => {}
+        }
+        if !quote || c == '\'' {
+            item.push(c);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Whether sorted `list` holds `w` (with `prefix`, a word starting with it).
@@ -509,6 +608,60 @@ mod tests {
         assert!(!n.allows("SELECT COUNT(*) FROM pla", false));
         assert!(n.allows("SELECT total_fl", false));
         assert!(!n.allows("SELECT total_fl ", false));
+    }
+
+    /// Words spelled from odd tokens after the model's own were refused (`crOSS`, `airCRaft`)
+    /// are not SQL; capitals, lowercase and the schema's own mixed case are.
+    #[test]
+    fn words_in_mixed_case_pass_only_as_the_schema_writes_them() {
+        let n = names();
+        assert!(n.allows("SELECT COUNT(*) FROM AIRCRAFT", true));
+        assert!(n.allows("select count(*) from Aircraft", true));
+        assert!(!n.allows("SELECT COUNT(*) FROM airCRaft", true));
+        assert!(!n.allows("SELECT COUNT(*) FROM airC", false));
+        assert!(!n.allows("SELECT DISTINCT crOSS", false));
+        assert!(!n.allows("SELECT total_fliGht_hours FROM aircraft", true));
+        let camel = Names::of_schema("customers(CustomerID PK, eventTime text)\n");
+        assert!(camel.allows("SELECT CustomerID, eventTime FROM customers", true));
+        assert!(camel.allows("SELECT CustomerI", false));
+        assert!(!camel.allows("SELECT CustomerId FROM customers", true));
+    }
+
+    const LINKED: &str = "-- SQLite database schema:\n\
+        parts(part_id PK, part_name text, supplier text 'Honeywell')\n\
+        planes(plane_id PK, tail_number text)\n\
+        -- Question: Which parts does Honeywell, Inc. supply?\n\
+        -- Links: parts.supplier='Honeywell, Inc.', parts, parts.part_name\n\
+        -- SQL:\n";
+
+    #[test]
+    fn the_links_line_gives_its_tables_and_columns_without_values() {
+        assert_eq!(linked_names(LINKED), ["part_name", "parts", "supplier"]);
+        assert!(linked_names("-- Question: q\n-- Links: none\n-- SQL:\n").is_empty());
+        assert!(linked_names("-- Question: q\n-- SQL:\n").is_empty());
+    }
+
+    #[test]
+    fn a_piece_spells_a_link_when_it_writes_or_continues_a_linked_name() {
+        let n = Names::of_prompt(LINKED).unwrap();
+        let after = |text: &str| {
+            let mut c = n.check();
+            assert!(c.feed(text), "{text}");
+            c
+        };
+        let from = after("SELECT COUNT(*) FROM");
+        assert!(
+            from.spells_link(" par") && from.spells_link(" parts") && from.spells_link(" parts ")
+        );
+        assert!(
+            !from.spells_link(" pla") && !from.spells_link(" partsx ") && !from.spells_link(" ")
+        );
+        let open = after("SELECT part");
+        assert!(open.spells_link("_name") && open.spells_link("_na") && open.spells_link("s,"));
+        assert!(!open.spells_link("_id"));
+        // Inside a string the links say nothing (values have their own rule).
+        assert!(!after("SELECT part_name FROM parts WHERE supplier = 'Hon").spells_link("ey"));
+        assert!(!after("SELECT part_name FROM parts WHERE supplier =").spells_link(" 'parts"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! non-template examples, so that is what keeps a held-out procedural database held out.
 
 pub mod domains;
+mod fresh;
 pub mod style;
 
 use crate::schema::introspect_path;
@@ -302,6 +303,18 @@ fn db_name(domain: &str, seed: u64, split: &str, index: usize) -> String {
 /// Plans database `index` of (`seed`, `split`). Each run of `domains.len()` indices visits
 /// every domain once, in an order drawn from the seed.
 pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
+    plan_with(all, seed, split, index, 0.0)
+}
+
+/// `plan` where about `fresh_names` of the databases name some tables and columns from outside
+/// their domain (`fresh.rs`); their names end in `_fresh`. With 0 the plans are `plan`'s.
+pub fn plan_with(
+    all: &[DomainSpec],
+    seed: u64,
+    split: &str,
+    index: usize,
+    fresh_names: f64,
+) -> Plan {
     let extras = extra_columns();
     let cycle = index / all.len();
     let mut order: Vec<usize> = (0..all.len()).collect();
@@ -377,10 +390,14 @@ pub fn plan(all: &[DomainSpec], seed: u64, split: &str, index: usize) -> Plan {
             rows,
         ));
     }
-    let style = style::Style::draw(&mut rng);
+    let style = style::Style::draw(&mut rng, fresh_names);
     style::apply(&style, &mut tables, &mut rng);
+    let mut name = db_name(&d.name, seed, split, index);
+    if fresh_names > 0.0 {
+        name.push_str("_fresh");
+    }
     Plan {
-        name: db_name(&d.name, seed, split, index),
+        name,
         domain: d.name.clone(),
         description: d.description.clone(),
         tables,
@@ -557,6 +574,10 @@ pub struct ProceduralOptions {
     pub split: String,
     /// Template examples kept per database.
     pub per_db: usize,
+    /// Share of databases with names from outside their domain (`plan_with`): a held-out set
+    /// that asks a model to copy names it cannot know by heart. Train sets do without (see
+    /// `fresh.rs`).
+    pub fresh_names: f64,
 }
 
 impl Default for ProceduralOptions {
@@ -566,6 +587,7 @@ impl Default for ProceduralOptions {
             seed: 42,
             split: crate::store::TRAIN.into(),
             per_db: 40,
+            fresh_names: 0.0,
         }
     }
 }
@@ -622,7 +644,7 @@ pub fn synth_databases(
         ..ProceduralReport::default()
     };
     for index in 0..opts.n {
-        let plan = plan(&all, opts.seed, &opts.split, index);
+        let plan = plan_with(&all, opts.seed, &opts.split, index, opts.fresh_names);
         let mut out = DbOutcome {
             name: plan.name.clone(),
             domain: plan.domain.clone(),
@@ -715,6 +737,7 @@ fn build_one(
                 "templates_version": templates::TEMPLATES_VERSION,
                 "procedural_version": PROCEDURAL_VERSION,
                 "domain": plan.domain,
+                "fresh_names": plan.style.fresh_names,
             }),
             exchange_id: None,
         })

@@ -205,7 +205,7 @@ const SQLITE_KEYWORDS: &[&str] = &[
     "without",
 ];
 
-fn usable(name: &str) -> bool {
+pub(super) fn usable(name: &str) -> bool {
     !SQLITE_KEYWORDS.contains(&name)
 }
 
@@ -229,14 +229,18 @@ pub struct Style {
     pub capital_values: bool,
     /// Dates are declared `TEXT`, as SQLite users often do (the values stay ISO dates).
     pub text_dates: bool,
+    /// Some tables and columns are named from outside the domain (`fresh.rs`).
+    pub fresh_names: bool,
 }
 
 impl Style {
-    pub fn draw(rng: &mut StdRng) -> Style {
+    /// With `fresh_names` 0 no draw is made for it, so such plans are those of before it.
+    pub fn draw(rng: &mut StdRng, fresh_names: f64) -> Style {
         Style {
             id_keys: rng.random_bool(0.25),
             capital_values: rng.random_bool(0.5),
             text_dates: rng.random_bool(0.4),
+            fresh_names: fresh_names > 0.0 && rng.random_bool(fresh_names.min(1.0)),
         }
     }
 }
@@ -256,7 +260,7 @@ fn capitalized(word: &str) -> String {
 }
 
 /// The row noun of a table name: `work_orders` → `work_order`, `categories` → `category`.
-fn singular(table: &str) -> String {
+pub(super) fn singular(table: &str) -> String {
     if let Some(stem) = table.strip_suffix("ies") {
         format!("{stem}y")
     } else if ["ches", "shes", "sses", "xes"]
@@ -274,6 +278,9 @@ fn singular(table: &str) -> String {
 /// Applies `style` and per-column renames (drawn from `rng`) to a database's tables, keeping
 /// every name a unique identifier and every foreign key pointing at its parent's new name.
 pub fn apply(style: &Style, tables: &mut [(TableSpec, usize)], rng: &mut StdRng) {
+    if style.fresh_names {
+        super::fresh::apply(tables, rng);
+    }
     // Tables: now and then the singular (`pet`), unless another table is already called that.
     let mut renamed: Vec<(String, String)> = Vec::new();
     for i in 0..tables.len() {
