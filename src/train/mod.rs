@@ -16,6 +16,7 @@ pub mod exec_guided;
 pub mod gemm;
 pub mod generate;
 pub mod hf;
+pub mod links;
 pub mod literals;
 pub mod loaded;
 pub mod local;

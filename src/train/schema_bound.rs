@@ -233,7 +233,7 @@ impl Names {
     pub fn of_prompt(prompt: &str) -> Option<Names> {
         let mut names = Names::of_schema(schema_section(prompt)?);
         names.literals = Literals::of_prompt(prompt);
-        names.linked = linked_names(prompt);
+        names.linked = super::links::linked_names(prompt);
         Some(names)
     }
 
@@ -431,73 +431,15 @@ impl Check<'_> {
 }
 
 impl Check<'_> {
-    /// Whether appending `piece` spells (part of) a name the prompt's links line gives: the
-    /// word it writes or continues is such a name, or the start of one if the piece ends
-    /// inside it. Linked names are what the question mentions, so decoding may favour them.
+    /// Whether appending `piece` spells (part of) a name the prompt's links line gives
+    /// (`super::links::spells`); never inside a string or quoted name.
     pub fn spells_link(&self, piece: &str) -> bool {
-        let linked = &self.names.linked;
-        if linked.is_empty() || self.lex.quote.is_some() {
-            return false;
-        }
-        let ident = |c: char| c.is_alphanumeric() || c == '_';
-        // A piece that starts with a letter continues the open word; one that starts with
-        // separators (` `, `(`, `.`, not a quote) starts a new one after them.
-        let (mut word, body) = if piece.starts_with(ident) {
-            (self.lex.word.clone(), piece)
-        } else {
-            match piece.find(ident) {
-                Some(start) if !piece[..start].contains(['\'', '"', '`']) => {
-                    (String::new(), &piece[start..])
-                }
-                _ => return false,
-            }
-        };
-        let end = body.find(|c: char| !ident(c)).unwrap_or(body.len());
-        word.push_str(&body[..end]);
-        let rest = &body[end..];
-        word.make_ascii_lowercase();
-        has(linked, &word, rest.is_empty())
+        self.lex.quote.is_none() && super::links::spells(&self.names.linked, &self.lex.word, piece)
     }
-}
-
-/// The tables and columns the `-- Links:` line of a prompt names (`t`, `t.c`, `t.c='v'`),
-/// lowercase and sorted; empty when there is none.
-fn linked_names(prompt: &str) -> Vec<String> {
-    let Some(line) = prompt
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("-- Links: "))
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let (mut item, mut quote) = (String::new(), false);
-    for c in line.chars().chain(std::iter::once(',')) {
-        match c {
-            '\'' => quote = !quote,
-            ',' if !quote => {
-                let path = item.split('=').next().unwrap_or("").trim();
-                out.extend(
-                    path.split('.')
-                        .filter(|p| !p.is_empty() && *p != "none")
-                        .map(str::to_lowercase),
-                );
-                item.clear();
-                continue;
-            }
-            _ => {}
-        }
-        if !quote || c == '\'' {
-            item.push(c);
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Whether sorted `list` holds `w` (with `prefix`, a word starting with it).
-fn has(list: &[String], w: &str, prefix: bool) -> bool {
+pub(super) fn has(list: &[String], w: &str, prefix: bool) -> bool {
     if prefix {
         let i = list.partition_point(|x| x.as_str() < w);
         list.get(i).is_some_and(|x| x.starts_with(w))
@@ -633,13 +575,6 @@ mod tests {
         -- Question: Which parts does Honeywell, Inc. supply?\n\
         -- Links: parts.supplier='Honeywell, Inc.', parts, parts.part_name\n\
         -- SQL:\n";
-
-    #[test]
-    fn the_links_line_gives_its_tables_and_columns_without_values() {
-        assert_eq!(linked_names(LINKED), ["part_name", "parts", "supplier"]);
-        assert!(linked_names("-- Question: q\n-- Links: none\n-- SQL:\n").is_empty());
-        assert!(linked_names("-- Question: q\n-- SQL:\n").is_empty());
-    }
 
     #[test]
     fn a_piece_spells_a_link_when_it_writes_or_continues_a_linked_name() {

@@ -335,8 +335,8 @@ fn databases_of_one_domain_vary_their_names_and_styles() {
 
 /// `--fresh-names 0.5`: about half the databases name some tables with nouns from outside
 /// their domain and give some columns another first word, names a model cannot know by heart
-/// (a held-out set for whether it reads them from the prompt). A renamed table's key and the
-/// foreign keys named after it follow its new name, and every script builds. Without the
+/// (a held-out set for whether it reads them from the prompt). Keys and foreign keys named
+/// after a renamed table follow its new name, and every script builds. Without the
 /// option the plans are the same as before it existed.
 #[test]
 fn fresh_names_come_from_outside_the_domains_and_keys_follow_them() {
@@ -371,15 +371,10 @@ fn fresh_names_come_from_outside_the_domains_and_keys_follow_them() {
                 p.name, t.name
             );
             outside.insert(t.name.clone());
+            // A key named after the old table (`line_id` of `lines`) follows; one named otherwise
+            // (`line_id` of `shipping_lines`) stays.
             let stem = t.key.trim_end_matches("_id").trim_end_matches('y');
-            assert!(
-                t.key == "id" || t.name.starts_with(stem),
-                "{}: {} keyed {}",
-                p.name,
-                t.name,
-                t.key
-            );
-            keys_follow += usize::from(t.key != "id");
+            keys_follow += usize::from(t.key != "id" && t.name.starts_with(stem));
             refs_follow += p
                 .tables
                 .iter()

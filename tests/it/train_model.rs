@@ -255,6 +255,7 @@ fn generation_is_deterministic_and_the_cache_matches_a_full_pass() {
         seed: 11,
         stop_at_end: true,
         schema_bound: true,
+        ..GenOptions::default()
     };
     let a = generate(&model, &tok, &prompts, &o, &cancel).unwrap();
     let b = generate(&model, &tok, &prompts, &o, &cancel).unwrap();

@@ -342,10 +342,7 @@ const MODIFIERS: &[&str] = &[
     "bulk",
     "spare",
     "reserve",
-    "primary",
     "secondary",
-    "outer",
-    "inner",
     "upper",
     "lower",
 ];
