@@ -1,8 +1,6 @@
 //! The `-- Links:` line of a linked prompt (`schema::linking`) as decoding reads it: the tables
 //! and columns it names, and whether a token spells one of them. Schema-bound greedy decoding
-//! favours such tokens (`super::generate::GenOptions::link_bias`).
-
-use super::schema_bound::has;
+//! favours such tokens (`GenOptions::link_bias`).
 
 /// Whether appending `piece` to the word being spelled (`open`, empty between words) writes a
 /// name in sorted `linked`: the word it writes or continues is one, or the start of one if the
@@ -27,7 +25,15 @@ pub fn spells(linked: &[String], open: &str, piece: &str) -> bool {
     let end = body.find(|c: char| !ident(c)).unwrap_or(body.len());
     word.push_str(&body[..end]);
     word.make_ascii_lowercase();
-    has(linked, &word, body[end..].is_empty())
+    // A word the piece finishes must be a linked name; one it leaves open, the start of one.
+    let i = linked.partition_point(|x| x.as_str() < word.as_str());
+    linked.get(i).is_some_and(|x| {
+        if body[end..].is_empty() {
+            x.starts_with(word.as_str())
+        } else {
+            *x == word
+        }
+    })
 }
 
 /// The tables and columns the `-- Links:` line of a prompt names (`t`, `t.c`, `t.c='v'`),

@@ -439,7 +439,7 @@ impl Check<'_> {
 }
 
 /// Whether sorted `list` holds `w` (with `prefix`, a word starting with it).
-pub(super) fn has(list: &[String], w: &str, prefix: bool) -> bool {
+fn has(list: &[String], w: &str, prefix: bool) -> bool {
     if prefix {
         let i = list.partition_point(|x| x.as_str() < w);
         list.get(i).is_some_and(|x| x.starts_with(w))
