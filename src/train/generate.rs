@@ -26,10 +26,10 @@ pub struct GenOptions {
     /// Keep identifiers to the prompt's schema (`schema_bound`) where the prompt is one sense
     /// wrote and the model reads it plain (sense's own checkpoints, not chat-templated ones).
     pub schema_bound: bool,
-    /// Schema-bound greedy decoding adds this to the logit of a token that spells (part of) a
-    /// table or column the prompt's links line names: a model that has not learned to copy an
-    /// unfamiliar name still writes the one the question mentions. Sampling draws from the
-    /// model's own distribution. `LINK_BIAS` by default.
+    /// Schema-bound decoding adds this to the logit of a token that spells (part of) a table or
+    /// column the prompt's links line names: a model that has not learned to copy an unfamiliar
+    /// name still writes the one the question mentions. `LINK_BIAS` by default (evaluation,
+    /// greedy and best-of-K alike); a local model's samples go without (`local.rs`).
     pub link_bias: f32,
 }
 
@@ -158,13 +158,7 @@ fn pick_bound(
     check: &Check,
     pieces: &mut HashMap<u32, String>,
 ) -> u32 {
-    // Greedy picks only: in a sample every short token that starts a linked name (` s` for
-    // `supplier`) gained, and the recipe's weak samples that ran fell from 74 % to 31 %.
-    let bias = if opts.temperature <= 0.0 {
-        opts.link_bias
-    } else {
-        0.0
-    };
+    let bias = opts.link_bias;
     let biased: Vec<f32>;
     let logits = if bias > 0.0 {
         biased = logits

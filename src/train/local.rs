@@ -4,7 +4,7 @@ use super::checkpoint::{self, LoadOptions};
 use super::config::device;
 use super::conversation::conversation_text;
 use super::error::{bail, Result, TrainError};
-use super::generate::{generate_chats, GenOptions};
+use super::generate::{generate_chats, GenOptions, LINK_BIAS};
 use super::model::Model;
 use super::tokenizer::Tokenizer;
 use crate::llm::generator::{check_sampling, GenError, Generated, SqlGenerator};
@@ -217,7 +217,9 @@ impl LocalGenerator {
                 seed: self.seed,
                 stop_at_end: true,
                 schema_bound: self.schema_bound,
-                ..GenOptions::default()
+                // A weak model's samples are its own: the bias would lift every short token that
+                // starts a linked name (` s` for `supplier`) in each draw. Greedy answers get it.
+                link_bias: if temperature > 0.0 { 0.0 } else { LINK_BIAS },
             };
             self.seed = self.seed.wrapping_add(chunk.len() as u64);
             let t = Instant::now();
