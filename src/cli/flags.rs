@@ -27,6 +27,11 @@ fn float_in(s: &str, lo: f64, hi: f64, lo_open: bool, unit: &str) -> Result<f64,
     Ok(v)
 }
 
+/// A share of a set: from 0 to 1.
+pub fn share(s: &str) -> Result<f64, String> {
+    float_in(s, 0.0, 1.0, false, "")
+}
+
 /// Seconds of a time limit: above 0, at most a day (a larger one would overflow deadlines).
 pub fn seconds(s: &str) -> Result<f64, String> {
     float_in(

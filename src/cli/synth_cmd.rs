@@ -110,7 +110,7 @@ pub struct DatabasesArgs {
     /// Share (0–1) of databases that name some tables and columns from outside their domain,
     /// a held-out set for whether a model reads names from the prompt; their names end in
     /// `_fresh`.
-    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::flags::share)]
     pub fresh_names: f64,
     /// Print the report as JSON.
     #[arg(long)]
@@ -258,12 +258,4 @@ fn synth_templates(ws: &Path, a: TemplatesArgs) -> Result<i32> {
         );
     }
     Ok(0)
-}
-
-/// A share between 0 and 1.
-fn share(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}' is not a share between 0 and 1")),
-    }
 }

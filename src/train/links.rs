@@ -1,6 +1,6 @@
 //! The `-- Links:` line of a linked prompt (`schema::linking`) as decoding reads it: the tables
-//! and columns it names, and whether a token spells one of them. Schema-bound greedy decoding
-//! favours such tokens (`GenOptions::link_bias`).
+//! and columns it names, and whether a token spells one of them. Schema-bound decoding favours
+//! such tokens (`GenOptions::link_bias`).
 
 /// Whether appending `piece` to the word being spelled (`open`, empty between words) writes a
 /// name in sorted `linked`: the word it writes or continues is one, or the start of one if the
