@@ -404,6 +404,15 @@ fn table(r: &serde_json::Value) -> String {
             format!("{} of {}", pct(&r[m]["ex_dev"]), r[m]["n_dev"])
         ));
     }
+    // Throughput: on a slower machine the same minutes give fewer steps, and EX follows steps.
+    s.push_str(&format!(
+        "training: SFT {} steps at {} tokens/s, DPO {} steps\n",
+        r["sft"]["steps"],
+        r["sft"]["tokens_per_s"]
+            .as_f64()
+            .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
+        r["dpo"]["steps"]
+    ));
     let w = &r["weak"];
     s.push_str(&format!(
         "weak samples: {} ({} executable, {} correct), {} new pairs\n",
@@ -419,4 +428,27 @@ fn table(r: &serde_json::Value) -> String {
         r["decoding"].as_str().unwrap_or("greedy, schema-bound")
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn the_end_table_says_what_the_machine_gave() {
+        let r = serde_json::json!({
+            "sft": {"ex_heldout_templates": 0.57, "n_heldout_templates": 200, "ex_dev": 0.093,
+                "n_dev": 172, "steps": 2534, "tokens_per_s": 11613.7},
+            "dpo": {"ex_heldout_templates": 0.56, "n_heldout_templates": 200, "ex_dev": 0.105,
+                "n_dev": 172, "steps": 357},
+            "weak": {"samples": 4880, "executable": 0.774, "correct": 0.491, "new_pairs": 2115},
+            "minutes": 32.0, "budget_minutes": 30.0, "decoding": "best of 8 by execution"});
+        let t = table(&r);
+        assert!(t.contains("57.0% of 200"), "{t}");
+        assert!(
+            t.contains("training: SFT 2534 steps at 11614 tokens/s, DPO 357 steps"),
+            "{t}"
+        );
+        assert!(t.contains("32.0 minutes (budget 30.0)"), "{t}");
+    }
 }

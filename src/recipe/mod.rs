@@ -566,8 +566,11 @@ pub fn finish(
                 }
                 _ => {}
             }
+            // Steps and tokens per second say what the machine gave: EX follows them.
+            let tokens_per_s = store.metric_mean(id, "tokens_per_s")?;
+            let st = state.stage_mut(stage);
             st.result = serde_json::json!({"run": id, "status": run.status.as_str(),
-                "message": run.message, "steps": run.step});
+                "message": run.message, "steps": run.step, "tokens_per_s": tokens_per_s});
             if stage == Stage::Sft && st.done {
                 let ck = run.checkpoint.clone().unwrap_or_default();
                 // The early checkpoint sits in the run folder, beside step-*.
@@ -620,14 +623,8 @@ pub fn finish(
 pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
     let ex = |s: Stage| state.stage(s).result.get("ex").cloned().unwrap_or_default();
     let n = |s: Stage| state.stage(s).result.get("n").cloned().unwrap_or_default();
-    let run = |s: Stage| {
-        state
-            .stage(s)
-            .result
-            .get("run")
-            .cloned()
-            .unwrap_or_default()
-    };
+    let field = |s: Stage, key: &str| state.stage(s).result.get(key).cloned().unwrap_or_default();
+    let run = |s: Stage| field(s, "run");
     let sample = state.stage(Stage::Sample).result;
     let q = sample.get("quality").cloned().unwrap_or_default();
     let stages: Vec<serde_json::Value> = Stage::ALL
@@ -643,10 +640,11 @@ pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
         "budget_minutes": state.options.as_ref().map(|o| o.minutes),
         "decoding": state.options.as_ref().map(|o| crate::train::eval::decoding_label(o.candidates, !o.free_decoding)),
         "sft": {"run": run(Stage::Sft), "checkpoint": state.stage(Stage::Sft).checkpoint,
+            "steps": field(Stage::Sft, "steps"), "tokens_per_s": field(Stage::Sft, "tokens_per_s"),
             "ex_heldout_templates": ex(Stage::EvalSftHeldout), "ex_dev": ex(Stage::EvalSftDev),
             "n_heldout_templates": n(Stage::EvalSftHeldout), "n_dev": n(Stage::EvalSftDev)},
         "dpo": {"run": run(Stage::Dpo), "checkpoint": state.stage(Stage::Dpo).checkpoint,
-            "skipped": state.stage(Stage::Dpo).skipped,
+            "skipped": state.stage(Stage::Dpo).skipped, "steps": field(Stage::Dpo, "steps"),
             "ex_heldout_templates": ex(Stage::EvalDpoHeldout), "ex_dev": ex(Stage::EvalDpoDev),
             "n_heldout_templates": n(Stage::EvalDpoHeldout), "n_dev": n(Stage::EvalDpoDev)},
         "weak": {"checkpoint": state.weak_checkpoint,

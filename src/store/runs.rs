@@ -216,6 +216,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Mean of one metric over a run (the recipe reports throughput as this machine gave it).
+    pub fn metric_mean(&self, run_id: i64, name: &str) -> Result<Option<f64>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT avg(value) FROM metrics WHERE run_id = ?1 AND name = ?2")?;
+        Ok(st.query_row(params![run_id, name], |r| r.get(0))?)
+    }
+
     /// Points of one metric after `after_step` (a watcher asks only for what is new).
     pub fn metric_since(
         &self,

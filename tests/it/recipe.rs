@@ -82,6 +82,17 @@ fn a_tiny_recipe_runs_every_stage_and_prints_its_figures() {
         "{v}"
     );
     assert!(kinds.len() == 2 || v["dpo"]["skipped"].is_string(), "{v}");
+    // What the machine gave: SFT's steps (the run's own) and its mean tokens per second.
+    assert_eq!(
+        v["sft"]["steps"].as_i64(),
+        Some(store.runs().unwrap()[0].step),
+        "{v}"
+    );
+    assert!(v["sft"]["steps"].as_i64().is_some_and(|s| s > 0), "{v}");
+    assert!(
+        v["sft"]["tokens_per_s"].as_f64().is_some_and(|t| t > 0.0),
+        "{v}"
+    );
     // The weak model is the early checkpoint, kept beside the rotating step ones.
     let weak = v["weak"]["checkpoint"].as_str().unwrap();
     assert!(weak.ends_with("early"), "{weak}");
