@@ -556,6 +556,8 @@ pub fn finish(
                 ));
             };
             let run = store.run(id)?;
+            // Steps and tokens per second say what the machine gave: EX follows them.
+            let tokens_per_s = store.metric_mean(id, "tokens_per_s")?;
             let st = state.stage_mut(stage);
             st.checkpoint = run.checkpoint.clone();
             match run.status {
@@ -566,9 +568,6 @@ pub fn finish(
                 }
                 _ => {}
             }
-            // Steps and tokens per second say what the machine gave: EX follows them.
-            let tokens_per_s = store.metric_mean(id, "tokens_per_s")?;
-            let st = state.stage_mut(stage);
             st.result = serde_json::json!({"run": id, "status": run.status.as_str(),
                 "message": run.message, "steps": run.step, "tokens_per_s": tokens_per_s});
             if stage == Stage::Sft && st.done {
@@ -621,10 +620,8 @@ pub fn finish(
 
 /// The recipe's figures: the JSON object `sense recipe --json` prints.
 pub fn report(state: &RecipeState, minutes: f64) -> serde_json::Value {
-    let ex = |s: Stage| state.stage(s).result.get("ex").cloned().unwrap_or_default();
-    let n = |s: Stage| state.stage(s).result.get("n").cloned().unwrap_or_default();
     let field = |s: Stage, key: &str| state.stage(s).result.get(key).cloned().unwrap_or_default();
-    let run = |s: Stage| field(s, "run");
+    let (ex, n, run) = (|s| field(s, "ex"), |s| field(s, "n"), |s| field(s, "run"));
     let sample = state.stage(Stage::Sample).result;
     let q = sample.get("quality").cloned().unwrap_or_default();
     let stages: Vec<serde_json::Value> = Stage::ALL
