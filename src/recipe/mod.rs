@@ -6,7 +6,7 @@
 //! a JSON file beside the workspace so that a rerun skips finished stages and resumes the
 //! interrupted one. Starting the processes is the front end's business.
 
-use crate::store::{RunStatus, Store, StoreError};
+use crate::store::{DataFilter, RunStatus, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -453,14 +453,18 @@ pub fn step(store: &Store, o: &RecipeOptions, state: &RecipeState, stage: Stage)
             }
         }
         Stage::Dpo => {
-            let c = store.counts()?;
-            // Accepted pairs (Review) when there are any, else the judged pending ones.
-            let pairs = if c.accepted > 0 {
-                "accepted"
-            } else {
-                "pending"
+            // Pairs as training will select them (train split only: the dev pairs `init` brings
+            // are held out). Accepted ones (Review) when there are any, else the judged pending ones.
+            let count = |status: &str| {
+                store.count_training_rows(&DataFilter {
+                    split: Some("train".into()),
+                    pairs: Some(status.into()),
+                    ..DataFilter::default()
+                })
             };
-            if c.accepted == 0 && c.pending == 0 {
+            let (accepted, pending) = (count("accepted")?, count("pending")?);
+            let pairs = if accepted > 0 { "accepted" } else { "pending" };
+            if accepted == 0 && pending == 0 {
                 return Ok(Step::Skip(
                     "no pairs: every weak sample was correct or none was drawn".into(),
                 ));
