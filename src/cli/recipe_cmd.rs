@@ -48,8 +48,13 @@ pub struct RecipeArgs {
     /// SFT model size (default: the recipe's, see `recipe::SFT_DEFAULTS`).
     #[command(flatten)]
     pub shape: super::train_cmd::ModelShape,
+    /// SFT sequences per step (packed ones: see --pack).
     #[arg(long, value_parser = super::flags::count)]
     pub batch_size: Option<usize>,
+    /// SFT: questions over one database per sequence, its schema computed once (1 = one
+    /// question per sequence; default 8).
+    #[arg(long, value_name = "N", value_parser = super::flags::count)]
+    pub pack: Option<usize>,
     #[arg(long, value_parser = super::flags::positive)]
     pub lr: Option<f64>,
     /// Largest BPE vocabulary.
@@ -79,8 +84,9 @@ pub struct RecipeArgs {
 impl RecipeArgs {
     fn options(&self) -> RecipeOptions {
         let mut sft_flags = self.shape.flags();
-        let flags: [(&str, Option<String>); 3] = [
+        let flags: [(&str, Option<String>); 4] = [
             ("--batch-size", self.batch_size.map(|v| v.to_string())),
+            ("--pack", self.pack.map(|v| v.to_string())),
             ("--lr", self.lr.map(|v| v.to_string())),
             ("--bpe-vocab", self.bpe_vocab.map(|v| v.to_string())),
         ];

@@ -133,6 +133,11 @@ pub struct TrainArgs {
     /// questions weigh more among template ones); repeatable.
     #[arg(long, value_name = "SOURCE=N", value_parser = super::flags::source_times)]
     pub repeat_source: Vec<(String, usize)>,
+    /// SFT: up to N questions over one database per sequence, its schema computed once for
+    /// all of them (each question sees the schema and itself only, exactly as alone); 1 = off.
+    /// From-scratch tokenizers only (not a chat template's).
+    #[arg(long, value_name = "N", value_parser = super::flags::count)]
+    pub pack: Option<usize>,
     /// Only this database.
     #[arg(long)]
     pub db: Option<String>,
@@ -231,6 +236,9 @@ impl TrainArgs {
         }
         for (source, times) in &self.repeat_source {
             c.data.repeat_source.insert(source.clone(), *times);
+        }
+        if let Some(n) = self.pack {
+            c.data.pack = n;
         }
         if self.db.is_some() {
             c.data.db = self.db.clone();

@@ -23,7 +23,10 @@ pub const SFT_DEFAULTS: &[(&str, &str)] = &[
     ("--d-model", "128"),
     ("--heads", "4"),
     ("--d-ff", "512"),
-    ("--batch-size", "16"),
+    // Up to 8 questions over one database per sequence, the schema computed once (a prompt is
+    // ~80 % schema): an epoch is 2.6x fewer tokens. Four such sequences (~25 questions) a step.
+    ("--pack", "8"),
+    ("--batch-size", "4"),
     ("--lr", "3e-3"),
     // The 273 hand-written train questions are phrased as people ask; among 16,000 template
     // ones they would be 2 % of what SFT sees.

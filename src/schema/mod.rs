@@ -9,8 +9,8 @@ mod prompt;
 pub use cache::{PromptCache, PromptError};
 pub use compact::{serialize_compact, COMPACT_VALUES};
 pub use prompt::{
-    completion_text, prompt_for, schema_section, serialize_schema, PromptFormat, PromptOptions,
-    COMPACT_PROMPT_VERSION, LINKED_PROMPT_VERSION, PROMPT_VERSION,
+    completion_text, prompt_for, schema_section, serialize_schema, split_prompt, PromptFormat,
+    PromptOptions, COMPACT_PROMPT_VERSION, LINKED_PROMPT_VERSION, PROMPT_VERSION,
 };
 
 use rusqlite::Connection;

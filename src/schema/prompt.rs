@@ -179,6 +179,15 @@ pub fn schema_section(prompt: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
+/// A prompt `prompt_for` wrote, split after its schema: (header and schema, the rest from the
+/// external knowledge or question line). Every question over one database shares the first
+/// part, which shared-prefix packing computes once. None for text that is not such a prompt.
+pub fn split_prompt(prompt: &str) -> Option<(&str, &str)> {
+    let schema = schema_section(prompt)?;
+    let end = schema.as_ptr() as usize - prompt.as_ptr() as usize + schema.len();
+    Some(prompt.split_at(end))
+}
+
 /// The completion a model learns for a gold query: the SQL, `;`, a newline, then end-of-text.
 pub fn completion_text(sql: &str) -> String {
     let s = sql.trim().trim_end_matches(';').trim_end();

@@ -8,6 +8,10 @@
 //! Grouped-query attention (Qwen2, Llama 3): `heads / kv_heads` consecutive query heads share
 //! one key/value head, read in place (never repeated in memory); the group's key and value
 //! gradients are summed over its query heads.
+//!
+//! Shared-prefix packing (SFT): a row may hold one schema prefix and several question/SQL
+//! segments after it ([`RowSegments`]); each segment sees the prefix and itself only, at the
+//! positions it would have alone, so every segment is computed exactly as its own sequence.
 
 use super::gemm::{matmul, View};
 use super::ops::{contiguous, par_chunks};
@@ -24,9 +28,39 @@ pub struct CausalAttention {
     /// Left padding (generation's prefill): the first real position of each sequence. Keys
     /// before it are invisible and query rows before it give zeros.
     starts: Option<Arc<Vec<usize>>>,
+    /// Shared-prefix packing, one entry per sequence.
+    segments: Option<Arc<Vec<RowSegments>>>,
     /// Rotary tables `[max_len, head_dim / 2]` (rotate-half layout).
     cos: Arc<Vec<f32>>,
     sin: Arc<Vec<f32>>,
+}
+
+/// The layout of one packed row: `prefix` positions every query sees, then segments. The query
+/// at `i` sees keys `j <= i` with `j < prefix` or `j >= seg_start[i]` and sits at position
+/// `prefix + i - seg_start[i]`; `seg_start[i] == 0` marks the prefix (and an unpacked row),
+/// which is plain causal at position `i`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowSegments {
+    pub prefix: usize,
+    pub seg_start: Vec<u32>,
+}
+
+impl RowSegments {
+    /// Rotary position of row position `i`.
+    fn position(&self, i: usize) -> usize {
+        match self.seg_start.get(i).copied().unwrap_or(0) as usize {
+            0 => i,
+            a => self.prefix + i - a,
+        }
+    }
+
+    /// Keys `[from, to)` hidden from the query at `i` (empty when none are).
+    fn gap(&self, i: usize) -> (usize, usize) {
+        match self.seg_start.get(i).copied().unwrap_or(0) as usize {
+            0 => (i + 1, i + 1),
+            a => (self.prefix.min(a), a),
+        }
+    }
 }
 
 /// Dimensions of a packed input, checked.
@@ -66,6 +100,7 @@ impl CausalAttention {
             kv_heads,
             seq_len: 0,
             starts: None,
+            segments: None,
             cos,
             sin,
         }
@@ -77,6 +112,23 @@ impl CausalAttention {
         let op = CausalAttention {
             seq_len,
             starts: None,
+            segments: None,
+            ..self.clone()
+        };
+        qkv.contiguous()?.apply_op1(op)
+    }
+
+    /// As [`apply`](Self::apply) for rows packed with shared prefixes, `rows[b]` per sequence.
+    pub fn apply_segmented(
+        &self,
+        qkv: &Tensor,
+        seq_len: usize,
+        rows: Arc<Vec<RowSegments>>,
+    ) -> Result<Tensor> {
+        let op = CausalAttention {
+            seq_len,
+            starts: None,
+            segments: Some(rows),
             ..self.clone()
         };
         qkv.contiguous()?.apply_op1(op)
@@ -88,9 +140,14 @@ impl CausalAttention {
         let op = CausalAttention {
             seq_len,
             starts: Some(Arc::new(starts.to_vec())),
+            segments: None,
             ..self.clone()
         };
         qkv.contiguous()?.apply_op1(op)
+    }
+
+    fn row(&self, b: usize) -> Option<&RowSegments> {
+        self.segments.as_ref().and_then(|s| s.get(b))
     }
 
     fn start(&self, b: usize) -> usize {
@@ -119,6 +176,11 @@ impl CausalAttention {
                 self.starts.as_ref().map_or(0, |s| s.len())
             );
         }
+        if let Some(s) = &self.segments {
+            if s.len() != b || s.iter().any(|r| r.seg_start.len() != t) {
+                bail!("attention: segment layouts do not match {b} sequences of {t}");
+            }
+        }
         let (heads, kv) = (self.heads, self.kv_heads);
         if kv == 0 || heads % kv != 0 {
             bail!("attention: {heads} query heads are not groups of {kv} key/value heads");
@@ -145,8 +207,10 @@ impl CausalAttention {
 
     /// Rotates `T` rows of `hd` values from `src` (row stride `src_ld`) into `dst` (row stride
     /// `dst_ld`); `sign` -1 undoes the rotation (the backward of a rotation is the opposite one).
+    #[allow(clippy::too_many_arguments)]
     fn rotate(
         &self,
+        row: Option<&RowSegments>,
         src: &[f32],
         src_ld: usize,
         dst: &mut [f32],
@@ -158,8 +222,9 @@ impl CausalAttention {
         for t in 0..dims.t {
             let x = &src[t * src_ld..t * src_ld + hd];
             let y = &mut dst[t * dst_ld..t * dst_ld + hd];
-            let c = &self.cos[t * half..(t + 1) * half];
-            let s = &self.sin[t * half..(t + 1) * half];
+            let at = row.map_or(t, |r| r.position(t));
+            let c = &self.cos[at * half..(at + 1) * half];
+            let s = &self.sin[at * half..(at + 1) * half];
             for i in 0..half {
                 let (a, b) = (x[i], x[i + half]);
                 let sn = sign * s[i];
@@ -172,9 +237,10 @@ impl CausalAttention {
     /// Query head `h` against the rotated keys already in `ws.k`: rotated q (`[T, hd]`) and
     /// the causal softmax `p [T, T]` of the scaled scores, zero above the diagonal and before
     /// `start` (rows before it all zero).
-    fn probabilities(&self, seq: &[f32], h: usize, start: usize, dims: &Dims, ws: &mut Workspace) {
+    fn probabilities(&self, seq: &[f32], h: usize, b: usize, dims: &Dims, ws: &mut Workspace) {
         let (t, hd) = (dims.t, dims.hd);
-        self.rotate(&seq[dims.q(h)..], dims.w, &mut ws.q, hd, dims, 1.0);
+        let (start, row) = (self.start(b), self.row(b));
+        self.rotate(row, &seq[dims.q(h)..], dims.w, &mut ws.q, hd, dims, 1.0);
         for (r0, r1) in blocks(t) {
             matmul(
                 r1 - r0,
@@ -188,6 +254,7 @@ impl CausalAttention {
             );
         }
         let scale = 1.0 / (hd as f32).sqrt();
+        let segs = row;
         for (i, row) in ws.p.chunks_mut(t).enumerate() {
             if i < start {
                 row.fill(0.0);
@@ -196,6 +263,11 @@ impl CausalAttention {
             let (vis, hidden) = row.split_at_mut(i + 1);
             let (before, vis) = vis.split_at_mut(start);
             before.fill(0.0);
+            // Another segment's keys (packing) are hidden like the future: zero weight.
+            let (g0, g1) = segs.map_or((i + 1, i + 1), |r| r.gap(i));
+            let gap = g0.saturating_sub(start)..g1.saturating_sub(start).min(vis.len());
+            // exp(-inf) = 0; the query's own key is always seen, so the max is finite.
+            vis[gap].fill(f32::NEG_INFINITY);
             let max = vis.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v * scale));
             let mut sum = 0f32;
             for v in vis.iter_mut() {
@@ -272,9 +344,9 @@ impl CustomOp1 for CausalAttention {
                 let seq = &qkv[b * t * w..(b + 1) * t * w];
                 for g in 0..self.kv_heads {
                     // The group's keys are rotated once for all its query heads.
-                    self.rotate(&seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
+                    self.rotate(self.row(b), &seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
                     for h in self.group(g) {
-                        self.probabilities(seq, h, self.start(b), &dims, ws);
+                        self.probabilities(seq, h, b, &dims, ws);
                         // y_h = p . v_g, written straight into the head's columns.
                         for (r0, r1) in blocks(t) {
                             matmul(
@@ -331,12 +403,12 @@ impl CustomOp2 for CausalAttention {
                 let seq = &qkv[b * t * w..(b + 1) * t * w];
                 let dy = &dy[b * t * d..(b + 1) * t * d];
                 for g in 0..self.kv_heads {
-                    self.rotate(&seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
+                    self.rotate(self.row(b), &seq[dims.k(g)..], w, &mut ws.k, hd, &dims, 1.0);
                     // dk and dv of the group are sums over its query heads: dv accumulates in
                     // `dx` (zeroed), dk in rotated space until the group is done.
                     ws.gk.fill(0.0);
                     for h in self.group(g) {
-                        self.probabilities(seq, h, self.start(b), &dims, ws);
+                        self.probabilities(seq, h, b, &dims, ws);
                         let dy_h = |r0: usize| View::rows(&dy[r0 * d + dims.q(h)..], d);
                         for (c0, c1) in blocks(t) {
                             // dv += p^T . dy: key rows c0..c1 get contributions from queries
@@ -387,7 +459,7 @@ impl CustomOp2 for CausalAttention {
                                 false,
                             );
                         }
-                        self.rotate(&ws.g, hd, &mut dx[dims.q(h)..], w, &dims, -1.0);
+                        self.rotate(self.row(b), &ws.g, hd, &mut dx[dims.q(h)..], w, &dims, -1.0);
                         for (c0, c1) in blocks(t) {
                             matmul(
                                 c1 - c0,
@@ -401,7 +473,15 @@ impl CustomOp2 for CausalAttention {
                             );
                         }
                     }
-                    self.rotate(&ws.gk, hd, &mut dx[dims.k(g)..], w, &dims, -1.0);
+                    self.rotate(
+                        self.row(b),
+                        &ws.gk,
+                        hd,
+                        &mut dx[dims.k(g)..],
+                        w,
+                        &dims,
+                        -1.0,
+                    );
                 }
             },
         );

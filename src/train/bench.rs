@@ -55,9 +55,11 @@ pub fn bench_config(context: usize) -> ModelConfig {
 
 fn random_seqs(n: usize, len: usize, prompt: usize, rng: &mut rand::rngs::StdRng) -> Vec<Seq> {
     (0..n)
-        .map(|_| Seq {
-            tokens: (0..len).map(|_| rng.random_range(32..127u32)).collect(),
-            completion_start: prompt,
+        .map(|_| {
+            Seq::single(
+                (0..len).map(|_| rng.random_range(32..127u32)).collect(),
+                prompt,
+            )
         })
         .collect()
 }

@@ -150,6 +150,9 @@ pub struct DataConfig {
     /// SFT: examples of these sources appear this many times an epoch (a data mixture weight:
     /// a few hundred hand-written questions among thousands of template ones).
     pub repeat_source: std::collections::BTreeMap<String, usize>,
+    /// SFT: most examples per sequence, packed by shared schema prefix (`packing.rs`); 1 = one
+    /// example per sequence.
+    pub pack: usize,
 }
 
 impl Default for DataConfig {
@@ -161,6 +164,7 @@ impl Default for DataConfig {
             pairs: "accepted".into(),
             prompt: crate::schema::PromptFormat::default(),
             repeat_source: Default::default(),
+            pack: 1,
         }
     }
 }

@@ -1,30 +1,80 @@
 //! Training data from the workspace: prompts via `schema::prompt_for`, tokenized sequences with
 //! the completion marked, seeded epoch order, and padded batches with loss masks.
 
+use super::attention::RowSegments;
 use super::chat_template::ChatTemplateError;
 use super::config::DataConfig;
 use super::conversation::conversation_ids;
 use super::error::{Result, TrainError};
+use super::model::Segments;
 use super::tokenizer::Tokenizer;
 use candle_core::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use std::sync::Arc;
 
 use crate::llm::Message;
 use crate::schema::{completion_text, PromptCache, PromptError, PromptFormat};
 use crate::store::{Example, ExampleFilter, PairStatus, Store};
 
 /// One training sequence: BOS, prompt, completion, EOS. Loss falls on tokens at index
-/// `>= completion_start` only.
+/// `>= completion_start` only; or, packed (`packing.rs`), one schema prefix and several
+/// question/SQL segments, with loss on each segment's completion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seq {
     pub tokens: Vec<u32>,
     pub completion_start: usize,
+    pub packed: Option<Packed>,
+}
+
+/// The layout of a packed sequence: `tokens[..prefix]` is the shared prefix; segment `i` is
+/// `tokens[segments[i].0..]` up to the next segment, its completion from `segments[i].1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    pub prefix: usize,
+    pub segments: Vec<(usize, usize)>,
 }
 
 impl Seq {
+    /// A sequence of one example.
+    pub fn single(tokens: Vec<u32>, completion_start: usize) -> Seq {
+        Seq {
+            tokens,
+            completion_start,
+            packed: None,
+        }
+    }
+
+    /// Token ranges that carry the loss (completions).
+    pub fn completions(&self) -> Vec<std::ops::Range<usize>> {
+        let n = self.tokens.len();
+        match &self.packed {
+            None => std::iter::once(self.completion_start..n).collect(),
+            Some(p) => (0..p.segments.len())
+                .map(|i| p.segments[i].1..p.segments.get(i + 1).map_or(n, |s| s.0))
+                .collect(),
+        }
+    }
+
     pub fn completion_len(&self) -> usize {
-        self.tokens.len() - self.completion_start
+        self.completions().iter().map(|r| r.len()).sum()
+    }
+
+    /// The attention layout of this row, `t` input positions long (padding is plain causal).
+    fn row_segments(&self, t: usize) -> RowSegments {
+        let mut seg_start = vec![0u32; t];
+        let prefix = match &self.packed {
+            None => 0,
+            Some(p) => {
+                let n = self.tokens.len();
+                for (i, &(s, _)) in p.segments.iter().enumerate() {
+                    let end = p.segments.get(i + 1).map_or(n, |x| x.0).min(t);
+                    seg_start[s.min(end)..end].fill(s as u32);
+                }
+                p.prefix
+            }
+        };
+        RowSegments { prefix, seg_start }
     }
 }
 
@@ -49,13 +99,7 @@ pub fn encode(
         conversation_ids(tok, &[Message::user(prompt)], max_len - c.len())?;
     let completion_start = tokens.len();
     tokens.extend_from_slice(&c);
-    Ok((
-        Seq {
-            tokens,
-            completion_start,
-        },
-        cut || cut_prompt,
-    ))
+    Ok((Seq::single(tokens, completion_start), cut || cut_prompt))
 }
 
 /// Prompt tokens only (as `encode` writes them), keeping the end when longer than `max_len`.
@@ -81,6 +125,8 @@ pub fn prompt_of(cache: &mut PromptCache, store: &Store, ex: &Example) -> Result
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataStats {
     pub sequences: usize,
+    /// Examples in the sequences, repeats counted (more than `sequences` when packed).
+    pub examples: usize,
     pub truncated: usize,
     pub tokens: usize,
     /// The sequence length the data was cut to (the run's `max_len`).
@@ -91,26 +137,42 @@ pub struct DataStats {
 
 impl DataStats {
     pub fn summary(&self) -> String {
+        let packed = if self.examples > self.sequences {
+            format!(" ({} examples, packed by shared schema)", self.examples)
+        } else {
+            String::new()
+        };
         format!(
-            "{} sequences, {} tokens, context {} (longest {}), {} with the prompt's beginning cut to fit",
+            "{} sequences{packed}, {} tokens, context {} (longest {}), {} with the prompt's beginning cut to fit",
             self.sequences, self.tokens, self.max_len, self.longest, self.truncated
         )
     }
 }
 
-/// SFT sequences: examples matching the filter, completion = gold SQL.
+/// The examples SFT trains on: those matching the data filters (`split`, `source`, `db`).
+pub fn sft_examples(store: &Store, d: &DataConfig) -> Result<Vec<Example>> {
+    Ok(store.examples(&ExampleFilter {
+        split: d.split.clone(),
+        source: d.source.clone(),
+        db: d.db.clone(),
+        ..ExampleFilter::default()
+    })?)
+}
+
+/// How many times an example appears an epoch (`repeat_source`).
+pub fn times(d: &DataConfig, ex: &Example) -> usize {
+    d.repeat_source.get(&ex.source).copied().unwrap_or(1).max(1)
+}
+
+/// SFT sequences, one per example (see `packing::sft_data` for packed ones): examples matching
+/// the filter, completion = gold SQL.
 pub fn sft_sequences(
     store: &Store,
     d: &DataConfig,
     tok: &Tokenizer,
     max_len: usize,
 ) -> Result<(Vec<Seq>, DataStats)> {
-    let examples = store.examples(&ExampleFilter {
-        split: d.split.clone(),
-        source: d.source.clone(),
-        db: d.db.clone(),
-        ..ExampleFilter::default()
-    })?;
+    let examples = sft_examples(store, d)?;
     let (seqs, mut stats) = encode_examples(store, &examples, d.prompt, tok, max_len)?;
     if d.repeat_source.is_empty() {
         return Ok((seqs, stats));
@@ -118,14 +180,14 @@ pub fn sft_sequences(
     // Repeated examples are more sequences of the epoch (the shuffle spreads them).
     let mut out = Vec::with_capacity(seqs.len());
     for (ex, s) in examples.iter().zip(seqs) {
-        let times = d.repeat_source.get(&ex.source).copied().unwrap_or(1).max(1);
-        for _ in 1..times {
+        for _ in 1..times(d, ex) {
             stats.tokens += s.tokens.len();
             out.push(s.clone());
         }
         out.push(s);
     }
     stats.sequences = out.len();
+    stats.examples = out.len();
     Ok((out, stats))
 }
 
@@ -198,6 +260,7 @@ fn encode_examples(
         out.push(s);
     }
     stats.sequences = out.len();
+    stats.examples = out.len();
     Ok((out, stats))
 }
 
@@ -242,6 +305,7 @@ pub fn dpo_pairs(
         out.push((c, r));
     }
     stats.sequences = 2 * out.len();
+    stats.examples = out.len();
     Ok((out, stats))
 }
 
@@ -310,6 +374,8 @@ pub struct Batch {
     pub completion_tokens: usize,
     /// `[completion_tokens]` u32: the flattened `B*T` positions where `mask` is 1, in order.
     pub completion_at: Tensor,
+    /// The rows' shared-prefix layouts when any row is packed.
+    pub segments: Option<Segments>,
 }
 
 pub fn make_batch(seqs: &[&Seq], pad: u32, device: &Device) -> Result<Batch> {
@@ -327,10 +393,11 @@ pub fn make_batch(seqs: &[&Seq], pad: u32, device: &Device) -> Result<Batch> {
     let mut at: Vec<u32> = Vec::new();
     for (i, s) in seqs.iter().enumerate() {
         let n = s.tokens.len() - 1;
+        let loss = s.completions();
         for j in 0..n {
             inputs[i * t + j] = s.tokens[j];
             targets[i * t + j] = s.tokens[j + 1];
-            if j + 1 >= s.completion_start {
+            if loss.iter().any(|r| r.contains(&(j + 1))) {
                 mask[i * t + j] = 1.0;
                 comp += 1;
                 at.push((i * t + j) as u32);
@@ -338,6 +405,10 @@ pub fn make_batch(seqs: &[&Seq], pad: u32, device: &Device) -> Result<Batch> {
         }
         tokens += n;
     }
+    let segments = seqs
+        .iter()
+        .any(|s| s.packed.is_some())
+        .then(|| Arc::new(seqs.iter().map(|s| s.row_segments(t)).collect()));
     let n_at = at.len();
     Ok(Batch {
         inputs: Tensor::from_vec(inputs, (b, t), device)?,
@@ -346,6 +417,7 @@ pub fn make_batch(seqs: &[&Seq], pad: u32, device: &Device) -> Result<Batch> {
         tokens,
         completion_tokens: comp,
         completion_at: Tensor::from_vec(at, n_at, device)?,
+        segments,
     })
 }
 

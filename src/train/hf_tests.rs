@@ -359,14 +359,8 @@ fn one_sft_step_reaches_every_parameter_of_a_qwen2_model() {
     let cfg = qwen_cfg(300);
     let m = Model::from_tensors(&cfg, random_tensors(&cfg, 6), &Device::Cpu).unwrap();
     let seqs = [
-        crate::train::data::Seq {
-            tokens: vec![1, 40, 41, 42, 43, 44, 1],
-            completion_start: 3,
-        },
-        crate::train::data::Seq {
-            tokens: vec![1, 50, 51, 52, 1],
-            completion_start: 2,
-        },
+        crate::train::data::Seq::single(vec![1, 40, 41, 42, 43, 44, 1], 3),
+        crate::train::data::Seq::single(vec![1, 50, 51, 52, 1], 2),
     ];
     let refs: Vec<&crate::train::data::Seq> = seqs.iter().collect();
     let batch = crate::train::data::make_batch(&refs, 1, &Device::Cpu).unwrap();

@@ -24,6 +24,7 @@ pub mod malloc;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod packing;
 pub mod runner;
 pub mod schema_bound;
 pub mod sft;

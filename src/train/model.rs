@@ -11,6 +11,10 @@ use super::error::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor, Var, D};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The shared-prefix layout of every row of a packed batch (see `attention::RowSegments`).
+pub type Segments = Arc<Vec<super::attention::RowSegments>>;
 
 /// Additive mask value for positions a query may not see (finite: a row with nothing visible
 /// stays a uniform, harmless distribution instead of NaN).
@@ -309,7 +313,7 @@ impl Model {
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         let logits = linear(
-            &self.hidden(ids, offset, Some(mask), cache, None)?,
+            &self.hidden(ids, offset, Some(mask), cache, None, None)?,
             &self.head,
         )?;
         Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
@@ -326,7 +330,7 @@ impl Model {
         starts: &[usize],
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let h = self.hidden(ids, offset, None, Some(cache), Some(starts))?;
+        let h = self.hidden(ids, offset, None, Some(cache), Some(starts), None)?;
         let last = h
             .reshape((b, t, self.cfg.d_model))?
             .narrow(1, t - 1, 1)?
@@ -344,7 +348,8 @@ impl Model {
     /// every reshape is a node of the gradient graph, and candle's backward pays a zeroed
     /// buffer and an addition for each one.
     /// `mask` (when not given, the causal one over `starts`' padding) is built only for the
-    /// composite attention path; the fused kernels take the padding as `starts`.
+    /// composite attention path; the fused kernels take the padding as `starts`. `segments`:
+    /// rows packed with shared prefixes (training on the fused path only).
     fn hidden(
         &self,
         ids: &Tensor,
@@ -352,6 +357,7 @@ impl Model {
         mask: Option<&Tensor>,
         mut cache: Option<&mut KvCache>,
         starts: Option<&[usize]>,
+        segments: Option<&Segments>,
     ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         if offset + t > self.cfg.max_seq_len {
@@ -372,6 +378,9 @@ impl Model {
         }
         let eps = self.cfg.norm_eps;
         let fused = self.prefills_fused() && offset == 0 && (cache.is_none() || starts.is_some());
+        if segments.is_some() && (!fused || cache.is_some() || starts.is_some()) {
+            bail!("packed sequences are trained on the fused kernels only, without a cache");
+        }
         // One new position per row against the cache: the decoding kernel, which reads the
         // padding from `starts`.
         let decode_starts = starts.filter(|_| self.fused && t == 1 && cache.is_some());
@@ -415,9 +424,10 @@ impl Model {
                     let k = self.rope.apply(&heads(d)?, 0)?;
                     c.layers[i].append(&k, &heads(d + kvh * hd)?)?;
                 }
-                let y = match starts {
-                    Some(s) => self.attn.apply_padded(&qkv, t, s)?,
-                    None => self.attn.apply(&qkv, t)?,
+                let y = match (starts, segments) {
+                    (Some(s), _) => self.attn.apply_padded(&qkv, t, s)?,
+                    (None, Some(rows)) => self.attn.apply_segmented(&qkv, t, rows.clone())?,
+                    (None, None) => self.attn.apply(&qkv, t)?,
                 };
                 linear(&y, &l.o)?
             } else {
@@ -502,7 +512,7 @@ impl Model {
             return token_logps(&self.forward_train(ids)?, targets);
         }
         let (b, t) = ids.dims2()?;
-        let logits = linear(&self.hidden(ids, 0, None, None, None)?, &self.head)?;
+        let logits = linear(&self.hidden(ids, 0, None, None, None, None)?, &self.head)?;
         let lp = super::ops::target_logps(&logits, &targets.flatten_all()?)?;
         Ok(lp.reshape((b, t))?)
     }
@@ -510,13 +520,22 @@ impl Model {
     /// Log-probabilities of the targets at the flattened positions `at` (`[N]` u32 indices
     /// into the `B*T` positions) only: SFT's completion tokens. The output head and its
     /// softmax, the largest cost of a small model over a big vocabulary, skip every other
-    /// position. Equals `target_logps(..)` flattened and indexed by `at`.
-    pub fn target_logps_at(&self, ids: &Tensor, targets: &Tensor, at: &Tensor) -> Result<Tensor> {
-        if !self.fused {
+    /// position. Equals `target_logps(..)` flattened and indexed by `at`. `segments`: rows
+    /// packed with shared prefixes (fused path only).
+    pub fn target_logps_at(
+        &self,
+        ids: &Tensor,
+        targets: &Tensor,
+        at: &Tensor,
+        segments: Option<&Segments>,
+    ) -> Result<Tensor> {
+        if !self.fused && segments.is_none() {
             let lp = token_logps(&self.forward_train(ids)?, targets)?;
             return Ok(lp.flatten_all()?.index_select(at, 0)?);
         }
-        let h = self.hidden(ids, 0, None, None, None)?.index_select(at, 0)?;
+        let h = self
+            .hidden(ids, 0, None, None, None, segments)?
+            .index_select(at, 0)?;
         let logits = linear(&h, &self.head)?;
         let targets = targets.flatten_all()?.index_select(at, 0)?;
         Ok(super::ops::target_logps(&logits, &targets)?)
@@ -525,7 +544,7 @@ impl Model {
     /// Logits for a right-padded batch under a causal mask (training and scoring).
     pub fn forward_train(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        let logits = linear(&self.hidden(ids, 0, None, None, None)?, &self.head)?;
+        let logits = linear(&self.hidden(ids, 0, None, None, None, None)?, &self.head)?;
         Ok(logits.reshape((b, t, self.cfg.vocab_size))?)
     }
 }

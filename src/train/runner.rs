@@ -4,12 +4,13 @@ use super::checkpoint::{self, CheckpointMeta, LoadOptions};
 use super::config::{device, TokenizerKind, TrainConfig, TrainKind};
 use super::data::{
     dpo_pairs, grouped_indices_for_step, indices_for_step, make_batch, sft_eval_sequences,
-    sft_sequences, tokenizer_corpus, DataStats, Seq,
+    tokenizer_corpus, DataStats, Seq,
 };
 use super::dpo::{dpo_loss, pair_logps, reference_logps};
 use super::error::{bail, Context, Result};
 use super::model::Model;
 use super::optim::{clip, lr_at_time, Accumulator, AdamW};
+use super::packing::sft_data;
 use super::sft::{sft_eval_loss, sft_loss};
 use super::tokenizer::{train_bpe, Tokenizer};
 use crate::store::{NewRun, RunStatus, Store};
@@ -163,7 +164,7 @@ pub fn start_with(
             cfg.model.vocab_size = tok.vocab_size();
             if let (Some(cap), TrainKind::Sft) = (cfg.auto_context, cfg.kind) {
                 // The context fits the longest sequence so no prompt is cut silently.
-                let (_, s) = sft_sequences(store, &cfg.data, &tok, usize::MAX / 4)?;
+                let (_, s) = sft_data(store, &cfg.data, &tok, usize::MAX / 4)?;
                 cfg.model.max_seq_len = super::config::context_for(s.longest, cap);
                 cfg.max_len = cfg.model.max_seq_len;
             }
@@ -288,7 +289,7 @@ fn load_data(
 ) -> Result<Data> {
     Ok(match cfg.kind {
         TrainKind::Sft => {
-            let (seqs, stats) = sft_sequences(store, &cfg.data, tok, cfg.max_len)?;
+            let (seqs, stats) = sft_data(store, &cfg.data, tok, cfg.max_len)?;
             on(Event::Data(&stats));
             if seqs.is_empty() {
                 bail!(

@@ -14,7 +14,12 @@ pub fn sft_loss(model: &Model, batch: &Batch) -> Result<Tensor> {
         return Ok(((lp * &batch.mask)?.sum_all()? * (-1.0 / n))?);
     }
     // Only the completion tokens count: the head is computed at those positions alone.
-    let lp = model.target_logps_at(&batch.inputs, &batch.targets, &batch.completion_at)?;
+    let lp = model.target_logps_at(
+        &batch.inputs,
+        &batch.targets,
+        &batch.completion_at,
+        batch.segments.as_ref(),
+    )?;
     Ok((lp.sum_all()? * (-1.0 / n))?)
 }
 
@@ -64,10 +69,7 @@ mod tests {
             (vec![1, 4, 2], 1),
         ]
         .into_iter()
-        .map(|(tokens, completion_start)| Seq {
-            tokens,
-            completion_start,
-        })
+        .map(|(tokens, completion_start)| Seq::single(tokens, completion_start))
         .collect();
         let refs: Vec<&Seq> = seqs.iter().collect();
         let whole = make_batch(&refs, 0, &Device::Cpu).unwrap();
@@ -102,10 +104,7 @@ mod tests {
             (vec![1, 4, 3, 3, 2], 1),
         ]
         .into_iter()
-        .map(|(tokens, completion_start)| Seq {
-            tokens,
-            completion_start,
-        })
+        .map(|(tokens, completion_start)| Seq::single(tokens, completion_start))
         .collect();
         let refs: Vec<&Seq> = seqs.iter().collect();
         for fused in [true, false] {

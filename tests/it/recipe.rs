@@ -93,6 +93,9 @@ fn a_tiny_recipe_runs_every_stage_and_prints_its_figures() {
         v["sft"]["tokens_per_s"].as_f64().is_some_and(|t| t > 0.0),
         "{v}"
     );
+    // SFT packed the questions of each database by shared schema (the recipe's default).
+    let log = std::fs::read_to_string(d.path().join("sense.db.recipe.log")).unwrap();
+    assert!(log.contains("packed by shared schema"), "{log}");
     // The weak model is the early checkpoint, kept beside the rotating step ones.
     let weak = v["weak"]["checkpoint"].as_str().unwrap();
     assert!(weak.ends_with("early"), "{weak}");
