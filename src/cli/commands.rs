@@ -136,6 +136,9 @@ pub fn dispatch(ws: &Path, cmd: Command, annotator: &str) -> Result<i32> {
             what: BenchCmd::Train(a),
         } => super::train_cmd::bench(&a),
         Command::Bench {
+            what: BenchCmd::Pack { steps },
+        } => super::train_cmd::bench_pack(steps),
+        Command::Bench {
             what: BenchCmd::Tui { n, keys },
         } => crate::tui::bench::run(n, keys).map(|()| 0),
         Command::Tui { theme, keys } => crate::tui::run(crate::tui::TuiOptions {

@@ -222,6 +222,13 @@ pub enum BenchCmd {
     },
     /// Training speed: tokens/s of SFT and DPO steps and of generation at a fixed small config.
     Train(train_cmd::BenchTrainArgs),
+    /// Shared-prefix packing: examples/s of SFT steps on the recipe's model and data shape,
+    /// packed (8 questions per schema) against one question per sequence, alternating.
+    Pack {
+        /// Timed steps per case (after one warm-up step).
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+    },
     /// Workbench at scale: open time, per-key frame time, peak memory on 100k examples/pairs.
     Tui {
         /// Examples and pairs in the synthetic workspace.

@@ -569,6 +569,33 @@ fn bench_options(a: &BenchTrainArgs) -> crate::train::bench::BenchOptions {
     }
 }
 
+/// `sense bench pack`: the figures of `train::bench::packing`, and their ratio.
+pub fn bench_pack(steps: usize) -> Result<i32> {
+    let shape = crate::train::bench::PackShape::default();
+    println!(
+        "sense bench pack: the recipe's SFT model (2 layers, width 128, vocab 2048) on its data's shape (a {}-token schema; questions of {} tokens, SQL of {}), f32 CPU, {} threads; best of {steps} steps after a warm-up, alternating",
+        shape.schema,
+        shape.question,
+        shape.sql,
+        candle_core::utils::get_num_threads()
+    );
+    let (alone, packed) = crate::train::bench::packing(&shape, steps)?;
+    println!("{:<56} {:>10}", "case", "examples/s");
+    println!(
+        "{:<56} {alone:>10.1}",
+        format!("one question per sequence (batch {})", 2 * shape.pack)
+    );
+    println!(
+        "{:<56} {packed:>10.1}",
+        format!("packed, {} per schema (batch 4)", shape.pack)
+    );
+    println!(
+        "packing: {:.2}x the examples/s of one question per sequence measured in this run",
+        packed / alone
+    );
+    Ok(0)
+}
+
 /// Without `--single`: runs the measurements twice in child processes, with glibc's default
 /// allocator settings and with ours (`train::malloc`), then compares every variant with the
 /// baseline (composite candle ops, default allocator) measured in the same run.

@@ -1,7 +1,7 @@
 //! `sense bench train`: tokens/s of SFT steps, DPO steps and generation at a fixed config.
 
 use super::config::{ModelConfig, TrainConfig};
-use super::data::{make_batch, Batch, Seq};
+use super::data::{make_batch, Batch, Packed, Seq};
 use super::dpo::{dpo_loss, pair_logps};
 use super::error::Result;
 use super::generate::{generate, GenOptions};
@@ -265,6 +265,101 @@ pub fn run(o: &BenchOptions, on_row: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Be
     Ok(rows)
 }
 
+/// The recipe's SFT data in shape (measured on its 17,092 examples: a linked prompt's schema
+/// is ~185 tokens, a question with its links ~40 and the SQL ~30) and its model.
+pub struct PackShape {
+    pub schema: usize,
+    pub question: usize,
+    pub sql: usize,
+    /// Questions per packed sequence (the recipe's `--pack`).
+    pub pack: usize,
+}
+
+impl Default for PackShape {
+    fn default() -> Self {
+        PackShape {
+            schema: 185,
+            question: 40,
+            sql: 30,
+            pack: 8,
+        }
+    }
+}
+
+/// Examples per second of SFT steps over the same examples one per sequence (batch of
+/// `2 * pack`, the recipe's 16 before packing) and packed (4 sequences, the recipe's batch),
+/// alternating step by step; best of `steps` after a warm-up. Returns (alone, packed).
+pub fn packing(shape: &PackShape, steps: usize) -> Result<(f64, f64)> {
+    let dev = Device::Cpu;
+    let (alone_n, packed_n) = (2 * shape.pack, 4);
+    let seg = shape.question + shape.sql + 1;
+    let cfg = ModelConfig {
+        vocab_size: 2048,
+        d_model: 128,
+        n_layers: 2,
+        n_heads: 4,
+        d_ff: 512,
+        max_seq_len: 1 + shape.schema + shape.pack * seg,
+        ..ModelConfig::default()
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut random =
+        |n: usize| -> Vec<u32> { (0..n).map(|_| rng.random_range(3..2048u32)).collect() };
+    let mut alone = Vec::new();
+    let mut packed = Vec::new();
+    for _ in 0..packed_n {
+        let prefix = random(1 + shape.schema);
+        let mut p = Seq {
+            tokens: prefix.clone(),
+            completion_start: 0,
+            packed: Some(Packed {
+                prefix: prefix.len(),
+                segments: Vec::new(),
+            }),
+        };
+        for _ in 0..shape.pack {
+            let s = random(seg);
+            let start = p.tokens.len();
+            p.tokens.extend_from_slice(&s);
+            if let Some(k) = p.packed.as_mut() {
+                k.segments.push((start, start + shape.question));
+            }
+            let mut a = prefix.clone();
+            a.extend_from_slice(&s);
+            alone.push(Seq::single(a, prefix.len() + shape.question));
+        }
+        packed.push(p);
+    }
+    alone.truncate(alone_n);
+    let batch = |seqs: &[Seq]| {
+        let refs: Vec<&Seq> = seqs.iter().collect();
+        make_batch(&refs, 0, &dev)
+    };
+    let (alone_batch, packed_batch) = (batch(&alone)?, batch(&packed)?);
+    let tc = TrainConfig::default();
+    let mut models = Vec::new();
+    for _ in 0..2 {
+        let model = Model::new(&cfg, 1, &dev)?;
+        let opt = AdamW::new(model.params(), &tc)?;
+        models.push((model, opt));
+    }
+    let mut it = models.iter_mut();
+    let (Some((ma, oa)), Some((mp, op))) = (it.next(), it.next()) else {
+        unreachable!("two models were made")
+    };
+    let best = alternate(
+        steps,
+        &mut [
+            Box::new(|| timed(|| step(ma, oa, sft_loss(ma, &alone_batch)?))),
+            Box::new(|| timed(|| step(mp, op, sft_loss(mp, &packed_batch)?))),
+        ],
+    )?;
+    Ok((
+        alone_n as f64 / best[0],
+        (packed_n * shape.pack) as f64 / best[1],
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +427,14 @@ mod tests {
             let mha = mha_case(&r.case).unwrap();
             assert!(rows.iter().any(|m| m.case == mha), "{mha}");
         }
+        let shape = PackShape {
+            schema: 12,
+            question: 3,
+            sql: 4,
+            pack: 3,
+        };
+        let (alone, packed) = packing(&shape, 1).unwrap();
+        assert!(alone > 0.0 && packed > 0.0, "{alone} {packed}");
         let mut one = SftStep::new(&o).unwrap();
         assert_eq!(one.tokens(), 2 * 16);
         assert!(one.step().unwrap() > 0.0);
