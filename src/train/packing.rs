@@ -1,6 +1,6 @@
 //! Shared-prefix packing for SFT: the questions over one database share their prompt's schema,
-//! which is most of every sequence (a linked prompt is ~250 tokens, the question and its SQL
-//! ~50). A packed sequence holds the schema once and up to `pack` question/SQL segments after
+//! which is most of every sequence (on the recipe's data a linked prompt with its SQL is ~255
+//! tokens, of which the schema is ~185). A packed sequence holds the schema once and up to `pack` question/SQL segments after
 //! it; the attention kernel lets each segment see the schema and itself only, at the positions
 //! it would have alone (`attention::RowSegments`), so each segment's loss and gradient are
 //! exactly those of its own sequence while the schema is computed once for all of them.
