@@ -289,7 +289,15 @@ fn load_data(
 ) -> Result<Data> {
     Ok(match cfg.kind {
         TrainKind::Sft => {
-            let (seqs, stats) = sft_data(store, &cfg.data, tok, cfg.max_len)?;
+            let mut d = cfg.data.clone();
+            if d.pack > 1 && !model.fused {
+                // The packed layout lives in the fused CPU kernel only.
+                on(Event::Warning(
+                    "packing needs the CPU kernels: one example per sequence on this device",
+                ));
+                d.pack = 1;
+            }
+            let (seqs, stats) = sft_data(store, &d, tok, cfg.max_len)?;
             on(Event::Data(&stats));
             if seqs.is_empty() {
                 bail!(
