@@ -337,21 +337,17 @@ pub fn packing(shape: &PackShape, steps: usize) -> Result<(f64, f64)> {
     };
     let (alone_batch, packed_batch) = (batch(&alone)?, batch(&packed)?);
     let tc = TrainConfig::default();
-    let mut models = Vec::new();
-    for _ in 0..2 {
+    let make = || -> Result<(Model, AdamW)> {
         let model = Model::new(&cfg, 1, &dev)?;
         let opt = AdamW::new(model.params(), &tc)?;
-        models.push((model, opt));
-    }
-    let mut it = models.iter_mut();
-    let (Some((ma, oa)), Some((mp, op))) = (it.next(), it.next()) else {
-        unreachable!("two models were made")
+        Ok((model, opt))
     };
+    let ((ma, mut oa), (mp, mut op)) = (make()?, make()?);
     let best = alternate(
         steps,
         &mut [
-            Box::new(|| timed(|| step(ma, oa, sft_loss(ma, &alone_batch)?))),
-            Box::new(|| timed(|| step(mp, op, sft_loss(mp, &packed_batch)?))),
+            Box::new(|| timed(|| step(&ma, &mut oa, sft_loss(&ma, &alone_batch)?))),
+            Box::new(|| timed(|| step(&mp, &mut op, sft_loss(&mp, &packed_batch)?))),
         ],
     )?;
     Ok((

@@ -80,7 +80,11 @@ pub fn pack_sequences(
         });
         let split = match split_prompt(&it.prompt) {
             Some((head, rest)) if !cut && pack > 1 && tok.chat_template().is_none() => {
-                let prefix = encode_prefix(tok, head);
+                // One schema's tokens serve all its questions: encoded once.
+                let prefix = match groups.get(head) {
+                    Some((p, _)) => p.clone(),
+                    None => encode_prefix(tok, head),
+                };
                 let rest_ids = tok.encode(rest);
                 // The packed tokens must be exactly those the model reads alone.
                 let same = prefix.len() + rest_ids.len() == whole.completion_start
